@@ -1,0 +1,34 @@
+"""One error family. Each carries its exit code; ``cli.main`` prints ``ftlab: error: MESSAGE``.
+
+Messages say the fact, the thing named, what was expected and the next step.
+"""
+
+
+class FtlabError(Exception):
+    """Base for every error ftlab reports to a person. Exit code 2: bad input or unusable environment."""
+
+    exit_code = 2
+
+
+class UsageError(FtlabError):
+    """Bad command-line input: unknown lane spec, malformed requirement, missing file."""
+
+
+class LaneError(FtlabError):
+    """An interpreter that cannot serve as a lane: missing, not Python, too old, duplicate."""
+
+
+class StoreError(FtlabError):
+    """The store cannot be opened or written: unwritable path, newer schema, corrupt file."""
+
+
+class PackageIndexError(FtlabError):
+    """The package index cannot be reached or answers with something that is not an index."""
+
+
+class ResolutionError(FtlabError):
+    """The subjects cannot be resolved into one lock (no such package, no release, conflict)."""
+
+
+class ProtocolError(FtlabError):
+    """A child's result file does not have the shape the host expects."""

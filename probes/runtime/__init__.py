@@ -1,0 +1,1 @@
+"""The in-lane runtime: one module per command, dispatched by ``python -m probes.runtime``."""
