@@ -1,0 +1,27 @@
+"""The checks, in the order a run executes them (later ones use what earlier ones prepared)."""
+
+from __future__ import annotations
+
+import difflib
+
+from lab.checks.base import Check
+from lab.checks.fingerprint import FingerprintCheck
+from lab.errors import UsageError
+
+#: name -> check, in execution order.
+CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(),)}
+
+DEFAULT_CHECKS = ("fingerprint",)
+
+
+def parse_checks(text: str | None) -> list[str]:
+    """`install,import` -> the named checks in execution order. Unknown names get a did-you-mean."""
+    if not text:
+        return list(DEFAULT_CHECKS)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for n in names:
+        if n not in CHECKS:
+            close = difflib.get_close_matches(n, list(CHECKS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise UsageError(f"unknown check '{n}'{hint} (known: {', '.join(CHECKS)})")
+    return [n for n in CHECKS if n in names]

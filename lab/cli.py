@@ -1,0 +1,229 @@
+"""The command line: parse, call the library, render. Everything here is callable from Python too.
+
+Exit codes: 0 go (or nothing found), 1 findings (no-go, or a diff that regressed), 2 bad input or an
+unusable environment, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import lab
+from lab.errors import FtlabError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors go through the one error family (one line, exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}; see '{self.prog} --help'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="ftlab", description="Free-threaded compatibility lab: does this dependency tree work on CPython 3.14t?")
+    p.add_argument("--version", action="version", version=f"ftlab {lab.__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    store_help = "the SQLite store (default: $FTLAB_STORE or .ftlab/ftlab.sqlite)"
+    lane_help = "a lane: 3.14, 3.14t, a python path, or NAME=PATH (repeatable; default: 3.14 and 3.14t)"
+
+    sp = sub.add_parser("lanes", help="list the interpreters ftlab can use as lanes")
+    sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help="also fingerprint this interpreter")
+    sp.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    sp = sub.add_parser("run", help="install, import and stress-test subjects on each lane")
+    sp.add_argument("subjects", nargs="*", metavar="SUBJECT", help="a requirement (numpy, pyyaml==6.0.3) or a project directory")
+    sp.add_argument("-r", "--requirements", action="append", default=[], metavar="FILE", help="a requirements or lock file")
+    sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=lane_help)
+    sp.add_argument("--checks", default=None, metavar="LIST", help="comma-separated checks (see 'ftlab checks')")
+    sp.add_argument("--store", type=Path, default=None, help=store_help)
+    sp.add_argument("--jobs", type=int, default=0, metavar="N", help="jobs at once (default: one per core)")
+    sp.add_argument("--no-provision", action="store_true", help="do not ask uv to install missing lanes")
+    sp.add_argument("--wheels-only", action="store_true", help="never build from sdists; a missing wheel is a finding")
+    sp.add_argument("--gil", choices=["0"], default=None, help="run checks with PYTHON_GIL=0 on free-threaded lanes")
+    sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per subject and lane")
+    sp.add_argument("--resume", default=None, metavar="RUN", help="finish an interrupted run (jobs already recorded are kept)")
+    sp.add_argument("--report-dir", type=Path, default=None, help="where the HTML report goes (default: reports/)")
+    sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
+
+    sp = sub.add_parser("runs", help="list the runs in the store")
+    sp.add_argument("--store", type=Path, default=None, help=store_help)
+    sp.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    sp = sub.add_parser("checks", help="list the checks a run can do")
+    sp.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    sp = sub.add_parser("demo", help="run the bundled fixtures and a few real packages, and write a report")
+    sp.add_argument("--store", type=Path, default=None, help=store_help)
+    sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=lane_help)
+    sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        return main_inner(argv)
+    except FtlabError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"ftlab: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ftlab: interrupted; results recorded so far are kept (resume with 'ftlab run --resume latest')", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def main_inner(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help(sys.stderr)
+        return EXIT_USAGE
+    return COMMANDS[args.command](args)
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    from lab.store import default_store_path
+
+    return args.store or default_store_path()
+
+
+def _emit_json(doc: object) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+
+def cmd_lanes(args: argparse.Namespace) -> int:
+    from lab import lanes as lanes_mod
+    from lab.pipeline import lane_json
+    from lab.report import terminal
+
+    explicit = [lanes_mod.fingerprint(s.path, source="explicit", name=s.name)
+                for s in (lanes_mod.parse_spec(x) for x in args.lane) if s.is_path]
+    bad = [x for x in args.lane if not lanes_mod.parse_spec(x).is_path]
+    if bad:
+        raise UsageError(f"'ftlab lanes --lane' takes interpreter paths; '{bad[0]}' is a version (use it with 'ftlab run --lane')")
+    found = lanes_mod.discover()
+    known = {os.path.realpath(lane.path) for lane in explicit}
+    found = explicit + [lane for lane in found if os.path.realpath(lane.path) not in known]
+    if args.json:
+        _emit_json({"lanes": [lane_json(lane) for lane in found]})
+    else:
+        terminal.print_lanes(found)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from lab.checks import parse_checks
+    from lab.pipeline import RunRequest
+
+    if args.resume and (args.subjects or args.requirements or args.lane):
+        raise UsageError("--resume continues a stored run as it was planned; drop the subjects and --lane options")
+    checks = parse_checks(args.checks)
+    subjects = _parse_subjects(args.subjects, args.requirements)
+    options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget}
+    if args.gil is not None:
+        options["gil"] = int(args.gil)
+    request = RunRequest(
+        subjects=tuple(subjects), lane_specs=tuple(args.lane), checks=tuple(checks), store_path=_store_path(args),
+        jobs=args.jobs, provision=not args.no_provision, options=options, argv=tuple(sys.argv), resume=args.resume,
+    )
+    return _run_and_render(request, args)
+
+
+def _parse_subjects(names: Sequence[str], files: Sequence[str]) -> list:
+    if not names and not files:
+        return []
+    from lab.subjects import parse_subjects
+
+    return parse_subjects(names, files)
+
+
+def _run_and_render(request, args: argparse.Namespace) -> int:
+    from lab.pipeline import execute
+    from lab.progress import Reporter
+    from lab.report import terminal, write_reports
+
+    _refuse_forced_gil_on_gil_lanes(request)
+    outcome = execute(request, Reporter(quiet=False))
+    written = write_reports(outcome, getattr(args, "report_dir", None))
+    if args.json:
+        doc = outcome.to_json()
+        doc["reports"] = {k: str(v) for k, v in written.items()}
+        _emit_json(doc)
+    else:
+        terminal.print_run(outcome, written)
+    return EXIT_FINDINGS if outcome.decision.decision == "no-go" else EXIT_OK
+
+
+def _refuse_forced_gil_on_gil_lanes(request) -> None:
+    """--gil=0 on a GIL build fails at interpreter startup (FACTS.md); say so before running anything."""
+    if request.options.get("gil") is None:
+        return
+    from lab import lanes as lanes_mod
+
+    for spec in request.lane_specs:
+        sp = lanes_mod.parse_spec(spec)
+        if not sp.is_path and not sp.free_threaded:
+            raise UsageError(
+                f"--gil=0 cannot apply to the GIL lane '{spec}' (a GIL build refuses PYTHON_GIL=0 at startup: "
+                "\"Disabling the GIL is not supported by this build\"); pass only free-threaded lanes, e.g. --lane 3.14t"
+            )
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from lab.report import terminal
+    from lab.store import Store
+
+    with Store(_store_path(args)) as store:
+        records = [store.load_run(rid) for rid in store.run_ids()]
+    if args.json:
+        _emit_json({"runs": [{"run_id": r.run_id, "created_at": r.created_at, "status": r.status,
+                              "decision": r.decision.decision if r.decision else None,
+                              "subjects": [s.name for s in r.subjects], "lanes": [ln.name for ln in r.lanes]}
+                             for r in records]})
+    else:
+        terminal.print_runs(records)
+    return EXIT_OK
+
+
+def cmd_checks(args: argparse.Namespace) -> int:
+    from lab.checks import CHECKS
+
+    if args.json:
+        _emit_json({"checks": [{"name": c.name, "per_subject": c.per_subject, "description": c.description}
+                               for c in CHECKS.values()]})
+    else:
+        for c in CHECKS.values():
+            print(f"{c.name:<12} {c.description}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lab.demo import demo_request
+
+    request = demo_request(store_path=_store_path(args), lane_specs=tuple(args.lane), argv=tuple(sys.argv))
+    return _run_and_render(request, args)
+
+
+COMMANDS = {
+    "lanes": cmd_lanes,
+    "run": cmd_run,
+    "runs": cmd_runs,
+    "checks": cmd_checks,
+    "demo": cmd_demo,
+}

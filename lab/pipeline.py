@@ -1,0 +1,148 @@
+"""One run, end to end: lanes and subjects in, results stored, verdicts and go/no-go out."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lab
+from lab import lanes as lanes_mod
+from lab.checks import CHECKS
+from lab.checks.base import RunContext
+from lab.plan import plan
+from lab.progress import Reporter
+from lab.records import Decision, Job, Lane, Result, Subject, Verdict
+from lab.runner import LocalExecutor
+from lab.store import RunRecord, Store, new_run_id
+from lab.verdict import decide, verdicts
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRequest:
+    subjects: tuple[Subject, ...] = ()
+    lane_specs: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ("fingerprint",)
+    store_path: Path = Path(".ftlab/ftlab.sqlite")
+    jobs: int = 0  # 0: one per core
+    provision: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+    argv: tuple[str, ...] = ()
+    resume: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOutcome:
+    run_id: str
+    lanes: tuple[Lane, ...]
+    results: tuple[Result, ...]
+    verdicts: tuple[Verdict, ...]
+    decision: Decision
+    store_path: Path
+    artifacts_dir: Path
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "lanes": [lane_json(lane) for lane in self.lanes],
+            "results": [r.to_json() for r in self.results],
+            "verdicts": [v.to_json() for v in self.verdicts],
+            "go": self.decision.go,
+            "decision": self.decision.decision,
+            "triggers": list(self.decision.triggers),
+            "store": str(self.store_path),
+            "artifacts_dir": str(self.artifacts_dir),
+        }
+
+
+def lane_json(lane: Lane) -> dict[str, Any]:
+    """The documented lane shape of `lanes --json` and `run --json`."""
+    return {
+        "name": lane.name, "path": lane.path, "version": lane.version, "implementation": lane.implementation,
+        "gil_disabled": lane.gil_disabled, "kind": lane.kind if lane.available or lane.version else "unknown",
+        "abiflags": lane.abiflags, "ext_suffix": lane.ext_suffix, "platform_tags": list(lane.platform_tags),
+        "source": lane.source, "spec": lane.spec, "available": lane.available, "reason": lane.reason,
+    }
+
+
+def execute(request: RunRequest, reporter: Reporter | None = None) -> RunOutcome:
+    reporter = reporter or Reporter(quiet=True)
+    store = Store(request.store_path)
+    try:
+        return _execute(request, store, reporter)
+    finally:
+        store.close()
+
+
+def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcome:
+    if request.resume:
+        run_id = store.resolve_run_id(request.resume)
+        previous = store.load_run(run_id)
+        lanes = previous.lanes
+        subjects = previous.subjects
+        checks = tuple(previous.config["checks"])
+        options = previous.config.get("options", {})
+        artifacts_dir = Path(previous.artifacts_dir)
+        done = store.done_job_ids(run_id)
+        reporter.note(f"resuming run {run_id}: {len(done)} jobs already recorded")
+    else:
+        reporter.note("finding lanes ...")
+        lanes = tuple(lanes_mod.resolve(request.lane_specs, provision_missing=request.provision))
+        subjects = request.subjects
+        checks = request.checks
+        options = dict(request.options)
+        run_id = new_run_id()
+        artifacts_dir = (request.store_path.parent / "runs" / run_id).resolve()
+        done = set()
+        store.start_run(run_id=run_id, argv=list(request.argv), artifacts_dir=str(artifacts_dir),
+                        ftlab_version=lab.__version__,
+                        config={"checks": list(checks), "lane_specs": list(request.lane_specs), "options": options})
+        store.record_lanes(run_id, lanes)
+        store.record_subjects(run_id, subjects)
+    for lane in lanes:
+        if not lane.available:
+            reporter.note(f"lane {lane.name}: unavailable: {lane.reason}")
+        elif lane.reason:
+            reporter.note(f"lane {lane.name} ({lane.kind}, {lane.path}): {lane.reason}")
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    ctx = RunContext(run_id=run_id, artifacts_dir=artifacts_dir, lanes=lanes, subjects=subjects, options=options)
+    executor = LocalExecutor(request.jobs or os.cpu_count() or 1)
+    try:
+        for stage in plan(run_id, subjects, lanes, checks, ctx):
+            if not stage:
+                continue
+            check = CHECKS[stage[0].check]
+            todo = [j for j in stage if j.job_id not in done]
+            skipped = [j for j in todo if not j.lane.available]
+            runnable = [j for j in todo if j.lane.available]
+            for job in skipped:
+                store.record_result(_skipped(job, f"lane unavailable: {job.lane.reason}"))
+            if runnable:
+                check.prepare(ctx, reporter)
+            with reporter.stage(check.name, len(runnable)):
+                for result in executor.run(lambda job, check=check: check.run(job, ctx), runnable):
+                    store.record_result(result)
+                    reporter.advance(f"{result.subject}@{result.lane}: {result.status}")
+    except KeyboardInterrupt:
+        store.mark_interrupted(run_id)
+        raise
+    record = store.load_run(run_id)
+    verdict_list = verdicts(subjects, lanes, record.results)
+    decision = decide(lanes, record.results, verdict_list)
+    store.finish_run(run_id, verdicts=verdict_list, decision=decision)
+    return RunOutcome(run_id=run_id, lanes=tuple(lanes), results=record.results, verdicts=tuple(verdict_list),
+                      decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
+
+
+def _skipped(job: Job, reason: str) -> Result:
+    return Result(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
+                  check=job.check, status="skipped", reason=reason)
+
+
+def outcome_from_record(record: RunRecord) -> RunOutcome:
+    """A stored run in the same shape `execute` returns, for reports and `--json` of old runs."""
+    return RunOutcome(run_id=record.run_id, lanes=record.lanes, results=record.results,
+                      verdicts=record.verdicts, decision=record.decision or Decision(decision="undecided",
+                      triggers=("run did not finish",)), store_path=Path(), artifacts_dir=Path(record.artifacts_dir))
+

@@ -1,0 +1,151 @@
+"""The records that flow through the lab: plain, frozen, keyword-only dataclasses.
+
+subjects x lanes -> Job -> (child) -> Result with Signals -> store -> Verdict -> reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Verdicts, most severe first (DESIGN.md). Order matters: the worst one wins.
+VERDICTS = ("crashes", "unsafe", "gil-fallback", "not-installable", "ready", "untested")
+
+#: Result statuses. `findings`: the check ran and found something; `error`: the check itself failed
+#: to run (its evidence says why); `skipped`: not run, with a reason; `crash`/`timeout`: the child died.
+STATUSES = ("ok", "findings", "error", "skipped", "crash", "timeout")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lane:
+    """An interpreter, identified by what it reports about itself (its fingerprint)."""
+
+    name: str
+    path: str
+    version: str = ""
+    implementation: str = ""
+    gil_disabled: bool = False
+    abiflags: str = ""
+    ext_suffix: str = ""
+    platform_tags: tuple[str, ...] = ()
+    source: str = ""  # uv | pyenv | path | explicit | provisioned
+    available: bool = True
+    reason: str = ""  # why unavailable, and the command that would fix it
+    spec: str = ""  # what was asked for (3.14, 3.14t, NAME=PATH), when it was asked for
+
+    @property
+    def kind(self) -> str:
+        return "free-threaded" if self.gil_disabled else "GIL"
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["platform_tags"] = list(self.platform_tags)
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Lane:
+        known = {f for f in cls.__dataclass_fields__}
+        doc = {k: v for k, v in doc.items() if k in known}
+        doc["platform_tags"] = tuple(doc.get("platform_tags") or ())
+        return cls(**doc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subject:
+    """What is tested: a requirement, a local project, or a bundled fixture."""
+
+    name: str
+    kind: str = "requirement"  # requirement | project | fixture | lane
+    spec: str = ""
+    path: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: The pseudo-subject of lane-level checks (fingerprint): they run once per lane, not per package.
+LANE_SUBJECT = Subject(name="(lane)", kind="lane", spec="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signal:
+    """A finding, with the evidence a maintainer can act on."""
+
+    kind: str
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "summary": self.summary, "evidence": self.evidence}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """One unit of work: a check of a subject on a lane. Self-contained, idempotent by job_id."""
+
+    job_id: str
+    run_id: str
+    subject: Subject
+    lane: Lane
+    check: str
+    options: dict[str, Any] = field(default_factory=dict)
+    timeout_s: float = 300.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    """What a job produced. `data` is check-specific; `signals` are the findings."""
+
+    job_id: str
+    run_id: str
+    subject: str
+    lane: str
+    check: str
+    status: str
+    signals: tuple[Signal, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # for skipped/error: one phrase reports show and count
+    duration_s: float = 0.0
+    exit_status: int | None = None
+    artifacts_dir: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "subject": self.subject,
+            "lane": self.lane,
+            "check": self.check,
+            "status": self.status,
+            "reason": self.reason,
+            "duration_s": round(self.duration_s, 3),
+            "exit_status": self.exit_status,
+            "signals": [s.to_json() for s in self.signals],
+            "data": self.data,
+            "artifacts_dir": self.artifacts_dir,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    subject: str
+    lane: str
+    verdict: str
+    reasons: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "lane": self.lane, "verdict": self.verdict, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """Go / no-go for the whole run. `decision` is go, no-go or undecided (never go without 3.14t)."""
+
+    decision: str
+    triggers: tuple[str, ...] = ()
+
+    @property
+    def go(self) -> bool | None:
+        return {"go": True, "no-go": False}.get(self.decision)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decision": self.decision, "go": self.go, "triggers": list(self.triggers)}

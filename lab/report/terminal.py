@@ -1,0 +1,109 @@
+"""Terminal rendering for people (stdout when it is the command's output, rich tables)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from lab.records import Lane
+
+VERDICT_STYLE = {
+    "crashes": "bold white on red",
+    "unsafe": "bold red",
+    "gil-fallback": "bold yellow",
+    "not-installable": "magenta",
+    "ready": "bold green",
+    "untested": "dim",
+}
+DECISION_STYLE = {"go": "bold green", "no-go": "bold red", "undecided": "bold yellow"}
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def lane_kind(lane: Lane) -> str:
+    """Never calls a GIL build free-threaded: an unavailable lane's kind is what was asked for."""
+    if not lane.available and not lane.version:
+        return "unknown"
+    return ("free-threaded" if lane.gil_disabled else "GIL") + ("" if lane.available else " (asked for)")
+
+
+def print_lanes(lanes: Sequence[Lane]) -> None:
+    table = Table(title="Lanes ftlab can use", title_justify="left")
+    for col in ("name", "version", "build", "source", "status"):
+        table.add_column(col)
+    table.add_column("path", overflow="fold")
+    notes = []
+    for lane in lanes:
+        status = "[green]available[/]"
+        if not lane.available:
+            notes.append(lane.reason)
+            status = f"[red]unavailable[/] [{len(notes)}]"
+        build = "[cyan]free-threaded[/]" if lane.gil_disabled else "GIL"
+        table.add_row(lane.name, lane.version or "-", build if lane.version else "-", lane.source, status, lane.path)
+    con = _console()
+    con.print(table)
+    for i, note in enumerate(notes, 1):
+        con.print(f"[{i}] {note}", overflow="fold")
+    if not any(lane.available and lane.gil_disabled for lane in lanes):
+        con.print("[yellow]No free-threaded interpreter found.[/] Get one with 'uv python install 3.14t' "
+                  "(or pyenv install 3.14t, or your distro's python3.14t package).")
+
+
+def print_run(outcome, written: Mapping[str, Path]) -> None:
+    con = _console()
+    table = Table(title=f"Run {outcome.run_id}", title_justify="left")
+    table.add_column("lane")
+    table.add_column("build")
+    table.add_column("interpreter")
+    for lane in outcome.lanes:
+        where = lane.path if lane.available else f"[red]unavailable[/]: {lane.reason}"
+        if lane.available and lane.reason:
+            where += f"\n[yellow]{lane.reason}[/]"
+        table.add_row(lane.name, lane_kind(lane), where)
+    con.print(table)
+    if outcome.verdicts:
+        matrix = Table(title="Verdicts", title_justify="left")
+        matrix.add_column("subject")
+        for lane in outcome.lanes:
+            matrix.add_column(f"{lane.name} ({lane_kind(lane)})")
+        cells: dict[tuple[str, str], str] = {(v.subject, v.lane): v.verdict for v in outcome.verdicts}
+        for subject in dict.fromkeys(v.subject for v in outcome.verdicts):
+            row = [subject]
+            for lane in outcome.lanes:
+                v = cells.get((subject, lane.name), "untested")
+                row.append(f"[{VERDICT_STYLE[v]}]{v}[/]")
+            matrix.add_row(*row)
+        con.print(matrix)
+    counts: dict[str, int] = {}
+    for r in outcome.results:
+        for s in r.signals:
+            counts[s.kind] = counts.get(s.kind, 0) + 1
+    if counts:
+        con.print("signals: " + ", ".join(f"{k} x{n}" for k, n in sorted(counts.items())))
+    d = outcome.decision
+    con.print(f"decision: [{DECISION_STYLE[d.decision]}]{d.decision.upper()}[/]")
+    for t in d.triggers[:20]:
+        con.print(f"  - {t}")
+    if len(d.triggers) > 20:
+        con.print(f"  ... and {len(d.triggers) - 20} more (see the report)")
+    for kind, path in written.items():
+        con.print(f"{kind} report: {path}")
+
+
+def print_runs(records) -> None:
+    table = Table(title="Runs", title_justify="left")
+    for col in ("run", "started", "status", "decision", "subjects", "lanes"):
+        table.add_column(col)
+    for r in records:
+        decision = r.decision.decision if r.decision else "-"
+        style = DECISION_STYLE.get(decision, "")
+        table.add_row(r.run_id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)), r.status,
+                      f"[{style}]{decision}[/]" if style else decision, str(len(r.subjects)),
+                      ", ".join(lane.name for lane in r.lanes))
+    _console().print(table)
