@@ -87,7 +87,6 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         done = store.done_job_ids(run_id)
         reporter.note(f"resuming run {run_id}: {len(done)} jobs already recorded")
     else:
-        reporter.note("finding lanes ...")
         lanes = tuple(lanes_mod.resolve(request.lane_specs, provision_missing=request.provision))
         subjects = request.subjects
         checks = request.checks

@@ -1,0 +1,226 @@
+"""One lock for all lanes: the subjects resolved once with ``uv pip compile``.
+
+The lock is universal by default (``--universal --python-version 3.14``): uv resolves for every platform
+and every Python from 3.14 on, writing environment markers where the answer differs, so the 3.14 and 3.14t
+lanes (and any platform) install the very same pins with ``uv pip install --no-deps -r``.
+
+Saved form (``Lock.text``), a requirements file with a header that ``Lock.parse`` reads back::
+
+    # ftlab-lock/1
+    # index-url: https://pypi.org/simple
+    # python-version: 3.14
+    # universal: true
+    cffi==2.0.0 ; platform_python_implementation != 'PyPy'  # via cryptography
+    myproj @ file:///home/me/myproj
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from lab.errors import FtlabError, PackageIndexError, ResolutionError, UsageError
+from lab.index import configured_index_url
+from lab.records import Subject
+
+#: v1: header lines (index-url, python-version, universal) then one pin per line with an optional "# via".
+FORMAT = "ftlab-lock/1"
+#: The lanes ftlab exists for; uv can resolve for 3.14 without a 3.14 interpreter on the machine.
+DEFAULT_PYTHON_VERSION = "3.14"
+#: Resolution is metadata-only and fast (< 1 s warm), but a cold cache on a big tree that needs sdist
+#: builds for metadata can take minutes.
+RESOLVE_TIMEOUT_S = 600.0
+
+_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;#]+)\s*(?:;\s*(?P<markers>[^#]+?))?\s*(?:#\s*via\s+(?P<via>.*))?$")
+_URL_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*@\s*(?P<url>\S+)\s*(?:;\s*(?P<markers>[^#]+?))?\s*(?:#.*)?$")
+_PATH_LINE = re.compile(r"^(?P<path>(?:/|\.|file:)\S*)\s*(?:;\s*(?P<markers>[^#]+?))?\s*(?:#.*)?$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pin:
+    """One locked distribution. ``version`` is None for a local project (pinned by path)."""
+
+    name: str
+    version: str | None
+    markers: str | None = None
+    url: str | None = None
+    #: Who pulled it in (canonical names); empty for a subject asked for directly.
+    via: tuple[str, ...] = ()
+
+    def requirement(self) -> str:
+        base = f"{self.name} @ {self.url}" if self.url else f"{self.name}=={self.version}"
+        return f"{base} ; {self.markers}" if self.markers else base
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lock:
+    pins: tuple[Pin, ...]
+    text: str
+    index_url: str
+    python_version: str
+    universal: bool = True
+
+    def requirements_txt(self) -> str:
+        """What ``uv pip install --no-deps -r`` (or ``uv pip sync``) takes: exactly these pins."""
+        return "".join(p.requirement() + "\n" for p in self.pins)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        path = Path(path)
+        path.write_text(self.text, encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Lock:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read lock file '{path}': {exc.strerror or exc}; check the path") from None
+        return cls.parse(text, source=str(path))
+
+    @classmethod
+    def parse(cls, text: str, source: str = "lock") -> Lock:
+        header: dict[str, str] = {}
+        lines = text.splitlines()
+        if not lines or lines[0].strip() != f"# {FORMAT}":
+            first = lines[0].strip() if lines else "(empty)"
+            raise UsageError(f"{source} starts with {first!r}, expected '# {FORMAT}'; write it with ftlab's lock")
+        pins = []
+        for line in lines[1:]:
+            if line.startswith("# ") and ":" in line and not pins:
+                key, _, value = line[2:].partition(":")
+                header[key.strip()] = value.strip()
+            elif line.strip() and not line.lstrip().startswith("#"):
+                pins.append(_parse_pin_line(line, {}, source))
+        return cls(pins=tuple(pins), text=text, index_url=header.get("index-url", ""),
+                   python_version=header.get("python-version", DEFAULT_PYTHON_VERSION),
+                   universal=header.get("universal", "true") == "true")
+
+
+def _parse_pin_line(line: str, paths: dict[str, str], source: str) -> Pin:
+    line = line.strip()
+    if m := _PIN.match(line):
+        via = tuple(canonicalize_name(v.strip()) for v in (m["via"] or "").split(",")
+                    if v.strip() and not v.strip().startswith("-r"))
+        return Pin(name=canonicalize_name(m["name"]), version=m["version"], markers=m["markers"], via=via)
+    if m := _URL_PIN.match(line):
+        return Pin(name=canonicalize_name(m["name"]), version=None, markers=m["markers"], url=m["url"])
+    if m := _PATH_LINE.match(line):
+        path = m["path"].removeprefix("file://")
+        name = paths.get(path) or canonicalize_name(Path(path).name)
+        return Pin(name=name, version=None, markers=m["markers"], url=Path(path).as_uri())
+    raise ResolutionError(f"cannot read the pin {line!r} in {source}; expected 'name==version' or 'name @ url'")
+
+
+def render(pins: Sequence[Pin], index_url: str, python_version: str, universal: bool) -> str:
+    head = [f"# {FORMAT}", f"# index-url: {index_url}", f"# python-version: {python_version}",
+            f"# universal: {'true' if universal else 'false'}"]
+    body = [p.requirement() + (f"  # via {', '.join(p.via)}" if p.via else "") for p in pins]
+    return "\n".join(head + body) + "\n"
+
+
+def uv_command() -> list[str]:
+    """How to run uv: the binary the ``uv`` package ships, else ``python -m uv``."""
+    try:
+        from uv import find_uv_bin
+
+        return [os.fsdecode(find_uv_bin())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "uv"]
+
+
+def _subject_line(s: Subject) -> str:
+    if s.kind in ("project", "fixture"):
+        return str(Path(s.path).resolve())
+    return s.spec
+
+
+def compile_command(index_url: str, python_version: str, universal: bool,
+                    extra_index_urls: Sequence[str] = ()) -> list[str]:
+    cmd = [*uv_command(), "pip", "compile", "-", "--no-header", "--annotation-style", "line",
+           "--python-version", python_version, "--default-index", index_url,
+           # A lock must never wait on downloading an interpreter; uv builds sdists for metadata with any.
+           "--no-python-downloads"]
+    for url in extra_index_urls:
+        cmd += ["--extra-index-url", url]
+    if universal:
+        cmd.append("--universal")
+    return cmd
+
+
+def resolve(
+    subjects: Sequence[Subject],
+    *,
+    index_url: str | None = None,
+    python_version: str = DEFAULT_PYTHON_VERSION,
+    universal: bool = True,
+    extra_index_urls: Sequence[str] = (),
+    timeout_s: float = RESOLVE_TIMEOUT_S,
+) -> Lock:
+    """Resolve ``subjects`` into one lock with uv. Raises ResolutionError or PackageIndexError."""
+    if not subjects:
+        raise UsageError("nothing to resolve; pass at least one subject")
+    index_url = (index_url or configured_index_url()).rstrip("/")
+    stdin = "".join(_subject_line(s) + "\n" for s in subjects)
+    cmd = compile_command(index_url, python_version, universal, extra_index_urls)
+    try:
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout_s,
+                              cwd=Path.cwd(), check=False)
+    except subprocess.TimeoutExpired:
+        raise ResolutionError(
+            f"uv pip compile did not finish in {timeout_s:.0f} s; retry, or pass fewer subjects"
+        ) from None
+    except OSError as exc:
+        raise FtlabError(f"cannot run uv ({cmd[0]}): {exc.strerror or exc}; install it with 'pip install uv'") from None
+    if proc.returncode != 0:
+        raise classify_failure(proc.stderr, index_url)
+    paths = {str(Path(s.path).resolve()): s.name for s in subjects if s.kind in ("project", "fixture")}
+    pins = tuple(_parse_pin_line(line, paths, "uv pip compile output")
+                 for line in proc.stdout.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    return Lock(pins=pins, text=render(pins, index_url, python_version, universal), index_url=index_url,
+                python_version=python_version, universal=universal)
+
+
+def key_lines(stderr: str) -> list[str]:
+    """uv's error and its causes, without warnings, as one-line strings."""
+    out: list[str] = []
+    in_error = False
+    for raw in stderr.splitlines():
+        line = raw.strip().lstrip("×╰─▶│ ").strip()
+        if raw.startswith(("error:", "  × ", "× ")):
+            in_error = True
+        if not in_error or not line:
+            continue
+        if raw.startswith(" " * 9) and out:  # uv wraps long causes with deep indentation
+            out[-1] += " " + line
+        else:
+            out.append(line.removeprefix("error: ").removeprefix("cause: "))
+    return out or [ln.strip() for ln in stderr.splitlines() if ln.strip()][-1:]
+
+
+def classify_failure(stderr: str, index_url: str) -> FtlabError:
+    """Turn uv's stderr into one error a person can act on, with uv's key line as evidence."""
+    lines = key_lines(stderr)
+    text = " ".join(lines)
+    evidence = next((ln for ln in lines if ln.startswith("Because")), lines[-1] if lines else "uv failed")
+    if re.search(r"Failed to fetch|error sending request|dns error|Connection refused|timed out|tcp connect", text):
+        return PackageIndexError(
+            f"cannot reach the package index {index_url} ({lines[-1] if lines else 'no detail'}); "
+            "check the URL and the network, or pass --index-url"
+        )
+    if m := re.search(r"Because (\S+) was not found in the package registry", text):
+        return ResolutionError(f"no package named '{m[1]}' on {index_url}; check the spelling ({evidence})")
+    if m := re.search(r"there is no version of (\S+?) and you require", text) or \
+            re.search(r"there is no version of (\S+)", text):
+        return ResolutionError(f"no release matches {m[1]} on {index_url}; relax the pin ({evidence})")
+    if "No solution found" in text or "unsatisfiable" in text or "incompatible" in text:
+        return ResolutionError(f"the subjects conflict; no set of versions satisfies them all ({evidence})")
+    if "Failed to build" in text or "build backend" in text.lower():
+        return ResolutionError(f"a subject's metadata could not be built ({lines[0]}); see uv's output: {evidence}")
+    return ResolutionError(f"uv pip compile failed: {'; '.join(lines) or 'no output'}")

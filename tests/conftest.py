@@ -1,0 +1,79 @@
+"""Shared fixtures: real interpreters of this machine, a private store, the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+from tests.support.interpreters import find_ft_python, find_gil_python, find_py314  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def py311() -> str:
+    return _need(find_gil_python(3, 11), "3.11")
+
+
+@pytest.fixture(scope="session")
+def py312() -> str:
+    return _need(find_gil_python(3, 12), "3.12")
+
+
+@pytest.fixture(scope="session")
+def py313() -> str:
+    return _need(find_gil_python(3, 13), "3.13")
+
+
+@pytest.fixture(scope="session")
+def ft_python() -> str:
+    path, why = find_ft_python()
+    if not path:
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="session")
+def py314() -> str:
+    path, why = find_py314()
+    if not path:
+        pytest.skip(why)
+    return path
+
+
+def _need(path: str | None, version: str) -> str:
+    if not path:
+        pytest.skip(f"no CPython {version} GIL build on this machine (pyenv, PATH)")
+    return path
+
+
+class Cli:
+    """Runs the real `ftlab` in a subprocess with a private store and report folder."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.store = tmp / "store" / "ftlab.sqlite"
+        self.reports = tmp / "reports"
+
+    def __call__(self, *args: str, check: int | None = None, env: dict | None = None, timeout: float = 600):
+        full_env = {**os.environ, "FTLAB_STORE": str(self.store), "FTLAB_REPORT_DIR": str(self.reports),
+                    "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+        proc = subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True,
+                              cwd=self.tmp, env=full_env, timeout=timeout)
+        if check is not None:
+            assert proc.returncode == check, f"exit {proc.returncode}, expected {check}\n{proc.stdout}\n{proc.stderr}"
+        return proc
+
+    def json(self, *args: str, check: int | None = None, **kw):
+        proc = self(*args, "--json", check=check, **kw)
+        return json.loads(proc.stdout), proc
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)
