@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=int, default=0, metavar="N", help="jobs at once (default: one per core)")
     sp.add_argument("--no-provision", action="store_true", help="do not ask uv to install missing lanes")
     sp.add_argument("--wheels-only", action="store_true", help="never build from sdists; a missing wheel is a finding")
+    sp.add_argument("--index-url", default=None, metavar="URL", help="the package index (default: the one uv or pip is configured with)")
     sp.add_argument("--gil", choices=["0"], default=None, help="run checks with PYTHON_GIL=0 on free-threaded lanes")
     sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per subject and lane")
     sp.add_argument("--resume", default=None, metavar="RUN", help="finish an interrupted run (jobs already recorded are kept)")
@@ -134,8 +135,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume and (args.subjects or args.requirements or args.lane):
         raise UsageError("--resume continues a stored run as it was planned; drop the subjects and --lane options")
     checks = parse_checks(args.checks)
-    subjects = _parse_subjects(args.subjects, args.requirements)
-    options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget}
+    subject_set = _parse_subjects(args.subjects, args.requirements)
+    subjects = subject_set.subjects if subject_set else ()
+    index_url = args.index_url or (subject_set.index_url if subject_set else None)
+    options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url}
     if args.gil is not None:
         options["gil"] = int(args.gil)
     request = RunRequest(
@@ -145,12 +148,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _run_and_render(request, args)
 
 
-def _parse_subjects(names: Sequence[str], files: Sequence[str]) -> list:
+def _parse_subjects(names: Sequence[str], files: Sequence[str]):
     if not names and not files:
-        return []
-    from lab.subjects import parse_subjects
+        return None
+    from lab.subjects import read_subjects
 
-    return parse_subjects(names, files)
+    return read_subjects(names, files)
 
 
 def _run_and_render(request, args: argparse.Namespace) -> int:

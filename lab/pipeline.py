@@ -11,6 +11,8 @@ import lab
 from lab import lanes as lanes_mod
 from lab.checks import CHECKS
 from lab.checks.base import RunContext
+from lab.lock import Lock
+from lab.lock import resolve as resolve_lock
 from lab.plan import plan
 from lab.progress import Reporter
 from lab.records import Decision, Job, Lane, Result, Subject, Verdict
@@ -85,12 +87,14 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         options = previous.config.get("options", {})
         artifacts_dir = Path(previous.artifacts_dir)
         done = store.done_job_ids(run_id)
+        lock = Lock.parse(previous.lock, source=f"run {run_id}'s lock") if previous.lock else None
         reporter.note(f"resuming run {run_id}: {len(done)} jobs already recorded")
     else:
         lanes = tuple(lanes_mod.resolve(request.lane_specs, provision_missing=request.provision))
         subjects = request.subjects
         checks = request.checks
         options = dict(request.options)
+        lock = _resolve_lock(subjects, checks, options, reporter)
         run_id = new_run_id()
         artifacts_dir = (request.store_path.parent / "runs" / run_id).resolve()
         done = set()
@@ -99,6 +103,8 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
                         config={"checks": list(checks), "lane_specs": list(request.lane_specs), "options": options})
         store.record_lanes(run_id, lanes)
         store.record_subjects(run_id, subjects)
+        if lock is not None:
+            store.record_lock(run_id, lock.text)
     for lane in lanes:
         if not lane.available:
             reporter.note(f"lane {lane.name}: unavailable: {lane.reason}")
@@ -106,6 +112,7 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
             reporter.note(f"lane {lane.name} ({lane.kind}, {lane.path}): {lane.reason}")
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     ctx = RunContext(run_id=run_id, artifacts_dir=artifacts_dir, lanes=lanes, subjects=subjects, options=options)
+    ctx.prepared["lock"] = lock
     executor = LocalExecutor(request.jobs or os.cpu_count() or 1)
     try:
         for stage in plan(run_id, subjects, lanes, checks, ctx):
@@ -117,6 +124,8 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
             runnable = [j for j in todo if j.lane.available]
             for job in skipped:
                 store.record_result(_skipped(job, f"lane unavailable: {job.lane.reason}"))
+            if runnable and check.needs_env and "envs" not in ctx.prepared:
+                _build_envs(ctx, lock, reporter)
             if runnable:
                 check.prepare(ctx, reporter)
             with reporter.stage(check.name, len(runnable)):
@@ -132,6 +141,39 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
     store.finish_run(run_id, verdicts=verdict_list, decision=decision)
     return RunOutcome(run_id=run_id, lanes=tuple(lanes), results=record.results, verdicts=tuple(verdict_list),
                       decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
+
+
+def _resolve_lock(subjects, checks, options, reporter: Reporter) -> Lock | None:
+    """One lock for every lane of the run, resolved before anything is recorded (bad input: exit 2)."""
+    if not subjects or not any(CHECKS[c].needs_env for c in checks):
+        return None
+    reporter.note(f"resolving {len(subjects)} subject(s) into one lock ...")
+    return resolve_lock(subjects, index_url=options.get("index_url"))
+
+
+def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:
+    """One venv per available lane, filled from the lock; lanes are built in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lab.envs import build_env
+
+    lock = lock or Lock(pins=(), text="", index_url="", python_version="")
+    root = ctx.artifacts_dir / "envs"
+    root.mkdir(parents=True, exist_ok=True)
+    available = [lane for lane in ctx.lanes if lane.available]
+    envs = {}
+    with reporter.stage(f"installing {len(lock.pins)} pins", len(available)), \
+            ThreadPoolExecutor(max_workers=max(1, len(available))) as pool:
+        futures = {pool.submit(build_env, lane, lock, root, wheels_only=bool(ctx.options.get("wheels_only"))): lane
+                   for lane in available}
+        for fut, lane in futures.items():
+            env = fut.result()
+            envs[lane.name] = env
+            if env.ok:
+                ctx.lane_pythons[lane.name] = env.python
+            failed = sum(d.outcome == "failed" for d in env.dists)
+            reporter.advance(f"{lane.name}: {len(env.dists) - failed} installed, {failed} failed" if env.ok else f"{lane.name}: {env.reason}")
+    ctx.prepared["envs"] = envs
 
 
 def _skipped(job: Job, reason: str) -> Result:

@@ -6,12 +6,13 @@ import difflib
 
 from lab.checks.base import Check
 from lab.checks.fingerprint import FingerprintCheck
+from lab.checks.install import InstallCheck
 from lab.errors import UsageError
 
 #: name -> check, in execution order.
-CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(),)}
+CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck())}
 
-DEFAULT_CHECKS = ("fingerprint",)
+DEFAULT_CHECKS = ("fingerprint", "install")
 
 
 def parse_checks(text: str | None) -> list[str]:

@@ -53,6 +53,8 @@ class Check:
     per_subject = True
     #: One line for `ftlab --help` and reports.
     description = ""
+    #: True when jobs run in the lane's venv with the run's lock installed (built once per lane).
+    needs_env = False
 
     def prepare(self, ctx: RunContext, progress: Any = None) -> None:
         """Work shared by all jobs of this check in a run (e.g. building lane venvs)."""

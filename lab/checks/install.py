@@ -1,0 +1,41 @@
+"""The `install` check: how each subject's locked distributions installed on each lane.
+
+The work happens once per lane when the run builds lane environments (lab/envs.py); this check turns
+each subject's share of it (the subject and everything it pulled in) into a result with signals.
+"""
+
+from __future__ import annotations
+
+from lab.checks.base import Check, RunContext
+from lab.envs import LaneEnv, closure
+from lab.records import Job, Result, Signal
+
+
+class InstallCheck(Check):
+    name = "install"
+    description = "install every locked distribution on each lane: which wheel (exact tag), sdist builds, failures"
+    needs_env = True
+
+    def run(self, job: Job, ctx: RunContext) -> Result:
+        env: LaneEnv = ctx.prepared["envs"][job.lane.name]
+        common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
+                      check=job.check, artifacts_dir=env.venv)
+        if not env.ok:
+            return Result(status="error", reason=env.reason, **common)
+        lock = ctx.prepared["lock"]
+        pins = closure(lock, job.subject.name)
+        dists = [d for d in (env.dist(p.name) for p in pins) if d is not None]
+        signals = []
+        for d in dists:
+            evidence = d.to_json()
+            if d.outcome == "failed" and d.failure == "no-wheel":
+                signals.append(Signal(kind="no-wheel", summary=f"{d.name}=={d.version} has no wheel for {job.lane.name} ({d.key_line})", evidence=evidence))
+            elif d.outcome == "failed":
+                via = "" if d.name == job.subject.name else f" (needed by {job.subject.name})"
+                signals.append(Signal(kind="install-failed", summary=f"{d.name}=={d.version}{via}: {d.failure}: {d.key_line}", evidence=evidence))
+            elif d.outcome == "sdist":
+                signals.append(Signal(kind="built-from-sdist", summary=f"{d.name}=={d.version} built from {d.filename} in {d.seconds:.1f} s", evidence=evidence))
+        data = {"wheels_only": env.wheels_only, "dists": [d.to_json() for d in dists],
+                "subject_dist": next((d.to_json() for d in dists if d.name == job.subject.name), None)}
+        return Result(status="findings" if signals else "ok", signals=tuple(signals), data=data,
+                      duration_s=sum(d.seconds for d in dists), **common)

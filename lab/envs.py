@@ -1,0 +1,211 @@
+"""Lane environments: one venv per lane, created and filled by uv from the run's one lock.
+
+Every pin is installed with `--no-deps` exactly as locked, one pin at a time so a pin that cannot
+install on a lane is recorded against that distribution (a finding) while the rest still install.
+Nothing is ever re-resolved per lane. uv's cache makes a second lane, or a second run, reuse
+downloads and built wheels.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import Marker
+from packaging.utils import parse_wheel_filename
+
+from lab import sandbox
+from lab.lock import Lock, Pin, uv_command
+from lab.records import Lane
+
+#: Installing one pin: a cold sdist build of a big C extension can take many minutes.
+PIN_TIMEOUT_S = 1200.0
+#: Creating a venv is a few file copies; past this something is wrong with the interpreter.
+VENV_TIMEOUT_S = 120.0
+#: What the in-lane runtime needs besides the standard library.
+RUNTIME_REQUIREMENTS = ("hypothesis>=6.136.9",)
+#: How much of an install log goes into a finding's evidence.
+LOG_TAIL_CHARS = 3000
+
+#: Failure classes, most specific first: (class, pattern in uv's output).
+FAILURE_PATTERNS = (
+    ("no-wheel", r"has no usable wheels|building from source is disabled|no wheels with a matching|only-binary"),
+    ("index-unreachable", r"dns error|error sending request|Connection refused|tcp connect error|timed out|Failed to fetch"),
+    ("missing-compiler-or-headers",
+     r"fatal error: [^\n]*\.h: No such file|command '?[\w/.+-]*(gcc|cc|clang|g\+\+)'? failed|unable to execute '?(gcc|cc)|"
+     r"No such file or directory: '(gcc|cc|clang)'|error: (command|compiler) .*not found|Python\.h: No such file"),
+    ("build-backend-error", r"Failed to build|build backend returned an error|Build backend failed|failed to build"),
+    ("resolution-conflict",
+     r"No solution found|there is no version of|not satisfy Python|requires-python|unsatisfiable|conflict"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistOutcome:
+    """How one locked distribution fared on one lane."""
+
+    name: str
+    version: str | None
+    outcome: str  # wheel | sdist | local (a project directory, built) | failed | not-needed
+    filename: str = ""
+    wheel_tag: str = ""  # e.g. cp314-cp314t-manylinux_2_28_x86_64 or py3-none-any
+    seconds: float = 0.0
+    failure: str = ""  # a FAILURE_PATTERNS class, or "other"
+    key_line: str = ""
+    log_tail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in ("", None) or k in ("name", "outcome")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaneEnv:
+    lane: str
+    venv: str
+    python: str
+    ok: bool
+    reason: str = ""
+    dists: tuple[DistOutcome, ...] = ()
+    runtime_ok: bool = False
+    runtime_reason: str = ""
+    seconds: float = 0.0
+    wheels_only: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def dist(self, name: str) -> DistOutcome | None:
+        return next((d for d in self.dists if d.name == name), None)
+
+
+def marker_environment(lane: Lane) -> dict[str, str]:
+    """PEP 508 marker values for a lane, from its fingerprint (lanes run on this machine's OS)."""
+    import platform
+    import sys
+
+    major_minor = ".".join(lane.version.split(".")[:2])
+    return {
+        "implementation_name": lane.implementation or "cpython",
+        "implementation_version": lane.version,
+        "os_name": "nt" if sys.platform == "win32" else "posix",
+        "platform_machine": platform.machine(),
+        "platform_python_implementation": "CPython" if lane.implementation == "cpython" else lane.implementation,
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": lane.version,
+        "python_version": major_minor,
+        "sys_platform": sys.platform,
+        "extra": "",
+    }
+
+
+def pin_applies(pin: Pin, lane: Lane) -> bool:
+    return not pin.markers or Marker(pin.markers).evaluate(marker_environment(lane))
+
+
+def classify(log: str) -> tuple[str, str]:
+    """(failure class, key line) from an installer's output."""
+    for cls, pattern in FAILURE_PATTERNS:
+        m = re.search(pattern, log)
+        if m:
+            line = next((ln.strip() for ln in log[m.start():].splitlines() if ln.strip()), m.group(0))
+            start = log.rfind("\n", 0, m.start()) + 1
+            whole = log[start:log.find("\n", m.end()) if "\n" in log[m.end():] else len(log)].strip()
+            return cls, (whole or line)[:300]
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip() and not ln.startswith("DEBUG")]
+    return "other", (lines[-1] if lines else "no output")[:300]
+
+
+_SELECTING = re.compile(r"Selecting: \S+ \[[^\]]*\] \((?P<file>[^)]+)\)")
+
+
+def _chosen_file(log: str) -> str:
+    files = _SELECTING.findall(log)
+    return files[-1] if files else ""
+
+
+def wheel_tag(filename: str) -> str:
+    """The tag triple of a wheel file name as published (compressed tag sets kept, e.g. manylinux aliases)."""
+    if not filename.endswith(".whl"):
+        return ""
+    parts = filename[:-4].split("-")
+    return "-".join(parts[-3:])
+
+
+def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None, seconds: float,
+                  timeout: bool = False) -> DistOutcome:
+    base = {"name": pin.name, "version": pin.version, "seconds": round(seconds, 3)}
+    log = "" if proc is None else (proc.stdout or "") + (proc.stderr or "")
+    tail = "\n".join(ln for ln in log.splitlines() if not ln.startswith("DEBUG"))[-LOG_TAIL_CHARS:]
+    if timeout:
+        return DistOutcome(outcome="failed", failure="build-backend-error", key_line=f"install did not finish in {PIN_TIMEOUT_S:.0f} s",
+                           log_tail=tail, **base)
+    if proc is None or proc.returncode != 0:
+        cls, key = classify(log)
+        return DistOutcome(outcome="failed", failure=cls, key_line=key, log_tail=tail, **base)
+    chosen = _chosen_file(log)
+    if chosen.endswith(".whl"):
+        parse_wheel_filename(chosen)  # raises on a malformed name: better loud than a wrong tag
+        return DistOutcome(outcome="wheel", filename=chosen, wheel_tag=wheel_tag(chosen), **base)
+    if pin.url:
+        return DistOutcome(outcome="local", filename=pin.url, **base)
+    if chosen:
+        return DistOutcome(outcome="sdist", filename=chosen, **base)
+    return DistOutcome(outcome="wheel", filename="(already cached)", **base)
+
+
+def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) -> LaneEnv:
+    """Create the lane's venv and install every applicable pin; never raises for a pin that fails."""
+    started = time.monotonic()
+    venv = root / lane.name
+    uv = uv_command()
+    env = sandbox.base_env(network=True)
+    proc = subprocess.run([*uv, "venv", "--quiet", "--python", lane.path, str(venv)], capture_output=True,
+                          text=True, timeout=VENV_TIMEOUT_S, env=env)
+    python = str(venv / "bin" / "python")
+    if proc.returncode != 0:
+        return LaneEnv(lane=lane.name, venv=str(venv), python=lane.path, ok=False,
+                       reason=f"uv venv failed: {classify(proc.stderr)[1]}", seconds=time.monotonic() - started)
+    constraints = venv / "ftlab-lock.txt"
+    constraints.write_text(lock.requirements_txt())
+    common = ["--python", python, "--default-index", lock.index_url] if lock.index_url else ["--python", python]
+    dists = []
+    for pin in lock.pins:
+        if not pin_applies(pin, lane):
+            dists.append(DistOutcome(name=pin.name, version=pin.version, outcome="not-needed"))
+            continue
+        requirement = f"{pin.name} @ {pin.url}" if pin.url else f"{pin.name}=={pin.version}"
+        # A local project is built by definition; wheels-only applies to what comes from the index.
+        no_build = ["--no-build"] if wheels_only and not pin.url else []
+        cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
+        t0 = time.monotonic()
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=PIN_TIMEOUT_S, env=env)
+            dists.append(_dist_outcome(pin, lane, p, time.monotonic() - t0))
+        except subprocess.TimeoutExpired:
+            dists.append(_dist_outcome(pin, lane, None, time.monotonic() - t0, timeout=True))
+    # The runtime's own needs, constrained to the lock: if they clash with a pin, the pin wins and the
+    # stress check says it cannot run, rather than the lane silently testing other versions.
+    p = subprocess.run([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
+                       capture_output=True, text=True, timeout=PIN_TIMEOUT_S, env=env)
+    runtime_reason = "" if p.returncode == 0 else f"hypothesis cannot join this lock: {classify(p.stderr)[1]}"
+    return LaneEnv(lane=lane.name, venv=str(venv), python=python, ok=True, dists=tuple(dists),
+                   runtime_ok=p.returncode == 0, runtime_reason=runtime_reason,
+                   seconds=time.monotonic() - started, wheels_only=wheels_only)
+
+
+def closure(lock: Lock, name: str) -> list[Pin]:
+    """The pins a subject needs: itself and everything that (transitively) came in via it."""
+    by_name = {p.name: p for p in lock.pins}
+    out, todo, seen = [], [name], set()
+    while todo:
+        n = todo.pop()
+        if n in seen or n not in by_name:
+            continue
+        seen.add(n)
+        out.append(by_name[n])
+        todo += [p.name for p in lock.pins if n in p.via]
+    return out
