@@ -94,7 +94,7 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         subjects = request.subjects
         checks = request.checks
         options = dict(request.options)
-        lock = _resolve_lock(subjects, checks, options, reporter)
+        lock = _resolve_lock(subjects, checks, options, lanes, reporter)
         run_id = new_run_id()
         artifacts_dir = (request.store_path.parent / "runs" / run_id).resolve()
         done = set()
@@ -143,12 +143,17 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
                       decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
 
 
-def _resolve_lock(subjects, checks, options, reporter: Reporter) -> Lock | None:
-    """One lock for every lane of the run, resolved before anything is recorded (bad input: exit 2)."""
+def _resolve_lock(subjects, checks, options, lanes, reporter: Reporter) -> Lock | None:
+    """One lock for every lane of the run, resolved before anything is recorded (bad input: exit 2).
+
+    Universal, and for the oldest lane's Python on up, so every lane installs the same pins (with
+    markers where an answer differs by platform or version)."""
     if not subjects or not any(CHECKS[c].needs_env for c in checks):
         return None
-    reporter.note(f"resolving {len(subjects)} subject(s) into one lock ...")
-    return resolve_lock(subjects, index_url=options.get("index_url"))
+    versions = sorted(tuple(int(x) for x in lane.version.split(".")[:2]) for lane in lanes if lane.version)
+    python_version = "%d.%d" % versions[0] if versions else "3.14"
+    reporter.note(f"resolving {len(subjects)} subject(s) into one lock for Python {python_version}+ ...")
+    return resolve_lock(subjects, index_url=options.get("index_url"), python_version=python_version)
 
 
 def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from tests.support.index_server import catalogue_dir, local_index  # noqa: E402, F401 (fixtures)
 from tests.support.interpreters import find_ft_python, find_gil_python, find_py314  # noqa: E402
 
 
