@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--index-url", default=None, metavar="URL", help="the package index (default: the one uv or pip is configured with)")
     sp.add_argument("--gil", choices=["0"], default=None, help="run checks with PYTHON_GIL=0 on free-threaded lanes")
     sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per subject and lane")
+    sp.add_argument("--module-timeout", type=float, default=None, metavar="SECONDS",
+                    help="import check: a module import running longer is a hang (default: 60)")
     sp.add_argument("--resume", default=None, metavar="RUN", help="finish an interrupted run (jobs already recorded are kept)")
     sp.add_argument("--report-dir", type=Path, default=None, help="where the HTML report goes (default: reports/)")
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
@@ -138,7 +140,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     subject_set = _parse_subjects(args.subjects, args.requirements)
     subjects = subject_set.subjects if subject_set else ()
     index_url = args.index_url or (subject_set.index_url if subject_set else None)
-    options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url}
+    options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url,
+               "module_timeout_s": args.module_timeout}
     if args.gil is not None:
         options["gil"] = int(args.gil)
     request = RunRequest(

@@ -6,13 +6,14 @@ import difflib
 
 from lab.checks.base import Check
 from lab.checks.fingerprint import FingerprintCheck
+from lab.checks.imports import ImportCheck
 from lab.checks.install import InstallCheck
 from lab.errors import UsageError
 
 #: name -> check, in execution order.
-CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck())}
+CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck())}
 
-DEFAULT_CHECKS = ("fingerprint", "install")
+DEFAULT_CHECKS = ("fingerprint", "install", "import")
 
 
 def parse_checks(text: str | None) -> list[str]:
