@@ -58,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--report-dir", type=Path, default=None, help="where the HTML report goes (default: reports/)")
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
 
+    sp = sub.add_parser("readiness", help="which wheels exist for 3.14 and 3.14t, per platform (no interpreter needed)")
+    sp.add_argument("subjects", nargs="*", metavar="SUBJECT", help="a requirement (numpy, pyyaml==6.0.3) or a project directory")
+    sp.add_argument("-r", "--requirements", action="append", default=[], metavar="FILE", help="a requirements or lock file")
+    sp.add_argument("--targets", default=None, metavar="LIST",
+                    help="comma-separated targets like cp314t-manylinux_x86_64 (default: cp314 and cp314t on 5 platforms)")
+    sp.add_argument("--index-url", default=None, metavar="URL", help="the package index (default: the one uv or pip is configured with)")
+    sp.add_argument("--json", action="store_true", help="print JSON on stdout")
+
     sp = sub.add_parser("runs", help="list the runs in the store")
     sp.add_argument("--store", type=Path, default=None, help=store_help)
     sp.add_argument("--json", action="store_true", help="print JSON on stdout")
@@ -207,6 +215,16 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_readiness(args: argparse.Namespace) -> int:
+    from lab.readiness import readiness_command
+
+    if not args.subjects and not args.requirements:
+        raise UsageError("name at least one subject or -r FILE, e.g. 'ftlab readiness numpy pyyaml'")
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()] if args.targets else None
+    return readiness_command(args.subjects, args.requirements, targets=targets, index_url=args.index_url,
+                             as_json=args.json)
+
+
 def cmd_checks(args: argparse.Namespace) -> int:
     from lab.checks import CHECKS
 
@@ -231,5 +249,6 @@ COMMANDS = {
     "run": cmd_run,
     "runs": cmd_runs,
     "checks": cmd_checks,
+    "readiness": cmd_readiness,
     "demo": cmd_demo,
 }
