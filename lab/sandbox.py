@@ -8,6 +8,7 @@ namespace, and stdout/stderr captured to capped files that are never parsed as r
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -67,6 +68,7 @@ def runtime_path() -> str:
     """
     d = Path(tempfile.mkdtemp(prefix="ftlab-runtime-"))
     (d / "probes").symlink_to(PROBES_DIR, target_is_directory=True)
+    atexit.register(shutil.rmtree, d, ignore_errors=True)
     return str(d)
 
 
