@@ -107,15 +107,17 @@ def pin_applies(pin: Pin, lane: Lane) -> bool:
 
 
 def classify(log: str) -> tuple[str, str]:
-    """(failure class, key line) from an installer's output."""
+    """(failure class, key line) from an installer's output. The key line is uv's "Because ..." cause
+    when it gives one (it names the package and the reason), else the line that matched."""
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip() and not ln.startswith("DEBUG")]
+    because = next((ln.partition("Because ")[2] for ln in lines if "Because " in ln), "")
     for cls, pattern in FAILURE_PATTERNS:
         m = re.search(pattern, log)
         if m:
-            line = next((ln.strip() for ln in log[m.start():].splitlines() if ln.strip()), m.group(0))
             start = log.rfind("\n", 0, m.start()) + 1
-            whole = log[start:log.find("\n", m.end()) if "\n" in log[m.end():] else len(log)].strip()
-            return cls, (whole or line)[:300]
-    lines = [ln.strip() for ln in log.splitlines() if ln.strip() and not ln.startswith("DEBUG")]
+            end = log.find("\n", m.end())
+            matched = log[start:end if end >= 0 else len(log)].strip()
+            return cls, ("Because " + because if because else matched)[:300]
     return "other", (lines[-1] if lines else "no output")[:300]
 
 

@@ -1,0 +1,77 @@
+"""Reading uv's output: failure classes and wheel tags, on uv's exact words."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.envs import _chosen_file, classify, closure, pin_applies, wheel_tag
+from lab.lock import Lock, Pin
+from lab.records import Lane
+
+UV_NO_WHEEL = """Using Python 3.12.1 environment at: vv
+error: No solution found when resolving dependencies
+  cause: Because pyyaml==5.4.1 has no usable wheels and you require pyyaml==5.4.1, we can conclude that your requirements are unsatisfiable.
+
+hint: Wheels are required for `pyyaml` because building from source is disabled for all packages (i.e., with `--no-build`)
+"""
+UV_NO_RELEASE = """error: No solution found when resolving dependencies
+  cause: Because there is no version of pyyaml==99 and you require pyyaml==99, we can conclude that your requirements are unsatisfiable.
+"""
+UV_HEADER = """   Building needs-header==1.0
+  x Failed to build `needs-header==1.0`
+  |-> The build backend returned an error
+      ext.c:1:10: fatal error: nonexistent_ftlab.h: No such file or directory
+          1 | #include <nonexistent_ftlab.h>
+      compilation terminated.
+"""
+UV_BACKEND = """  x Failed to build `build-fails==1.0`
+  |-> The build backend returned an error
+  `-> Call to `backend.build_wheel` failed (exit status: 1)
+      RuntimeError: setup.py: deliberate build failure
+"""
+UV_OFFLINE = """error: Failed to fetch: `http://127.0.0.1:9/simple/pure-pkg/`
+  Caused by: Request failed after 3 retries
+  Caused by: error sending request for url (http://127.0.0.1:9/simple/pure-pkg/)
+  Caused by: client error (Connect)
+  Caused by: tcp connect error: Connection refused (os error 111)
+"""
+
+
+@pytest.mark.parametrize(
+    ("log", "cls", "needle"),
+    [(UV_NO_WHEEL, "no-wheel", "has no usable wheels"), (UV_NO_RELEASE, "resolution-conflict", "no version of pyyaml==99"),
+     (UV_HEADER, "missing-compiler-or-headers", "nonexistent_ftlab.h"), (UV_BACKEND, "build-backend-error", "Failed to build"),
+     (UV_OFFLINE, "index-unreachable", "127.0.0.1:9")],
+)
+def test_classify(log, cls, needle):
+    got, key = classify(log)
+    assert got == cls
+    assert needle in key and "\n" not in key
+
+
+def test_unknown_failure_keeps_last_line():
+    assert classify("DEBUG x\nsomething odd happened\n") == ("other", "something odd happened")
+
+
+def test_chosen_file_and_tag():
+    log = ("DEBUG Selecting: pyyaml==6.0.3 [compatible] "
+           "(pyyaml-6.0.3-cp314-cp314t-manylinux2014_x86_64.manylinux_2_17_x86_64.whl)\n")
+    chosen = _chosen_file(log)
+    assert wheel_tag(chosen) == "cp314-cp314t-manylinux2014_x86_64.manylinux_2_17_x86_64"
+    assert wheel_tag("pkg-1.0-py3-none-any.whl") == "py3-none-any"
+    assert wheel_tag("pkg-1.0.tar.gz") == ""
+
+
+def test_markers_evaluated_for_the_lane():
+    lane = Lane(name="3.13", path="/x", version="3.13.0", implementation="cpython")
+    assert pin_applies(Pin(name="a", version="1", markers="python_version >= '3.13'"), lane)
+    assert not pin_applies(Pin(name="a", version="1", markers="python_version < '3.11'"), lane)
+    assert not pin_applies(Pin(name="a", version="1", markers="sys_platform == 'win32'"), lane)
+
+
+def test_closure_follows_via():
+    pins = (Pin(name="a", version="1"), Pin(name="b", version="1", via=("a",)), Pin(name="c", version="1", via=("b",)),
+            Pin(name="d", version="1"))
+    lock = Lock(pins=pins, text="", index_url="", python_version="3.14")
+    assert {p.name for p in closure(lock, "a")} == {"a", "b", "c"}
+    assert {p.name for p in closure(lock, "d")} == {"d"}
