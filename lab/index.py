@@ -15,7 +15,7 @@ import threading
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.parser import HeaderParser
 from html.parser import HTMLParser
 from pathlib import Path
@@ -207,6 +207,7 @@ class IndexClient:
         self.max_workers = max_workers
         self._pages: dict[str, tuple[DistFile, ...]] = {}
         self._lock = threading.Lock()
+        self._version_json = True
 
     def _get(self, url: str, accept: str) -> tuple[bytes, str]:
         if url.startswith("file:"):
@@ -272,26 +273,46 @@ class IndexClient:
         return tuple(f for f in self.project_files(name) if f.kind != "other" and f.version == want)
 
     def classifiers(self, name: str, version: str, files: Sequence[DistFile] = ()) -> tuple[str, ...] | None:
-        """All trove classifiers of a release, or None when the index offers no way to read them."""
-        if is_pypi(self.index_url):
-            parts = urlsplit(self.index_url)
-            url = f"{parts.scheme}://{parts.netloc}/pypi/{canonicalize_name(name)}/{version}/json"
+        """All trove classifiers of a release, or None when the index offers no way to read them.
+
+        PyPI: its per-version JSON, else a wheel's PEP 658 metadata (PyPI serves it for every wheel, even
+        where a mirror's page does not say so), else the project JSON when its latest is this version.
+        Other indexes: PEP 658 metadata where offered.
+        """
+        pypi = is_pypi(self.index_url)
+        if pypi and self._version_json:
+            found = self._pypi_json_classifiers(name, version, latest=False)
+            if found is not None:
+                return found
+        wheels = [replace(f, has_metadata=True) if pypi else f for f in files if f.kind == "wheel"]
+        with_meta = [f for f in wheels if f.has_metadata]
+        if with_meta:
             try:
-                body, _ = self._get(url, "application/json")
-                return tuple(json.loads(body).get("info", {}).get("classifiers") or ())
+                body, _ = self._get(with_meta[0].url + ".metadata", "*/*")
+                meta = HeaderParser().parsestr(body.decode("utf-8", "replace"))
+                return tuple(meta.get_all("Classifier") or ())
             except _NotFound:
-                return None
-            except ValueError:
-                return None  # PyPI answered something that is not JSON: treat as unknown, not as an error
-        with_meta = [f for f in files if f.kind == "wheel" and f.has_metadata]
-        if not with_meta:
-            return None
+                pass
+        return self._pypi_json_classifiers(name, version, latest=True) if pypi else None
+
+    def _pypi_json_classifiers(self, name: str, version: str, *, latest: bool) -> tuple[str, ...] | None:
+        parts = urlsplit(self.index_url)
+        base = f"{parts.scheme}://{parts.netloc}/pypi/{canonicalize_name(name)}"
+        # The project document is large (every release's files); it is the last resort.
+        url = f"{base}/json" if latest else f"{base}/{version}/json"
         try:
-            body, _ = self._get(with_meta[0].url + ".metadata", "*/*")
+            body, _ = self._get(url, "application/json")
+            info = json.loads(body).get("info") or {}
+            same = Version(str(info.get("version", "0"))) == Version(version)
         except _NotFound:
+            if not latest:
+                # The version came from this index's own pages, so the endpoint itself is missing (a proxy that
+                # passes only some of PyPI's API): stop asking, save a round trip per package.
+                self._version_json = False
             return None
-        meta = HeaderParser().parsestr(body.decode("utf-8", "replace"))
-        return tuple(meta.get_all("Classifier") or ())
+        except ValueError:
+            return None  # not JSON, or no valid version: unknown, not an error
+        return tuple(info.get("classifiers") or ()) if same else None
 
     def release(self, name: str, version: str) -> Release:
         files = self.release_files(name, version)

@@ -71,6 +71,10 @@ DEFAULT_PLATFORMS = ("manylinux_x86_64", "manylinux_aarch64", "musllinux_x86_64"
 DEFAULT_PYTHONS = ("cp314", "cp314t")
 DEFAULT_TARGETS = tuple(f"{py}-{plat}" for py in DEFAULT_PYTHONS for plat in DEFAULT_PLATFORMS)
 
+#: A platform tag as wheels carry it, for targets finer than the PLATFORMS keys (manylinux_2_28_x86_64).
+_CONCRETE_PLATFORM = re.compile(
+    r"^(manylinux_\d+_\d+_\w+|manylinux(1|2010|2014)_\w+|musllinux_\d+_\d+_\w+|macosx_\d+_\d+_\w+|linux_\w+|win32)$"
+)
 _PYTHON = re.compile(r"^(?:cp|)(3)\.?(\d{1,2})(t?)$")
 
 
@@ -124,7 +128,7 @@ def parse_target(spec: str) -> Target:
             f"target {spec!r} is not PYTHON-PLATFORM; write it like 'cp314t-manylinux_x86_64' "
             f"(platforms: {', '.join(PLATFORMS)})"
         )
-    if platform not in PLATFORMS and not re.match(r"^(manylinux|musllinux|macosx|win|linux)_?\w+$", platform):
+    if platform not in PLATFORMS and not _CONCRETE_PLATFORM.match(platform):
         import difflib
 
         near = difflib.get_close_matches(platform, PLATFORMS, n=1)
@@ -355,8 +359,11 @@ def readiness_command(
     reporter = Reporter(quiet=quiet)
     for option in wanted.ignored_options:
         reporter.note(f"note: ignoring requirements-file option {option}")
-    reporter.note(f"resolving {len(wanted.subjects)} subject(s) for Python 3.14 with uv on {index}")
-    lock = resolve(wanted.subjects, index_url=index, extra_index_urls=wanted.extra_index_urls)
+    # The lock is universal from the oldest target's Python on, so markers can tell the targets apart.
+    python_version = "{}.{}".format(*min(t.version for t in parsed_targets))
+    reporter.note(f"resolving {len(wanted.subjects)} subject(s) for Python {python_version}+ with uv on {index}")
+    lock = resolve(wanted.subjects, index_url=index, python_version=python_version,
+                   extra_index_urls=wanted.extra_index_urls)
     guard = threading.Lock()
 
     def done(rel: Release) -> None:

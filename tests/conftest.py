@@ -63,7 +63,9 @@ class Cli:
 
     def __call__(self, *args: str, check: int | None = None, env: dict | None = None, timeout: float = 600):
         full_env = {**os.environ, "FTLAB_STORE": str(self.store), "FTLAB_REPORT_DIR": str(self.reports),
-                    "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+                    "NO_COLOR": "1", "COLUMNS": "200",
+                    # An unreachable-index test should fail at once, not after uv's retries.
+                    "UV_HTTP_RETRIES": "0", **(env or {})}
         proc = subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True,
                               cwd=self.tmp, env=full_env, timeout=timeout)
         if check is not None:

@@ -29,8 +29,8 @@ _PLATFORM_LABELS = {
     "musllinux_aarch64": "musl\naarch64", "macos_arm64": "macOS\narm64", "macos_x86_64": "macOS\nx86_64",
     "win_amd64": "Windows\namd64", "win_arm64": "Windows\narm64",
 }
-LEGEND = ("wheel: a wheel for the target  abi3: a stable-ABI wheel  pure: py3-none-any  "
-          "sdist: must build from source  none: nothing installs  -: not needed there")
+LEGEND = ("wheel: a wheel for the target (abi3: stable ABI)  pure: py3-none-any  sdist: builds from source  "
+          "none: nothing installs  -: not needed")
 
 
 def cell_text(cell: Cell) -> Text:
@@ -44,7 +44,8 @@ def _classifier_text(classifiers: tuple[str, ...] | None) -> Text:
         return Text("?", style="dim")
     if not classifiers:
         return Text("")
-    return Text(", ".join(c.rsplit("::", 1)[-1].strip() for c in classifiers), style="magenta")
+    # "Programming Language :: Python :: Free Threading :: 3 - Stable" -> "Stable"
+    return Text(", ".join(c.rsplit("::", 1)[-1].split(" - ", 1)[-1].strip() for c in classifiers), style="magenta")
 
 
 def summary_line(readiness: Readiness) -> Text:
@@ -61,16 +62,17 @@ def summary_line(readiness: Readiness) -> Text:
 def readiness_table(readiness: Readiness) -> RenderableType:
     table = Table(title=f"Wheel readiness on {readiness.index_url}", title_justify="left", show_lines=False,
                   header_style="bold", pad_edge=False)
-    table.add_column("package", no_wrap=True, max_width=40)
+    table.add_column("package", no_wrap=True)
     table.add_column("version", no_wrap=True)
-    table.add_column("FT classifier", min_width=9, max_width=14)
+    table.add_column("FT", no_wrap=True)
     for t in readiness.targets:
         label = _PLATFORM_LABELS.get(t.platform) if t.platform in PLATFORMS else t.platform.replace("_", "\n", 1)
         table.add_column(f"{t.python}\n{label}", justify="center", no_wrap=True)
     for row in readiness.packages:
         name = Text(row.name)
         if row.via:
-            name.append(f" <- {', '.join(row.via)}", style="dim")
+            more = f" +{len(row.via) - 1}" if len(row.via) > 1 else ""
+            name.append(f" <- {row.via[0]}{more}", style="dim")
         table.add_row(name, row.version or "local", _classifier_text(row.classifiers), *map(cell_text, row.cells))
     footer = []
     for i in range(len(readiness.targets)):
@@ -84,6 +86,7 @@ def readiness_table(readiness: Readiness) -> RenderableType:
 def print_readiness(readiness: Readiness, out: TextIO | None = None) -> None:
     """Print the matrix; colour only on a terminal, and wide enough for every target column."""
     out = out or sys.stdout
-    wide = max(120, 50 + 10 * len(readiness.targets))
+    #: Off a terminal (a pipe, a CI log) nothing wraps: the table takes the width its columns need.
+    wide = 250
     console = Console(file=out, highlight=False, width=None if out.isatty() else wide)
     console.print(readiness_table(readiness))
