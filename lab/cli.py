@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--store", type=Path, default=None, help=store_help)
     sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=lane_help)
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
+    _add_report_and_diff(sub, store_help)
     return p
 
 
@@ -244,6 +245,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _run_and_render(request, args)
 
 
+# -- report and diff (issue 7) ---------------------------------------------------------------------
+
+
+def _add_report_and_diff(sub, store_help: str) -> None:
+    sp = sub.add_parser("report", help="render a stored run as HTML, Markdown, JSON or JUnit XML")
+    sp.add_argument("run", nargs="?", default="latest", metavar="RUN", help="a run id, unique prefix, latest or latest~N (default: latest)")
+    sp.add_argument("--format", choices=["html", "md", "json", "junit"], default="html", help="report format (default: html)")
+    sp.add_argument("-o", "--output", type=Path, default=None, metavar="PATH",
+                    help="where to write it ('-' for stdout; default: html to the report folder, other formats to stdout)")
+    sp.add_argument("--store", type=Path, default=None, help=store_help)
+
+    sp = sub.add_parser("diff", help="compare two runs: new and gone signals, verdict changes, metrics (exit 1 on regression)")
+    sp.add_argument("before", metavar="RUN_A", help="the older run (id, unique prefix, latest~1, ...)")
+    sp.add_argument("after", metavar="RUN_B", help="the newer run")
+    sp.add_argument("--store", type=Path, default=None, help=store_help)
+    sp.add_argument("--json", action="store_true", help="print the diff as JSON on stdout")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from lab.report import outcome_for_report, render, report_path
+    from lab.store import Store
+
+    store_path = _store_path(args)
+    with Store(store_path) as store:
+        record = store.load_run(args.run)
+    outcome = outcome_for_report(record, store_path=store_path)
+    to_stdout = str(args.output) == "-" or (args.output is None and args.format != "html")
+    path = None if to_stdout else (args.output or report_path(outcome, None, args.format)).resolve()
+    text = render(outcome, args.format, path=path)
+    if path is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to '{path}' ({exc.strerror}); pass -o PATH in a writable directory") from None
+    print(path)
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from lab.diff import diff_runs, dumps, format_text
+    from lab.store import Store
+
+    with Store(_store_path(args)) as store:
+        before, after = store.load_run(args.before), store.load_run(args.after)
+    if before.run_id == after.run_id:
+        raise UsageError(f"'{args.before}' and '{args.after}' are the same run ({before.run_id}); pass two different runs")
+    result = diff_runs(before, after)
+    sys.stdout.write(dumps(result) if args.json else format_text(result))
+    return EXIT_FINDINGS if result.regressed else EXIT_OK
+
+
+# -- end of report and diff ------------------------------------------------------------------------
+
+
 COMMANDS = {
     "lanes": cmd_lanes,
     "run": cmd_run,
@@ -251,4 +309,6 @@ COMMANDS = {
     "checks": cmd_checks,
     "readiness": cmd_readiness,
     "demo": cmd_demo,
+    "report": cmd_report,
+    "diff": cmd_diff,
 }

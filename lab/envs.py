@@ -9,11 +9,13 @@ downloads and built wheels.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from packaging.markers import Marker
 from packaging.utils import parse_wheel_filename
@@ -148,12 +150,12 @@ def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None
     if proc is None or proc.returncode != 0:
         cls, key = classify(log)
         return DistOutcome(outcome="failed", failure=cls, key_line=key, log_tail=tail, **base)
+    if pin.url:
+        return DistOutcome(outcome="local", filename=pin.url, **base)
     chosen = _chosen_file(log)
     if chosen.endswith(".whl"):
         parse_wheel_filename(chosen)  # raises on a malformed name: better loud than a wrong tag
         return DistOutcome(outcome="wheel", filename=chosen, wheel_tag=wheel_tag(chosen), **base)
-    if pin.url:
-        return DistOutcome(outcome="local", filename=pin.url, **base)
     if chosen:
         return DistOutcome(outcome="sdist", filename=chosen, **base)
     return DistOutcome(outcome="wheel", filename="(already cached)", **base)
@@ -179,7 +181,7 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
         if not pin_applies(pin, lane):
             dists.append(DistOutcome(name=pin.name, version=pin.version, outcome="not-needed"))
             continue
-        requirement = f"{pin.name} @ {pin.url}" if pin.url else f"{pin.name}=={pin.version}"
+        requirement = f"{pin.name} @ {_private_copy(pin.url, venv / 'src' / pin.name)}" if pin.url else f"{pin.name}=={pin.version}"
         # A local project is built by definition; wheels-only applies to what comes from the index.
         no_build = ["--no-build"] if wheels_only and not pin.url else []
         cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
@@ -197,6 +199,23 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
     return LaneEnv(lane=lane.name, venv=str(venv), python=python, ok=True, dists=tuple(dists),
                    runtime_ok=p.returncode == 0, runtime_reason=runtime_reason,
                    seconds=time.monotonic() - started, wheels_only=wheels_only)
+
+
+#: What a copy of a local project leaves out: build leftovers and VCS data (they belong to the user's tree).
+_COPY_IGNORE = ("build", "dist", "*.egg-info", "__pycache__", ".git", ".tox", ".venv", ".nox", "*.so", ".ftlab")
+
+
+def _private_copy(url: str, dest: Path) -> str:
+    """Local projects are built from a per-lane copy: setuptools writes build/ and *.egg-info into the
+    source tree, and two lanes building one tree at once would collide there (and litter the user's)."""
+    if not url.startswith("file://"):
+        return url
+    src = Path(unquote(urlparse(url).path))
+    if not src.is_dir():
+        return url
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*_COPY_IGNORE), symlinks=True)
+    return dest.as_uri()
 
 
 def closure(lock: Lock, name: str) -> list[Pin]:

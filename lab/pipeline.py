@@ -151,7 +151,7 @@ def _resolve_lock(subjects, checks, options, lanes, reporter: Reporter) -> Lock 
     if not subjects or not any(CHECKS[c].needs_env for c in checks):
         return None
     versions = sorted(tuple(int(x) for x in lane.version.split(".")[:2]) for lane in lanes if lane.version)
-    python_version = "%d.%d" % versions[0] if versions else "3.14"
+    python_version = f"{versions[0][0]}.{versions[0][1]}" if versions else "3.14"
     reporter.note(f"resolving {len(subjects)} subject(s) into one lock for Python {python_version}+ ...")
     return resolve_lock(subjects, index_url=options.get("index_url"), python_version=python_version)
 

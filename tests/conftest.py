@@ -12,45 +12,46 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from tests.support import lanes as support_lanes  # noqa: E402
 from tests.support.index_server import catalogue_dir, local_index  # noqa: E402, F401 (fixtures)
-from tests.support.interpreters import find_ft_python, find_gil_python, find_py314  # noqa: E402
+
+
+def _gil(minor: int) -> str:
+    found = next((i for i in support_lanes.gil_lanes() if i.version[:2] == (3, minor)), None)
+    if found is None:
+        pytest.skip(f"no CPython 3.{minor} GIL build on this machine (pyenv, PATH)")
+    return found.path
 
 
 @pytest.fixture(scope="session")
 def py311() -> str:
-    return _need(find_gil_python(3, 11), "3.11")
+    return _gil(11)
 
 
 @pytest.fixture(scope="session")
 def py312() -> str:
-    return _need(find_gil_python(3, 12), "3.12")
+    return _gil(12)
 
 
 @pytest.fixture(scope="session")
 def py313() -> str:
-    return _need(find_gil_python(3, 13), "3.13")
+    return _gil(13)
 
 
 @pytest.fixture(scope="session")
 def ft_python() -> str:
-    path, why = find_ft_python()
-    if not path:
-        pytest.skip(why)
-    return path
+    found = support_lanes.ft_python()
+    if found is None:
+        pytest.skip(support_lanes.FT_SKIP_REASON)
+    return found.path
 
 
 @pytest.fixture(scope="session")
 def py314() -> str:
-    path, why = find_py314()
-    if not path:
-        pytest.skip(why)
-    return path
-
-
-def _need(path: str | None, version: str) -> str:
-    if not path:
-        pytest.skip(f"no CPython {version} GIL build on this machine (pyenv, PATH)")
-    return path
+    found = support_lanes.py314()
+    if found is None:
+        pytest.skip(support_lanes.PY314_SKIP_REASON)
+    return found.path
 
 
 class Cli:

@@ -116,8 +116,9 @@ def result_from_outcome(job: Job, outcome: sandbox.ChildOutcome, workdir: Path) 
         status = doc["status"]
         reason = ""
         if status == "error":
-            tb = (doc.get("data") or {}).get("traceback", "")
-            reason = "the check failed inside the lane: " + (tb.strip().splitlines() or ["?"])[-1][:200]
+            data = doc.get("data") or {}
+            why = data.get("error") or (data.get("traceback", "").strip().splitlines() or ["no detail"])[-1]
+            reason = "the check failed inside the lane: " + str(why)[:300]
         return Result(status=status, signals=signals, data=doc.get("data") or {}, reason=reason, **common)
     tail = outcome.stderr_tail()
     if outcome.timed_out:

@@ -1,26 +1,202 @@
-"""Reports: pure renderers (records in, text out) and one function that writes files."""
+"""Reports: pure renderers (records in, text out) and one function that writes files.
+
+Every renderer takes the run as `RunOutcome` (lab.pipeline); `outcome_for_report` turns a stored run
+into one. The few views every format shares (findings most severe first, subject order, per-cell
+results) live here so the HTML, Markdown, JSON and JUnit reports cannot disagree about them.
+"""
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+from lab.records import LANE_SUBJECT, VERDICTS, Result, Signal, Verdict
+from lab.verdict import GATING_KINDS, SIGNAL_VERDICT
 
 DEFAULT_REPORT_DIR = Path("reports")
+
+#: The formats `write_reports` writes, in the order people want them listed (HTML first), and the
+#: file suffix of each.
+FORMATS = {"html": ".html", "md": ".md", "json": ".json", "junit": ".junit.xml"}
 
 
 def report_dir(explicit: Path | None) -> Path:
     return Path(explicit or os.environ.get("FTLAB_REPORT_DIR") or DEFAULT_REPORT_DIR)
 
 
-def write_reports(outcome, directory: Path | None = None) -> dict[str, Path]:
-    """Write every report format for a run; returns format -> path."""
-    from lab.report import jsonreport
+def report_path(outcome, directory: Path | None, fmt: str) -> Path:
+    return report_dir(directory) / f"ftlab-{outcome.run_id}{FORMATS[fmt]}"
 
+
+def render(outcome, fmt: str, *, path: Path | None = None) -> str:
+    """The text of one report format. `path` is where the file will live (HTML links are relative to it)."""
+    if fmt == "html":
+        from lab.report import html
+
+        return html.render(outcome, report_path=path)
+    if fmt == "md":
+        from lab.report import markdown
+
+        return markdown.render(outcome, report_path=path)
+    if fmt == "json":
+        from lab.report import jsonreport
+
+        return jsonreport.dumps(outcome)
+    if fmt == "junit":
+        from lab.report import junit
+
+        return junit.render(outcome)
+    raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
+
+
+def write_reports(outcome, directory: Path | None = None) -> dict[str, Path]:
+    """Write every report format for a run; returns format -> absolute path (html, md, json, junit)."""
     out = report_dir(directory)
     out.mkdir(parents=True, exist_ok=True)
     written = {}
-    path = out / f"ftlab-{outcome.run_id}.json"
-    path.write_text(json.dumps(jsonreport.render(outcome), indent=1, default=str))
-    written["json"] = path.resolve()
+    for fmt in FORMATS:
+        path = report_path(outcome, directory, fmt).resolve()
+        _write_atomic(path, render(outcome, fmt, path=path))
+        written[fmt] = path
     return written
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def outcome_for_report(record, store_path: Path | None = None):
+    """A stored run as a RunOutcome. A run that did not finish has no stored verdicts: its partial
+    verdicts are computed by lab.verdict (the same function a finished run used), and it stays undecided."""
+    from lab.pipeline import outcome_from_record
+    from lab.verdict import verdicts
+
+    outcome = outcome_from_record(record)
+    if store_path is not None:
+        outcome = replace(outcome, store_path=Path(store_path))
+    if not outcome.verdicts and record.subjects:
+        outcome = replace(outcome, verdicts=tuple(verdicts(record.subjects, record.lanes, record.results)))
+    return outcome
+
+
+# -- shared views ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One signal with where it was found: the row of every findings table."""
+
+    subject: str
+    lane: str
+    check: str
+    job_id: str
+    signal: Signal
+    #: The verdict this kind pushes a subject to (lab.verdict), or "" for informational kinds.
+    severity: str = ""
+    gating: bool = False
+
+    @property
+    def evidence(self) -> Mapping[str, Any]:
+        return self.signal.evidence
+
+    @property
+    def kind(self) -> str:
+        return self.signal.kind
+
+    @property
+    def summary(self) -> str:
+        return self.signal.summary
+
+    @property
+    def rate(self) -> tuple[int, int] | None:
+        r = self.signal.evidence.get("rate")
+        if isinstance(r, list | tuple) and len(r) == 2 and all(isinstance(x, int) for x in r):
+            return int(r[0]), int(r[1])
+        return None
+
+    @property
+    def repro(self) -> str:
+        r = self.signal.evidence.get("repro")
+        return r if isinstance(r, str) else ""
+
+    @property
+    def where(self) -> str:
+        return self.lane if self.subject == LANE_SUBJECT.name else f"{self.subject} on {self.lane}"
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key: most severe verdict first, informational signals last."""
+    return VERDICTS.index(severity) if severity in VERDICTS else len(VERDICTS)
+
+
+def findings(outcome) -> list[Finding]:
+    """Every signal of the run, most severe first, then by subject, lane and check."""
+    lane_order = {lane.name: i for i, lane in enumerate(outcome.lanes)}
+    out = [
+        Finding(subject=r.subject, lane=r.lane, check=r.check, job_id=r.job_id, signal=s,
+                severity=SIGNAL_VERDICT.get(s.kind, ""), gating=s.kind in GATING_KINDS)
+        for r in outcome.results for s in r.signals
+    ]
+    out.sort(key=lambda f: (severity_rank(f.severity), not f.gating, f.subject, lane_order.get(f.lane, 99), f.check))
+    return out
+
+
+def subjects(outcome) -> list[str]:
+    """Package subjects in a stable order: as verdicts list them, then any that only have results."""
+    names = dict.fromkeys(v.subject for v in outcome.verdicts)
+    for r in outcome.results:
+        if r.subject != LANE_SUBJECT.name:
+            names.setdefault(r.subject)
+    return list(names)
+
+
+def verdict_cells(outcome) -> dict[tuple[str, str], Verdict]:
+    return {(v.subject, v.lane): v for v in outcome.verdicts}
+
+
+def cell_results(outcome) -> dict[tuple[str, str], list[Result]]:
+    """(subject, lane) -> its results in check order."""
+    from lab.checks import CHECKS
+
+    order = {name: i for i, name in enumerate(CHECKS)}
+    cells: dict[tuple[str, str], list[Result]] = {}
+    for r in outcome.results:
+        cells.setdefault((r.subject, r.lane), []).append(r)
+    for rs in cells.values():
+        rs.sort(key=lambda r: (order.get(r.check, len(order)), r.check))
+    return cells
+
+
+def verdict_counts(outcome) -> dict[str, int]:
+    counts = dict.fromkeys(VERDICTS, 0)
+    for v in outcome.verdicts:
+        counts[v.verdict] = counts.get(v.verdict, 0) + 1
+    return counts
+
+
+def signal_counts(outcome) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in outcome.results:
+        for s in r.signals:
+            counts[s.kind] = counts.get(s.kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (severity_rank(SIGNAL_VERDICT.get(kv[0], "")), kv[0])))
+
+
+def lane_kind(lane) -> str:
+    """GIL / free-threaded / unknown; never calls a GIL build free-threaded (lab.report.terminal's rule)."""
+    from lab.report.terminal import lane_kind as kind
+
+    return kind(lane)
+
+
+def fix_command(reason: str) -> str:
+    """The command a lane's unavailability reason suggests ("install it with 'uv python install 3.14t'")."""
+    import re
+
+    m = re.search(r"(?:install it with|run|use) '([^']+)'", reason)
+    return m.group(1) if m else ""

@@ -1,0 +1,1 @@
+"""Pure package: importing it alone keeps the GIL disabled."""

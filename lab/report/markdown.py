@@ -1,0 +1,140 @@
+"""The Markdown report: GitHub-flavoured, for a PR comment or a CI job summary.
+
+The decision line first, then lanes, the verdict matrix (text labels, no emoji), the top findings with
+their observed rate and repro path, long traces folded into <details>. Capped below GitHub's comment
+limit; what does not fit is counted and left to the HTML report.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+
+from lab import report
+from lab.records import LANE_SUBJECT
+from lab.report import wording
+
+#: GitHub refuses comments over 65,536 characters; stay well below with room for a CI wrapper.
+MAX_CHARS = 60_000
+#: Findings listed in full; the rest are counted (the HTML report has every one).
+TOP_FINDINGS = 15
+#: Triggers listed under the decision line.
+TOP_TRIGGERS = 10
+#: Characters of one trace in a <details> block.
+TRACE_CHARS = 3_000
+
+TRACE_KEYS = ("faulthandler", "stacks", "trace", "traceback", "log_tail")
+
+
+def text(value: object) -> str:
+    """Inline text that cannot break a table or inject markup: HTML-escaped, pipes and newlines flattened."""
+    s = re.sub(r"([\\`*_\[\]|])", r"\\\1", str(value))
+    return re.sub(r"\s*\n\s*", " ", escape(s, quote=False))
+
+
+def code(value: object) -> str:
+    """An inline code span that survives backticks in the value."""
+    s = str(value).replace("\n", " ").replace("|", "\\|")
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def block(value: str) -> str:
+    """A fenced code block longer than any backtick run inside it."""
+    fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", value)), default=0) + 1)
+    return f"{fence}\n{value.rstrip()}\n{fence}"
+
+
+def render(outcome, *, report_path: Path | None = None) -> str:
+    d = outcome.decision
+    found = report.findings(outcome)
+    subjects = report.subjects(outcome)
+    gating = sum(f.gating for f in found)
+    head = [f"## ftlab: **{d.decision.upper()}** (run {code(outcome.run_id)})", ""]
+    head.append(f"{wording.count(len(subjects), 'subject')} x {wording.count(len(outcome.lanes), 'lane')}, "
+                f"{wording.count(len(found), 'signal')} ({gating} gating).")
+    counts = report.verdict_counts(outcome)
+    if outcome.verdicts:
+        head.append("Verdicts: " + ", ".join(f"{v} {n}" for v, n in counts.items() if n) + ".")
+    if d.triggers:
+        head += ["", "Why:"]
+        head += [f"- {text(t)}" for t in d.triggers[:TOP_TRIGGERS]]
+        if len(d.triggers) > TOP_TRIGGERS:
+            head.append(f"- ... and {len(d.triggers) - TOP_TRIGGERS} more")
+    if report_path is not None:
+        html_name = Path(report_path).name.rsplit(".", 1)[0] + ".html"
+        head += ["", f"Full report with evidence: {code(html_name)} (next to this file)."]
+
+    lanes = ["", "### Lanes", "", "| lane | build | version | status |", "|---|---|---|---|"]
+    for lane in outcome.lanes:
+        status = "available" if lane.available else f"unavailable: {text(lane.reason)}"
+        if lane.available and lane.reason:
+            status += f" ({text(lane.reason)})"
+        lanes.append(f"| {text(lane.name)} | {text(report.lane_kind(lane))} | {text(lane.version or '-')} | {status} |")
+
+    matrix = []
+    if subjects:
+        cells = report.verdict_cells(outcome)
+        matrix = ["", "### Verdicts", "",
+                  "| subject | " + " | ".join(f"{text(lane.name)}<br>{text(report.lane_kind(lane))}" for lane in outcome.lanes) + " |",
+                  "|---" * (len(outcome.lanes) + 1) + "|"]
+        for s in subjects:
+            row = []
+            for lane in outcome.lanes:
+                v = cells.get((s, lane.name))
+                label = v.verdict if v else "untested"
+                row.append(f"**{label.upper()}**" if label not in ("ready", "untested") else label)
+            matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
+
+    out = "\n".join(head + lanes + matrix)
+    budget = MAX_CHARS - len(out) - 400
+    parts = []
+    shown = 0
+    for f in found[:TOP_FINDINGS]:
+        entry = _finding(f, shown + 1)
+        if len(entry) > budget:
+            break
+        parts.append(entry)
+        budget -= len(entry)
+        shown += 1
+    tail = []
+    if found:
+        tail = ["", "### Top findings", "", *parts]
+        if shown < len(found):
+            tail += ["", f"... and {len(found) - shown} more findings; see the HTML report."]
+    else:
+        tail = ["", "No signals: nothing crashed, hung, corrupted data or re-enabled the GIL in what was tested."]
+    return out + "\n" + "\n".join(tail) + "\n"
+
+
+def _finding(f: report.Finding, n: int) -> str:
+    where = f.lane if f.subject == LANE_SUBJECT.name else f"{f.subject} on {f.lane}"
+    label = f.severity or "info"
+    line = f"{n}. **{text(f.kind)}** ({label}) {text(where)}, {text(f.check)}: {text(f.summary)}"
+    extra = []
+    if f.rate:
+        extra.append(f"observed in {wording.rate(*f.rate)}")
+    if f.repro:
+        extra.append(f"repro: {code(f.repro)}")
+    chain = f.evidence.get("chain")
+    if isinstance(chain, list) and len(chain) > 1:
+        extra.append("import chain: " + code(" -> ".join(map(str, chain))))
+    if extra:
+        line += "  \n   " + "; ".join(extra)
+    table = f.evidence.get("table_text") or f.evidence.get("table")
+    blocks = []
+    if table:
+        if isinstance(table, list):
+            table = "\n".join(" | ".join(str(c) for c in row) for row in table if isinstance(row, list | tuple))
+        blocks.append(("minimal scenario", str(table)))
+    for key in TRACE_KEYS:
+        value = f.evidence.get(key)
+        if isinstance(value, str) and value.strip():
+            blocks.append((key, value[-TRACE_CHARS:]))
+    for title, body in blocks:
+        line += (f"\n\n   <details><summary>{escape(title)}</summary>\n\n"
+                 + "\n".join("   " + ln if ln else "" for ln in block(body).splitlines())
+                 + "\n\n   </details>")
+    return line + "\n"

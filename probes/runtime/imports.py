@@ -1,0 +1,816 @@
+"""The import check, in-lane half: import every module of a distribution, each in a fresh child.
+
+For each module a fresh ``sys.executable -X faulthandler`` child (``importchild.py``) imports it once
+and reports ``sys._is_gil_enabled()`` before and after, the warnings issued (the GIL RuntimeWarning is
+one), the import time, and the chain of imports that loaded every module. From that and the exit
+status each module gets one outcome:
+
+- ``ok``;
+- ``import-error``: the import raised (type, message, traceback), or ended the process with an exit
+  status and no result;
+- ``crash``: killed by a signal (name, faulthandler's ``Fatal Python error`` text);
+- ``hang``: did not finish within ``module_timeout_s`` (faulthandler's dump of every thread's stack,
+  taken inside the child just before it exits; the process group is killed after a grace if not);
+- ``gil-reenabled``: on a free-threaded build with the GIL not forced, the import turned the GIL on.
+  The RuntimeWarning names only the first offender of a process, so a second child with ``-v`` runs
+  where this happened: it prints ``# loading module '<name>', which requires the GIL`` for *every*
+  offender, and its import chains say which import pulled each one in.
+
+Options (``job["options"]``)::
+
+    distributions: [str]        # installed distributions whose modules are discovered from metadata
+    modules: [str]              # explicit module names (checked as given, no discovery)
+    exclude_tests: bool = true  # skip tests/test/testing (sub)packages and conftest
+    exclude_vendored: bool = true   # skip _vendor/_vendored/vendored/extern/_extern
+    module_budget: int = 200    # at most this many modules per distribution; the cut is recorded
+    module_timeout_s: float = 60    # per child
+    gil: null | "0"             # "0": children run with PYTHON_GIL=0 (free-threaded lanes only)
+
+With neither ``distributions`` nor ``modules``, the job's subject name is taken as a distribution.
+See ``run()`` for the result's ``data`` and the signals' evidence.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal as signal_module
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from importlib import machinery
+from importlib import metadata as importlib_metadata
+
+from probes.runtime import protocol
+
+#: Big C extensions (torch, tensorflow) take tens of seconds to import cold.
+MODULE_TIMEOUT_S = 60.0
+#: Enough for every module of a large package without letting one survey job run for hours.
+MODULE_BUDGET = 200
+#: After the child's own faulthandler timer fires it needs a moment to dump stacks and exit; only then
+#: does the parent kill the process group.
+KILL_GRACE_S = 3.0
+#: Below this much time left in the job, starting another child would only produce a false hang.
+MIN_MODULE_TIMEOUT_S = 2.0
+#: The job wrapper dumps stacks HANG_DUMP_LEAD_S before the host's kill; stop starting children a
+#: little before that so the result file still gets written.
+JOB_MARGIN_S = 3.0
+#: Characters of a child's output kept in the result (the end, where faulthandler writes).
+OUTPUT_TAIL_CHARS = 4000
+#: Characters of faulthandler's text kept as evidence.
+FAULTHANDLER_CHARS = 8000
+#: Artifact files of failed imports are cut to this size (the end is kept).
+ARTIFACT_MAX_BYTES = 1024 * 1024
+#: Lists of excluded or dropped names in the result are cut to this length (counts stay exact).
+LIST_CAP = 50
+
+TEST_PARTS = frozenset(("tests", "test", "testing", "conftest"))
+VENDORED_PARTS = frozenset(("_vendor", "_vendored", "vendored", "extern", "_extern"))
+#: Importing ``pkg.__main__`` runs the package's command line; editable-install finders are not the
+#: package's code.
+NEVER_PARTS = frozenset(("__main__",))
+
+OUTCOMES = ("ok", "import-error", "crash", "hang", "gil-reenabled")
+
+GIL_WARNING_RE = re.compile(
+    r"The global interpreter lock \(GIL\) has been enabled to load module '(?P<name>[^']+)', "
+    r"which has not declared that it can run safely without the GIL\."
+)
+VERBOSE_GIL_RE = re.compile(r"^# loading module '(?P<name>[^']+)', which requires the GIL$", re.MULTILINE)
+FATAL_RE = re.compile(r"^Fatal Python error: ", re.MULTILINE)
+#: Modules/faulthandler.c format_timeout(): "Timeout (H:MM:SS)!", with ".uuuuuu" when not whole seconds.
+HANG_RE = re.compile(r"^Timeout \(\d+:\d\d:\d\d(?:\.\d+)?\)!$", re.MULTILINE)
+
+CHILD_SOURCE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "importchild.py")
+
+
+# --- parsing CPython's own words -------------------------------------------------------------------
+
+
+def parse_gil_warnings(text):
+    """Module names from every GIL RuntimeWarning in ``text`` (a message or captured stderr), in order."""
+    return _unique(m.group("name") for m in GIL_WARNING_RE.finditer(text or ""))
+
+
+def parse_verbose_offenders(stderr):
+    """Module names from ``-v`` lines ``# loading module 'NAME', which requires the GIL``, in order."""
+    return _unique(m.group("name") for m in VERBOSE_GIL_RE.finditer(stderr or ""))
+
+
+def signal_name(returncode):
+    """``-11`` -> ``"SIGSEGV"``; None for a normal exit status."""
+    if returncode is None or returncode >= 0:
+        return None
+    try:
+        return signal_module.Signals(-returncode).name
+    except ValueError:
+        return "signal %d" % -returncode
+
+
+def faulthandler_text(output):
+    """faulthandler's report of a fatal error: from the last ``Fatal Python error:`` to the end."""
+    return _last_block(FATAL_RE, output)
+
+
+def hang_stacks(output):
+    """The stacks faulthandler dumped on timeout: from the last ``Timeout (H:MM:SS[.uuuuuu])!`` on."""
+    return _last_block(HANG_RE, output)
+
+
+def _last_block(pattern, text):
+    matches = list(pattern.finditer(text or ""))
+    if not matches:
+        return None
+    return text[matches[-1].start() :][:FAULTHANDLER_CHARS]
+
+
+def _unique(names):
+    seen = []
+    for name in names:
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+# --- discovery -------------------------------------------------------------------------------------
+
+
+def modules_from_files(paths, ext_suffixes):
+    """Modules provided by files (paths relative to site-packages, as in RECORD).
+
+    Returns ``(modules, namespaces)``: ``{name: "package"|"module"|"extension"}`` and the sorted names
+    of namespace packages (directories holding modules but no ``__init__``). Files that cannot be
+    imported under a valid name are ignored: scripts outside site-packages (``../../bin``),
+    metadata, bytecode caches, and extension files built for another interpreter
+    (``x.cpython-311-x86_64-linux-gnu.so`` on 3.13 leaves a stem that is not an identifier).
+    """
+    suffixes = sorted(set(ext_suffixes), key=len, reverse=True)
+    found = {}
+    for path in paths:
+        parts = str(path).replace("\\", "/").split("/")
+        if any(p in ("", ".", "..") for p in parts) or "__pycache__" in parts:
+            continue
+        if parts[0].endswith((".dist-info", ".egg-info", ".data")):
+            continue
+        filename = parts[-1]
+        if filename.endswith(".py"):
+            stem, kind = filename[:-3], "module"
+        else:
+            suffix = next((s for s in suffixes if filename.endswith(s)), None)
+            if suffix is None:
+                continue
+            stem, kind = filename[: -len(suffix)], "extension"
+        if stem == "__init__":
+            name_parts, kind = parts[:-1], "package"
+        else:
+            name_parts = [*parts[:-1], stem]
+        if not name_parts or not all(p.isidentifier() for p in name_parts):
+            continue
+        if name_parts[0].startswith("__editable__"):
+            continue
+        name = ".".join(name_parts)
+        if found.get(name) != "package":
+            found[name] = kind
+    namespaces = set()
+    for name in found:
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            prefix = ".".join(parts[:i])
+            if prefix not in found:
+                namespaces.add(prefix)
+    return found, sorted(namespaces)
+
+
+def exclusion_reason(name, exclude_tests=True, exclude_vendored=True):
+    """Why ``name`` is not imported, or None."""
+    parts = name.split(".")
+    if NEVER_PARTS.intersection(parts):
+        return "__main__"
+    if exclude_tests and TEST_PARTS.intersection(parts):
+        return "tests"
+    if exclude_vendored and VENDORED_PARTS.intersection(parts):
+        return "vendored"
+    return None
+
+
+def priority_order(modules):
+    """Top-level names first, then extension modules (where GIL findings live), then by depth and name."""
+
+    def key(item):
+        name, kind = item
+        depth = name.count(".")
+        return (0 if depth == 0 else 1 if kind == "extension" else 2, depth, name)
+
+    return sorted(modules.items(), key=key)
+
+
+def select_modules(modules, exclude_tests=True, exclude_vendored=True, budget=MODULE_BUDGET):
+    """Apply the exclusions and the budget to ``{name: kind}``.
+
+    Returns ``(selected [(name, kind)], excluded [{"module", "reason"}], dropped [name])``.
+    """
+    selected, excluded = [], []
+    for name, kind in priority_order(modules):
+        reason = exclusion_reason(name, exclude_tests, exclude_vendored)
+        if reason:
+            excluded.append({"module": name, "reason": reason})
+        else:
+            selected.append((name, kind))
+    dropped = [name for name, _ in selected[budget:]] if budget is not None else []
+    if budget is not None:
+        selected = selected[:budget]
+    return selected, excluded, dropped
+
+
+def _find_distribution(name):
+    try:
+        return importlib_metadata.distribution(name)
+    except importlib_metadata.PackageNotFoundError:
+        pass
+    # Older importlib.metadata compares names less leniently than installers write them.
+    wanted = _normalize(name)
+    for dist in importlib_metadata.distributions():
+        if _normalize(dist.metadata["Name"] or "") == wanted:
+            return dist
+    return None
+
+
+def _normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _walk_top_level(top, ext_suffixes):
+    """Relative paths of the files of top-level module ``top``, found without importing it.
+
+    ``importlib.util.find_spec`` on a top-level name runs finders only, never the module.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    paths = []
+    if spec.submodule_search_locations is not None:
+        for location in spec.submodule_search_locations:
+            for dirpath, dirnames, filenames in os.walk(location):
+                dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+                rel = os.path.relpath(dirpath, location)
+                prefix = top if rel == "." else top + "/" + rel.replace(os.sep, "/")
+                paths.extend(prefix + "/" + f for f in filenames)
+    elif spec.origin and os.path.isfile(spec.origin):
+        filename = os.path.basename(spec.origin)
+        if filename.endswith(".py") or filename.endswith(tuple(ext_suffixes)):
+            suffix = ".py" if filename.endswith(".py") else filename[len(top) :]
+            paths.append(top + suffix)
+    return paths
+
+
+def discover_distribution(name, ext_suffixes):
+    """Modules of one installed distribution: ``{"name", "found", "version", "source", "modules",
+    "namespaces"}``. ``source`` says where the names came from: ``RECORD`` (the files installed),
+    ``top_level.txt`` or ``name`` (the distribution name as an import name, the last resort, e.g. for
+    editable installs whose RECORD holds only a ``.pth``)."""
+    info = {"name": name, "found": False, "version": None, "source": None, "modules": {}, "namespaces": []}
+    dist = _find_distribution(name)
+    if dist is None:
+        return info
+    info["found"] = True
+    info["version"] = dist.version
+    modules, namespaces = {}, []
+    files = dist.files
+    if files:
+        modules, namespaces = modules_from_files([f.as_posix() for f in files], ext_suffixes)
+        info["source"] = "RECORD"
+    if not modules:
+        tops = [t.strip() for t in (dist.read_text("top_level.txt") or "").splitlines() if t.strip()]
+        info["source"] = "top_level.txt"
+        if not tops:
+            tops = [re.sub(r"[-.]+", "_", dist.metadata["Name"] or name)]
+            info["source"] = "name"
+        paths = []
+        for top in tops:
+            paths.extend(_walk_top_level(top, ext_suffixes))
+        modules, namespaces = modules_from_files(paths, ext_suffixes)
+    info["modules"] = modules
+    info["namespaces"] = namespaces
+    return info
+
+
+def plan_modules(options, ext_suffixes):
+    """What to import: ``([(module, kind, distribution)], discovery)`` (see ``run()``)."""
+    exclude_tests = options["exclude_tests"]
+    exclude_vendored = options["exclude_vendored"]
+    budget = options["module_budget"]
+    targets, seen = [], set()
+    discovery = {
+        "distributions": [],
+        "counts": {"package": 0, "module": 0, "extension": 0},
+        "exclude_tests": exclude_tests,
+        "exclude_vendored": exclude_vendored,
+        "module_budget": budget,
+        "budget_cut": 0,
+        "missing": [],
+    }
+    for name in options["distributions"]:
+        info = discover_distribution(name, ext_suffixes)
+        selected, excluded, dropped = select_modules(info["modules"], exclude_tests, exclude_vendored, budget)
+        entry = {
+            "name": name,
+            "found": info["found"],
+            "version": info["version"],
+            "source": info["source"],
+            "modules": len(info["modules"]),
+            "selected": len(selected),
+            "excluded_count": len(excluded),
+            "excluded": excluded[:LIST_CAP],
+            "budget_cut": len(dropped),
+            "dropped": dropped[:LIST_CAP],
+            "namespaces": info["namespaces"][:LIST_CAP],
+        }
+        discovery["distributions"].append(entry)
+        discovery["budget_cut"] += len(dropped)
+        if not info["found"]:
+            discovery["missing"].append(name)
+        for module, kind in selected:
+            discovery["counts"][kind] = discovery["counts"].get(kind, 0) + 1
+            if module not in seen:
+                seen.add(module)
+                targets.append((module, kind, name))
+    for module in options["modules"]:
+        if module not in seen:
+            seen.add(module)
+            targets.append((module, None, None))
+    return targets, discovery
+
+
+# --- children --------------------------------------------------------------------------------------
+
+
+def child_env(gil):
+    """The child's environment: ours (already allowlisted by the host) minus what would change the
+    experiment, plus PYTHON_GIL when forced."""
+    env = dict(os.environ)
+    for var in ("PYTHON_GIL", "PYTHONVERBOSE", "PYTHONINSPECT", "PYTHONFAULTHANDLER", "PYTHONSTARTUP"):
+        env.pop(var, None)
+    if gil is not None:
+        env["PYTHON_GIL"] = gil
+    return env
+
+
+def run_child(module, timeout, gil, workdir, tag, verbose=False):
+    """Import ``module`` in a fresh interpreter. Returns the raw facts::
+
+    {"returncode": int, "killed": bool, "result": dict|None, "log": path, "wall_seconds": float}
+    """
+    with open(CHILD_SOURCE_PATH, encoding="utf-8") as f:
+        source = f.read()
+    out_path = os.path.join(workdir, tag + ".json")
+    log_path = os.path.join(workdir, tag + ".log")
+    cwd = os.path.join(workdir, "cwd")  # empty: the child's sys.path[0] must shadow nothing
+    os.makedirs(cwd, exist_ok=True)
+    cmd = [sys.executable, "-X", "faulthandler"]
+    if verbose:
+        cmd.append("-v")
+    cmd += ["-c", source, module, out_path, "%.3f" % timeout]
+    posix = hasattr(os, "killpg")
+    started = time.monotonic()
+    killed = False
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=child_env(gil),
+            start_new_session=posix,
+        )
+        try:
+            proc.wait(timeout=timeout + KILL_GRACE_S)
+        except subprocess.TimeoutExpired:
+            killed = True
+            _kill_group(proc, posix)
+            proc.wait()
+        if posix:
+            # Leave nothing behind: daemons or workers the import started share the group.
+            _kill_group(proc, posix)
+    result = None
+    if os.path.exists(out_path):
+        try:
+            with open(out_path, encoding="utf-8") as f:
+                result = json.load(f)
+        except (OSError, ValueError):
+            result = None
+    return {
+        "returncode": proc.returncode,
+        "killed": killed,
+        "result": result,
+        "log": log_path,
+        "wall_seconds": time.monotonic() - started,
+    }
+
+
+def _kill_group(proc, posix):
+    try:
+        if posix:
+            os.killpg(proc.pid, signal_module.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def read_output(path, tail_chars=OUTPUT_TAIL_CHARS):
+    """``(full_text, tail)`` of a child's captured output."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return "", ""
+    text = data.decode("utf-8", "replace")
+    return text, text[-tail_chars:]
+
+
+# --- judging one module ----------------------------------------------------------------------------
+
+
+def classify(module, kind, distribution, raw, output, timeout, *, free_threaded, gil_forced):
+    """One row of the per-module table from a child's raw facts and captured output (pure)."""
+    result = raw.get("result")
+    returncode = raw.get("returncode")
+    row = {
+        "module": module,
+        "distribution": distribution,
+        "kind": kind or "unknown",
+        "outcome": "ok",
+        "seconds": None,
+        "wall_seconds": round(raw.get("wall_seconds") or 0.0, 4),
+        "gil_before": None,
+        "gil_after": None,
+        "gil_reenabled": False,
+        "offenders": [],
+        "chains": {},
+        "warning": None,
+        "warning_offender": None,
+        "verbose_pass": None,
+        "error": None,
+        "exit_status": returncode,
+        "signal": None,
+        "faulthandler": None,
+        "timeout_s": None,
+        "output_tail": output[-OUTPUT_TAIL_CHARS:],
+        "artifact": None,
+    }
+    warned, warning_text = [], None
+    if result is not None:
+        row["seconds"] = round(result.get("seconds") or 0.0, 6)
+        row["gil_before"] = result.get("gil_before")
+        row["gil_after"] = result.get("gil_after")
+        if kind is None and result.get("kind"):
+            row["kind"] = result["kind"]  # explicit modules: the child read it off __spec__
+        for w in result.get("warnings") or []:
+            names = parse_gil_warnings(w.get("message")) if w.get("category") == "RuntimeWarning" else []
+            if names and warning_text is None:
+                warning_text = w["message"]
+            warned.extend(names)
+    warned = _unique(warned + parse_gil_warnings(output))
+    if warned and warning_text is None:
+        match = GIL_WARNING_RE.search(output)
+        warning_text = output[match.start() :].splitlines()[0]
+
+    if raw.get("killed") or (result is None and HANG_RE.search(output or "")):
+        row["outcome"] = "hang"
+        row["faulthandler"] = hang_stacks(output)
+        row["timeout_s"] = timeout
+    elif result is None and returncode is not None and returncode < 0:
+        row["outcome"] = "crash"
+        row["signal"] = signal_name(returncode)
+        row["faulthandler"] = faulthandler_text(output)
+    elif result is None:
+        row["outcome"] = "import-error"
+        row["error"] = {
+            "type": "exit",
+            "message": "the interpreter exited with status %s before the import finished" % (returncode,),
+            "traceback": faulthandler_text(output) or output[-OUTPUT_TAIL_CHARS:],
+        }
+    elif result.get("error"):
+        row["outcome"] = "import-error"
+        row["error"] = result["error"]
+
+    reenabled = False
+    if free_threaded and not gil_forced:
+        if result is not None:
+            reenabled = row["gil_before"] is False and row["gil_after"] is True
+        reenabled = reenabled or bool(warned)
+    if reenabled:
+        row["offenders"] = list(warned)
+        row["warning"] = warning_text
+        row["warning_offender"] = warned[0] if warned else None
+        if result is not None:
+            chains = result.get("chains") or {}
+            row["chains"] = {name: chains[name] for name in warned if name in chains}
+        if row["outcome"] == "ok":
+            row["outcome"] = "gil-reenabled"
+    row["gil_reenabled"] = reenabled
+    return row
+
+
+def merge_verbose(row, raw, output):
+    """Name every offender from the ``-v`` child (pure): the warning fires once, ``-v`` lines every time."""
+    offenders = parse_verbose_offenders(output)
+    result = raw.get("result") or {}
+    chains = result.get("chains") or {}
+    row["offenders"] = _unique(offenders + row["offenders"])
+    for name in row["offenders"]:
+        if name not in row["chains"] and name in chains:
+            row["chains"][name] = chains[name]
+    row["verbose_pass"] = {
+        "exit_status": raw.get("returncode"),
+        "offenders": offenders,
+        "completed": raw.get("result") is not None,
+    }
+    return row
+
+
+# --- signals ---------------------------------------------------------------------------------------
+
+
+def _failure_key(row):
+    if row["outcome"] == "import-error":
+        err = row["error"] or {}
+        return ("import-error", err.get("type"), err.get("message"))
+    if row["outcome"] == "crash":
+        return ("crash", row["signal"])
+    return (row["outcome"],)
+
+
+def _ancestors(name):
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
+
+
+def build_signals(rows):
+    """Signals from the per-module table (pure).
+
+    A failing submodule whose parent package fails the same way adds to the parent's signal
+    (``also_failing``) instead of repeating it. ``gil-reenabled`` is one signal per offending
+    extension, listing every checked import that pulled it in.
+    """
+    signals = []
+    by_failure = {}
+    for row in sorted(rows, key=lambda r: (r["module"].count("."), r["module"])):
+        outcome = row["outcome"]
+        if outcome not in ("import-error", "crash", "hang"):
+            continue
+        key = _failure_key(row)
+        owner = next(
+            (by_failure[(a, key)] for a in _ancestors(row["module"]) if (a, key) in by_failure), None
+        )
+        if owner is not None:
+            if len(owner["evidence"]["also_failing"]) < LIST_CAP:
+                owner["evidence"]["also_failing"].append(row["module"])
+            by_failure[(row["module"], key)] = owner
+            continue
+        sig = _failure_signal(row)
+        by_failure[(row["module"], key)] = sig
+        signals.append(sig)
+
+    by_offender = {}
+    for row in rows:
+        if not row.get("gil_reenabled"):
+            continue
+        for offender in row["offenders"] or ["<unknown>"]:
+            sig = by_offender.get(offender)
+            if sig is None:
+                chain = row["chains"].get(offender) or [row["module"]]
+                sig = protocol.signal(
+                    "gil-reenabled",
+                    _gil_summary(row["module"], offender, chain),
+                    module=offender,
+                    distribution=row["distribution"],
+                    imported_by=[],
+                    chain=chain,
+                    warning=row.get("warning_offender") == offender,
+                    offenders_in_same_import=list(row["offenders"]),
+                )
+                by_offender[offender] = sig
+                signals.append(sig)
+            elif len(sig["evidence"]["chain"]) == 1 and len(row["chains"].get(offender) or ()) > 1:
+                # Importing the extension itself proves little; a chain from another import shows who pulls it in.
+                sig["evidence"]["chain"] = row["chains"][offender]
+                sig["summary"] = _gil_summary(row["module"], offender, row["chains"][offender])
+            if len(sig["evidence"]["imported_by"]) < LIST_CAP:
+                sig["evidence"]["imported_by"].append(row["module"])
+    return signals
+
+
+def _gil_summary(module, offender, chain):
+    summary = "importing %r enables the GIL: %r has not declared that it can run without it" % (
+        module,
+        offender,
+    )
+    if len(chain) > 1:
+        summary += " (pulled in by %s)" % " -> ".join(chain)
+    return summary
+
+
+def _failure_signal(row):
+    module = row["module"]
+    common = {
+        "module": module,
+        "distribution": row["distribution"],
+        "module_kind": row["kind"],
+        "exit_status": row["exit_status"],
+        "output_tail": row["output_tail"],
+        "artifact": row["artifact"],
+        "also_failing": [],
+    }
+    if row["outcome"] == "crash":
+        return protocol.signal(
+            "crash",
+            "importing %r crashed the interpreter (%s)" % (module, row["signal"]),
+            signal=row["signal"],
+            faulthandler=row["faulthandler"],
+            **common,
+        )
+    if row["outcome"] == "hang":
+        return protocol.signal(
+            "hang",
+            "importing %r did not finish within %g s" % (module, row.get("timeout_s") or 0),
+            timeout_s=row.get("timeout_s"),
+            stacks=row["faulthandler"],
+            **common,
+        )
+    err = row["error"] or {}
+    return protocol.signal(
+        "import-error",
+        "importing %r raised %s: %s" % (module, err.get("type"), (err.get("message") or "")[:200]),
+        error_type=err.get("type"),
+        error_message=err.get("message"),
+        traceback=err.get("traceback"),
+        **common,
+    )
+
+
+# --- the check -------------------------------------------------------------------------------------
+
+
+def read_options(job):
+    """The job's options with defaults, checked (ValueError says which option is wrong and why)."""
+    raw = dict(job.get("options") or {})
+    distributions = list(raw.get("distributions") or [])
+    modules = list(raw.get("modules") or [])
+    if not distributions and not modules:
+        subject = job.get("subject") or {}
+        if subject.get("name"):
+            distributions = [subject["name"]]
+    if not distributions and not modules:
+        raise ValueError("imports: the job names no distributions or modules to import")
+    gil = raw.get("gil")
+    if gil is not None:
+        gil = str(gil)
+        if gil != "0":
+            raise ValueError('imports: option gil must be null or "0", got %r' % (raw.get("gil"),))
+    budget = raw.get("module_budget", MODULE_BUDGET)
+    if budget is not None and (not isinstance(budget, int) or budget < 1):
+        raise ValueError("imports: module_budget must be a positive integer or null, got %r" % (budget,))
+    timeout = float(raw.get("module_timeout_s") or MODULE_TIMEOUT_S)
+    if timeout <= 0:
+        raise ValueError("imports: module_timeout_s must be positive, got %r" % (timeout,))
+    return {
+        "distributions": distributions,
+        "modules": modules,
+        "exclude_tests": bool(raw.get("exclude_tests", True)),
+        "exclude_vendored": bool(raw.get("exclude_vendored", True)),
+        "module_budget": budget,
+        "module_timeout_s": timeout,
+        "gil": gil,
+    }
+
+
+def lane_facts():
+    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    return {
+        "executable": sys.executable,
+        "version": "%d.%d.%d" % sys.version_info[:3],
+        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
+        "gil_enabled_in_parent": bool(is_gil_enabled()) if is_gil_enabled else True,
+    }
+
+
+def _safe_tag(index, module, suffix=""):
+    return "%04d-%s%s" % (index, re.sub(r"[^A-Za-z0-9_.]", "_", module)[:80], suffix)
+
+
+def _keep_artifact(log_path, artifacts_dir, tag):
+    """Move a failed import's output into the job's artifacts (cut to its end when huge)."""
+    if not artifacts_dir:
+        return None
+    target_dir = os.path.join(artifacts_dir, "imports")
+    os.makedirs(target_dir, exist_ok=True)
+    target = os.path.join(target_dir, tag + ".log")
+    size = os.path.getsize(log_path)
+    if size <= ARTIFACT_MAX_BYTES:
+        shutil.copyfile(log_path, target)
+    else:
+        with open(log_path, "rb") as src, open(target, "wb") as dst:
+            src.seek(size - ARTIFACT_MAX_BYTES)
+            dst.write(b"[... %d bytes cut ...]\n" % (size - ARTIFACT_MAX_BYTES))
+            dst.write(src.read())
+    return target
+
+
+def run(job):
+    """Import every selected module in its own child. Returns ``status``, ``data``, ``signals``.
+
+    ``data``::
+
+        {"lane": {"executable", "version", "free_threaded", "ext_suffix", "gil_enabled_in_parent"},
+         "options": {...as read, with defaults...},
+         "discovery": {"distributions": [{"name", "found", "version", "source", "modules", "selected",
+                                          "excluded_count", "excluded": [{"module", "reason"}],
+                                          "budget_cut", "dropped": [str], "namespaces": [str]}],
+                       "counts": {"package", "module", "extension"}, "budget_cut": int,
+                       "missing": [str], "exclude_tests", "exclude_vendored", "module_budget"},
+         "modules": [row, ...],        # see classify(); one per imported module, in import order
+         "skipped": [{"module", "reason"}],
+         "summary": {outcome: count}}
+    """
+    started = time.monotonic()
+    options = read_options(job)
+    lane = lane_facts()
+    data = {"lane": lane, "options": options, "modules": [], "skipped": []}
+    if options["gil"] == "0" and not lane["free_threaded"]:
+        data["error"] = (
+            "option gil=0 needs a free-threaded build; %s is a GIL build "
+            "('Disabling the GIL is not supported by this build')" % lane["executable"]
+        )
+        return {"status": "error", "data": data, "signals": []}
+
+    targets, discovery = plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
+    data["discovery"] = discovery
+    if not targets:
+        data["error"] = "nothing to import: %s" % (
+            "distribution(s) not installed: %s" % ", ".join(discovery["missing"])
+            if discovery["missing"]
+            else "the distributions provide no importable modules"
+        )
+        return {"status": "error", "data": data, "signals": []}
+
+    job_timeout = job.get("timeout_s")
+    deadline = started + float(job_timeout) - JOB_MARGIN_S if job_timeout else None
+    workdir = tempfile.mkdtemp(prefix="ftlab-imports-")
+    try:
+        for index, (module, kind, distribution) in enumerate(targets):
+            timeout = options["module_timeout_s"]
+            if deadline is not None:
+                timeout = min(timeout, deadline - time.monotonic() - KILL_GRACE_S)
+            if timeout < MIN_MODULE_TIMEOUT_S:
+                data["skipped"].append({"module": module, "reason": "job time budget exhausted"})
+                continue
+            row = check_module(
+                module, kind, distribution, index, timeout, options, lane, workdir, job, deadline
+            )
+            data["modules"].append(row)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    summary = dict.fromkeys(OUTCOMES, 0)
+    for row in data["modules"]:
+        summary[row["outcome"]] += 1
+    data["summary"] = summary
+    signals = build_signals(data["modules"])
+    return {"status": "findings" if signals else "ok", "data": data, "signals": signals}
+
+
+def check_module(module, kind, distribution, index, timeout, options, lane, workdir, job, deadline):
+    tag = _safe_tag(index, module)
+    raw = run_child(module, timeout, options["gil"], workdir, tag)
+    output, _ = read_output(raw["log"])
+    row = classify(
+        module,
+        kind,
+        distribution,
+        raw,
+        output,
+        timeout,
+        free_threaded=lane["free_threaded"],
+        gil_forced=options["gil"] is not None,
+    )
+    if row["gil_reenabled"]:
+        verbose_timeout = options["module_timeout_s"]
+        if deadline is not None:
+            verbose_timeout = min(verbose_timeout, deadline - time.monotonic() - KILL_GRACE_S)
+        if verbose_timeout >= MIN_MODULE_TIMEOUT_S:
+            vraw = run_child(module, verbose_timeout, options["gil"], workdir, tag + "-v", verbose=True)
+            voutput, _ = read_output(vraw["log"])
+            merge_verbose(row, vraw, voutput)
+    if row["outcome"] != "ok":
+        row["artifact"] = _keep_artifact(raw["log"], job.get("artifacts_dir"), tag)
+    return row
