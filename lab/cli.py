@@ -168,7 +168,7 @@ def _parse_subjects(names: Sequence[str], files: Sequence[str]):
     return read_subjects(names, files)
 
 
-def _run_and_render(request, args: argparse.Namespace) -> int:
+def _run_and_render(request, args: argparse.Namespace, *, findings_exit: int = EXIT_FINDINGS) -> int:
     from lab.pipeline import execute
     from lab.progress import Reporter
     from lab.report import terminal, write_reports
@@ -182,7 +182,7 @@ def _run_and_render(request, args: argparse.Namespace) -> int:
         _emit_json(doc)
     else:
         terminal.print_run(outcome, written)
-    return EXIT_FINDINGS if outcome.decision.decision == "no-go" else EXIT_OK
+    return findings_exit if outcome.decision.decision == "no-go" else EXIT_OK
 
 
 def _refuse_forced_gil_on_gil_lanes(request) -> None:
@@ -242,7 +242,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from lab.demo import demo_request
 
     request = demo_request(store_path=_store_path(args), lane_specs=tuple(args.lane), argv=tuple(sys.argv))
-    return _run_and_render(request, args)
+    # The fixtures crash, hang and race on purpose: findings are the demo working, not failing.
+    return _run_and_render(request, args, findings_exit=EXIT_OK)
 
 
 # -- report and diff (issue 7) ---------------------------------------------------------------------

@@ -71,7 +71,7 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
         matrix = Table(title="Verdicts", title_justify="left")
         matrix.add_column("subject")
         for lane in outcome.lanes:
-            matrix.add_column(f"{lane.name} ({lane_kind(lane)})")
+            matrix.add_column(f"{lane.name} ({lane.kind if lane.available else 'unavailable'})")
         cells: dict[tuple[str, str], str] = {(v.subject, v.lane): v.verdict for v in outcome.verdicts}
         for subject in dict.fromkeys(v.subject for v in outcome.verdicts):
             row = [subject]
