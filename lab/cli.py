@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per subject and lane")
     sp.add_argument("--module-timeout", type=float, default=None, metavar="SECONDS",
                     help="import check: a module import running longer is a hang (default: 60)")
+    sp.add_argument("--perf-budget", default=None, metavar="LIST",
+                    help="perf gates against the first lane, e.g. import=1.25,startup=1.25,cpu=1.25,rss=1.25")
     sp.add_argument("--resume", default=None, metavar="RUN", help="finish an interrupted run (jobs already recorded are kept)")
     sp.add_argument("--report-dir", type=Path, default=None, help="where the HTML report goes (default: reports/)")
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
@@ -146,11 +148,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume and (args.subjects or args.requirements or args.lane):
         raise UsageError("--resume continues a stored run as it was planned; drop the subjects and --lane options")
     checks = parse_checks(args.checks)
+    if args.perf_budget:
+        from lab.checks.perf import parse_budgets
+
+        parse_budgets(args.perf_budget)  # bad budgets are bad input: say so before running anything
     subject_set = _parse_subjects(args.subjects, args.requirements)
     subjects = subject_set.subjects if subject_set else ()
     index_url = args.index_url or (subject_set.index_url if subject_set else None)
     options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url,
-               "module_timeout_s": args.module_timeout}
+               "module_timeout_s": args.module_timeout, "perf_budget": args.perf_budget}
     if args.gil is not None:
         options["gil"] = int(args.gil)
     request = RunRequest(

@@ -8,10 +8,11 @@ from lab.checks.base import Check
 from lab.checks.fingerprint import FingerprintCheck
 from lab.checks.imports import ImportCheck
 from lab.checks.install import InstallCheck
+from lab.checks.perf import PerfCheck
 from lab.errors import UsageError
 
 #: name -> check, in execution order.
-CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck())}
+CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck(), PerfCheck())}
 
 DEFAULT_CHECKS = ("fingerprint", "install", "import")
 

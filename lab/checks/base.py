@@ -68,6 +68,10 @@ class Check:
     def timeout_for(self, ctx: RunContext) -> float:
         return 300.0
 
+    def finalize(self, ctx: RunContext, results: list[Result]) -> list[Result]:
+        """After all of this check's jobs: results that depend on several lanes (perf gates)."""
+        return results
+
 
 def job_document(job: Job, ctx: RunContext, options: dict[str, Any], artifacts: Path) -> dict[str, Any]:
     return {

@@ -20,6 +20,7 @@ COMMANDS = {
     "fingerprint": "probes.runtime.fingerprint",
     "imports": "probes.runtime.imports",
     "stress": "probes.runtime.stress.job",
+    "perf": "probes.runtime.perf",
 }
 
 #: The child dumps every thread's stack this many seconds before the host's kill, so a hang always
