@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lab import sandbox
 from lab.errors import LaneError, UsageError
+from lab.lock import uv_command
 from lab.records import Lane
 
 #: The lanes a run uses when none are named: the GIL baseline and the free-threaded build.
@@ -200,11 +201,11 @@ def _executables_in(directory: Path) -> list[Path]:
 def candidates() -> list[tuple[str, str]]:
     """(path, source) for every interpreter file found, before fingerprinting."""
     found: list[tuple[str, str]] = []
-    uv = uv_binary()
+    uv = uv_command()
     if uv:
         try:
             proc = subprocess.run(
-                [uv, "python", "list", "--only-installed", "--managed-python", "--output-format", "json"],
+                [*uv, "python", "list", "--only-installed", "--managed-python", "--output-format", "json"],
                 capture_output=True, text=True, timeout=30, env=sandbox.base_env(),
             )
             for entry in json.loads(proc.stdout or "[]"):
@@ -269,28 +270,17 @@ def best_match(spec: LaneSpec, found: Iterable[Lane]) -> Lane | None:
 # -- provisioning --------------------------------------------------------------------------------
 
 
-def uv_binary() -> str | None:
-    try:
-        from uv import find_uv_bin
-
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
-
-
 def install_command(spec: LaneSpec) -> str:
     return f"uv python install {spec.version_text}"
 
 
 def provision(spec: LaneSpec, *, timeout_s: float = PROVISION_TIMEOUT_S) -> tuple[Lane | None, str]:
     """Ask uv to install a missing interpreter. Returns (lane, "") or (None, reason)."""
-    uv = uv_binary()
-    if not uv:
-        return None, "uv is not installed"
+    uv = uv_command()
     request = spec.version_text if spec.free_threaded else f"{spec.major}.{spec.minor}{'' if spec.micro is None else f'.{spec.micro}'}"
     try:
         proc = subprocess.run(
-            [uv, "python", "install", "--no-progress", request],
+            [*uv, "python", "install", "--no-progress", request],
             capture_output=True, text=True, timeout=timeout_s, env=sandbox.base_env(network=True),
         )
     except subprocess.TimeoutExpired:
