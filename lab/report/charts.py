@@ -65,7 +65,7 @@ def _legend_height(items: Sequence[tuple[str, str]]) -> int:
 def stacked_columns(title: str, categories: Sequence[str], series: Sequence[tuple[str, str, Sequence[float]]],
                     *, unit: str = "") -> str:
     """Vertical columns per category, stacked by series: (label, colour, value per category)."""
-    plot_h, top, left = 150, 10, 40
+    plot_h, top, left = 150, 20, 40
     totals = [sum(s[2][i] for s in series) for i in range(len(categories))]
     vmax, step = _axis(max(totals, default=0), integer=all(float(t).is_integer() for t in totals))
     legend_items = [(label, colour) for label, colour, values in series if any(values)]

@@ -175,7 +175,7 @@ class _Renderer:
                 f'<div class="lane-card{"" if lane.available else " unavailable"}" id="{anchor("lane", lane.name)}">'
                 f'<div class="lane-head"><span class="lane-name">{e(lane.name)}</span>'
                 f'<span class="kind k-{kclass}">{e(kind)}</span>{status}</div>{path}'
-                f'<dl>{"".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in rows)}</dl>{note}</div>')
+                f'<dl>{"".join(f"<dt>{e(k)}</dt><dd{_dd_class(k)}>{e(v)}</dd>" for k, v in rows)}</dl>{note}</div>')
         return f'<section id="lanes"><h2>Lanes</h2><div class="lane-grid">{"".join(cards)}</div></section>'
 
     # -- matrix -----------------------------------------------------------------------------------
@@ -550,6 +550,10 @@ class _Renderer:
             if common and common != p.anchor:
                 return quote(os.path.relpath(p, base).replace(os.sep, "/"))
         return p.as_uri()
+
+
+def _dd_class(key: str) -> str:
+    return ' class="tag"' if key == "first wheel tag" else ""
 
 
 def _scaling_points(data: Mapping[str, Any]) -> list[tuple[float, float]]:

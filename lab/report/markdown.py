@@ -42,7 +42,8 @@ def code(value: object) -> str:
 
 
 def block(value: str) -> str:
-    """A fenced code block longer than any backtick run inside it."""
+    """A fenced code block longer than any backtick run inside it; control characters shown as escapes."""
+    value = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{{{ord(m.group()):x}}}", value)
     fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", value)), default=0) + 1)
     return f"{fence}\n{value.rstrip()}\n{fence}"
 
