@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("checks", help="list the checks a run can do")
     sp.add_argument("--json", action="store_true", help="print JSON on stdout")
 
+    sp = sub.add_parser("probes", help="list the stress probes: subject, probe path, ops, hand-written or auto")
+    sp.add_argument("--json", action="store_true", help="print JSON on stdout")
+
     sp = sub.add_parser("demo", help="run the bundled fixtures and a few real packages, and write a report")
     sp.add_argument("--store", type=Path, default=None, help=store_help)
     sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=lane_help)
@@ -309,6 +312,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
 # -- end of report and diff ------------------------------------------------------------------------
 
 
+def cmd_probes(args: argparse.Namespace) -> int:
+    from lab.probes_list import load_catalog, render
+
+    entries = load_catalog()
+    if args.json:
+        _emit_json({"probes": entries})
+    else:
+        print(render(entries))
+    return EXIT_OK
+
+
 COMMANDS = {
     "lanes": cmd_lanes,
     "run": cmd_run,
@@ -318,4 +332,5 @@ COMMANDS = {
     "demo": cmd_demo,
     "report": cmd_report,
     "diff": cmd_diff,
+    "probes": cmd_probes,
 }

@@ -9,10 +9,12 @@ from lab.checks.fingerprint import FingerprintCheck
 from lab.checks.imports import ImportCheck
 from lab.checks.install import InstallCheck
 from lab.checks.perf import PerfCheck
+from lab.checks.stress import StressCheck
 from lab.errors import UsageError
 
 #: name -> check, in execution order.
-CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck(), PerfCheck())}
+CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck(), StressCheck(),
+                                                  PerfCheck())}
 
 DEFAULT_CHECKS = ("fingerprint", "install", "import")
 

@@ -1,0 +1,238 @@
+"""The `stress` check, host side: race each subject's API from many threads on each lane.
+
+A subject with hand-written probes (probes/catalog.py: ``stdlib`` and popular packages) runs those;
+any other subject gets auto-probes: a screening child (``python -m probes.auto``) reads the
+distribution's top-level modules in the lane and returns probe specs, which then run like any probe.
+Each probe is one ``probes.runtime stress`` child; the subject's budget is shared between its probes
+and their signals are merged into one result. Auto-probe signals say so in their evidence
+(``auto_probe: true`` and the calls of the minimal scenario), so a reader can tell "an object nobody
+documented as thread-safe misbehaves when shared" from a hand-written probe's finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from lab import sandbox
+from lab.checks.base import Check, RunContext, job_document, result_from_outcome
+from lab.errors import ProtocolError
+from lab.records import Job, Result, Signal
+
+#: Seconds of search per subject and lane unless --budget says otherwise.
+DEFAULT_BUDGET_S = 20.0
+#: Below this a probe spends its time starting workers and drawing scenarios, not racing.
+MIN_PROBE_BUDGET_S = 3.0
+#: Minimising a finding and measuring its rate, per probe: a fraction of the budget, within bounds.
+MINIMIZE_S = (5.0, 20.0)
+#: A stress child's fixed costs beyond budget and minimisation: interpreter and hypothesis start,
+#: workers, repro writing, and job.py's own margins.
+CHILD_OVERHEAD_S = 45.0
+#: Screening a distribution's modules for auto-probes (each module in its own process, restarts
+#: included); screening a typical module takes under a second.
+SCREEN_TIMEOUT_S = 240.0
+#: The subject name that means "the standard library" (nothing to install).
+STDLIB = "stdlib"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PlannedProbe:
+    probe: str
+    kind: str  # hand-written | auto
+    budget_s: float
+    expected_finding: Any = None
+
+
+def budget_of(ctx: RunContext) -> float:
+    return float(ctx.options.get("budget_s") or DEFAULT_BUDGET_S)
+
+
+def minimize_for(budget_s: float) -> float:
+    return max(MINIMIZE_S[0], min(MINIMIZE_S[1], budget_s))
+
+
+def share_budget(probes: list[tuple[str, str, Any]], budget_s: float) -> tuple[list[PlannedProbe], list[str]]:
+    """Split a subject's budget between its probes, in order; probes past what the budget allows
+    at MIN_PROBE_BUDGET_S each are returned as skipped (a reason in the result, never silent)."""
+    if not probes:
+        return [], []
+    fits = max(1, int(budget_s // MIN_PROBE_BUDGET_S))
+    chosen = probes[:fits]
+    each = budget_s / len(chosen)
+    planned = [PlannedProbe(probe=p, kind=k, budget_s=round(each, 3), expected_finding=e) for p, k, e in chosen]
+    return planned, [p for p, _, _ in probes[fits:]]
+
+
+def child_timeout(budget_s: float) -> float:
+    return budget_s + minimize_for(budget_s) + CHILD_OVERHEAD_S
+
+
+def auto_calls(evidence: dict[str, Any]) -> list[str]:
+    """The calls of a finding's minimal scenario, labelled by part ("t0 add(3)")."""
+    scenario = evidence.get("scenario") or {}
+    calls = [f"init {c}" for c in scenario.get("init", [])]
+    for i, thread in enumerate(scenario.get("threads", [])):
+        calls += [f"t{i} {c}" for c in thread]
+    calls += [f"post {c}" for c in scenario.get("post", [])]
+    return calls
+
+
+def auto_target(probe: str) -> str:
+    """``probes.auto:cls:pkg.mod:Cls:...`` -> ``pkg.mod.Cls``; ``probes.auto:fn:pkg:...`` -> ``pkg functions``."""
+    parts = probe.split(":", 1)[-1].split(":")
+    if parts[0] == "cls" and len(parts) > 2:
+        return f"{parts[1]}.{parts[2]}"
+    return f"{parts[1] if len(parts) > 1 else '?'} functions"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:60].strip("_")
+
+
+class StressCheck(Check):
+    name = "stress"
+    description = ("race each subject's API from many threads (hand-written probes, else auto-probes): "
+                   "crashes, hangs, corruption, with minimal scenarios and repro scripts")
+    needs_env = True
+
+    def timeout_for(self, ctx: RunContext) -> float:
+        # Informational for the job record: each child below has its own timeout.
+        budget = budget_of(ctx)
+        return SCREEN_TIMEOUT_S + budget + (budget // MIN_PROBE_BUDGET_S + 1) * (MINIMIZE_S[1] + CHILD_OVERHEAD_S)
+
+    def prepare(self, ctx: RunContext, progress: Any = None) -> None:
+        if "probe_catalog" not in ctx.prepared:
+            from lab.probes_list import load_catalog
+
+            ctx.prepared["probe_catalog"] = load_catalog(workdir=_mkdir(ctx.artifacts_dir / "stress" / "catalog"))
+
+    def run(self, job: Job, ctx: RunContext) -> Result:
+        common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
+                      check=job.check)
+        skip = self._skip_reason(job, ctx)
+        if skip is not None:
+            status, reason = skip
+            return Result(status=status, reason=reason, **common)
+        workdir = _mkdir(ctx.job_dir(job))
+        budget = budget_of(ctx)
+        data: dict[str, Any] = {"budget_s": budget, "probes": []}
+        from lab.probes_list import probes_for
+
+        hand = probes_for(job.subject.name, ctx.prepared.get("probe_catalog") or [])
+        if hand:
+            candidates = [(e["probe"], "hand-written", e.get("expected_finding")) for e in hand]
+        else:
+            screened = self._screen(job, ctx, workdir)
+            data["auto"] = screened
+            if screened.get("error"):
+                return Result(status="error", reason=screened["error"], data=data, artifacts_dir=str(workdir),
+                              **common)
+            candidates = [("probes.auto:" + spec, "auto", None) for spec in screened["specs"]]
+            if not candidates:
+                return Result(status="skipped", reason="auto-probe: nothing in the public API passed screening",
+                              data=data, artifacts_dir=str(workdir), **common)
+        planned, skipped = share_budget(candidates, budget)
+        data["skipped_probes"] = [{"probe": p, "reason": "the subject's budget is spent (raise --budget)"}
+                                  for p in skipped]
+        signals: list[Signal] = []
+        duration = 0.0
+        errors = []
+        for index, plan in enumerate(planned):
+            result = self._run_probe(job, ctx, workdir / f"{index:02d}-{_slug(plan.probe.split(':', 1)[-1])}", plan)
+            duration += result.duration_s
+            row = {"probe": plan.probe, "kind": plan.kind, "budget_s": plan.budget_s, "status": result.status,
+                   "reason": result.reason, "duration_s": round(result.duration_s, 3),
+                   "expected_finding": plan.expected_finding, "artifacts_dir": result.artifacts_dir}
+            for key in ("scenarios_run", "invocations", "unknown", "elapsed_s", "stopped", "seed", "switch_interval"):
+                if key in result.data:
+                    row[key] = result.data[key]
+            data["probes"].append(row)
+            if result.status == "error":
+                errors.append(f"{plan.probe}: {result.reason}")
+            signals.extend(self._label(s, plan) for s in result.signals)
+        status = "findings" if signals else ("error" if errors and len(errors) == len(planned) else "ok")
+        reason = "; ".join(errors)[:500] if status == "error" else ""
+        if errors and status != "error":
+            data["probe_errors"] = errors
+        return Result(status=status, signals=tuple(signals), data=data, reason=reason, duration_s=duration,
+                      artifacts_dir=str(workdir), **common)
+
+    # -- steps --------------------------------------------------------------------------------------
+
+    def _skip_reason(self, job: Job, ctx: RunContext) -> tuple[str, str] | None:
+        envs = ctx.prepared.get("envs") or {}
+        env = envs.get(job.lane.name)
+        if env is None:
+            return "error", f"no environment was built for lane {job.lane.name}"
+        if not env.ok:
+            return "error", env.reason
+        if not env.runtime_ok:
+            return "skipped", f"the stress runtime cannot run on this lane: {env.runtime_reason or 'hypothesis missing'}"
+        if job.subject.name == STDLIB:
+            return None
+        dist = env.dist(job.subject.name)
+        if dist is None or dist.outcome == "failed":
+            return "skipped", f"{job.subject.name} not installed on this lane"
+        if dist.outcome == "not-needed":
+            return "skipped", f"{job.subject.name} not needed on this lane"
+        return None
+
+    def _child(self, job: Job, ctx: RunContext, workdir: Path, module: str, command: list[str],
+               options: dict[str, Any], timeout_s: float) -> tuple[Job, sandbox.ChildOutcome]:
+        child_job = dataclasses.replace(job, timeout_s=timeout_s)
+        artifacts = _mkdir(_mkdir(workdir) / "artifacts")
+        job_path, out_path = workdir / "job.json", workdir / "result.json"
+        out_path.unlink(missing_ok=True)
+        job_path.write_text(json.dumps(job_document(child_job, ctx, options, artifacts), indent=1))
+        argv = [ctx.python_for(job.lane), "-X", "faulthandler", "-m", module, *command,
+                "--job", str(job_path), "--out", str(out_path)]
+        env = {}
+        if ctx.options.get("gil") is not None and job.lane.gil_disabled:
+            env["PYTHON_GIL"] = str(ctx.options["gil"])
+        outcome = sandbox.run_child(argv, workdir=workdir, timeout_s=timeout_s, result_path=out_path, env_extra=env)
+        return child_job, outcome
+
+    def _screen(self, job: Job, ctx: RunContext, workdir: Path) -> dict[str, Any]:
+        """The auto-probe specs for a subject: ``{"specs", "modules", ...}`` or ``{"error"}``."""
+        where = workdir / "autoprobe"
+        options = {"distribution": job.subject.name}
+        child_job, outcome = self._child(job, ctx, where, "probes.auto", [], options, SCREEN_TIMEOUT_S)
+        doc = outcome.result
+        if doc is None:
+            result = result_from_outcome(child_job, outcome, where)
+            return {"error": f"auto-probe screening ended without a result: {result.reason}"}
+        if doc.get("format") != "ftlab-result/1" or doc.get("job_id") != job.job_id:
+            raise ProtocolError(f"auto-probe screening for '{job.subject.name}@{job.lane.name}' returned "
+                                f"format {doc.get('format')!r}, expected 'ftlab-result/1'")
+        data = doc.get("data") or {}
+        if doc.get("status") == "error":
+            data["error"] = f"auto-probe screening failed: {data.get('error', 'see ' + str(where))}"
+        return data
+
+    def _run_probe(self, job: Job, ctx: RunContext, workdir: Path, plan: PlannedProbe) -> Result:
+        options = {"probe": plan.probe, "budget_s": plan.budget_s, "minimize_s": minimize_for(plan.budget_s)}
+        child_job, outcome = self._child(job, ctx, workdir, "probes.runtime", ["stress"], options,
+                                         child_timeout(plan.budget_s))
+        return result_from_outcome(child_job, outcome, workdir)
+
+    def _label(self, signal: Signal, plan: PlannedProbe) -> Signal:
+        evidence = dict(signal.evidence)
+        evidence.setdefault("probe", plan.probe)
+        evidence["probe_kind"] = plan.kind
+        summary = signal.summary
+        if plan.kind == "auto":
+            evidence["auto_probe"] = True
+            evidence["calls"] = auto_calls(evidence)
+            summary = f"auto-probe of {auto_target(plan.probe)}: {summary}"
+        elif plan.expected_finding:
+            evidence["expected_finding"] = plan.expected_finding
+            summary = f"{summary} (known: see probes/FINDINGS.md)"
+        return Signal(kind=signal.kind, summary=summary, evidence=evidence)
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

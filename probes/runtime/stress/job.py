@@ -1,0 +1,402 @@
+"""The ``stress`` command: search scenarios for a failure, minimise it, measure its rate, write a repro.
+
+Job options (``job["options"]``; only ``probe`` is required)::
+
+    probe               "module.path:ClassName", a probes.api.Probe importable from sys.path
+    budget_s            seconds spent searching scenarios (10)
+    minimize_s          seconds, per finding, for minimising it and measuring its rate (20)
+    hang_s              an invocation stuck this long is a hang (2.0)
+    scenario_s          seconds per scenario during the search, at most (0.25)
+    invocations         invocations per scenario during the search, at most (5000)
+    threads             threads in a scenario, at most; 2..threads, weighted to the maximum (3)
+    ops_per_thread      ops per thread, at most (4)
+    init_ops, post_ops  ops in the init and post parts, at most (2, 2)
+    max_ops             ops in a whole scenario, at most (15)
+    rate_runs           invocations of the minimal scenario when measuring its rate (1000)
+    rate_s              seconds for that measurement, at most (5)
+    check_budget        model steps for one linearizability check before it says unknown (50000)
+    seed                seed of the scenario draw and of the schedules (random, recorded in data)
+    stop_after_finding  stop searching once a finding is minimised (true)
+
+The whole job takes at most about budget_s + minimize_s per finding + hang_s; when the job has a
+``timeout_s``, every phase also ends in time for the result to be written before it.
+"""
+
+import difflib
+import os
+import random
+import signal as signals
+import tempfile
+import time
+from dataclasses import asdict, dataclass, fields
+
+from probes.runtime import protocol
+from probes.runtime.stress import launch, rate, repro
+from probes.runtime.stress.draw import Shape, draw_scenarios
+from probes.runtime.stress.minimize import minimize
+from probes.runtime.stress.oracle import UNKNOWN
+from probes.runtime.stress.scenario import render_table, table
+from probes.runtime.stress.target import load_probe_class
+
+#: Kinds judged inside a worker; crash and hang are judged from outside.
+IN_PROCESS_KINDS = ("corruption", "unexpected-exception", "invariant-broken")
+
+#: Scenarios drawn at a time; a worker takes them all and stops when the budget is spent.
+DRAW_CHUNK = 200
+
+#: A minimisation candidate "still fails" if it fails within this many times the invocations the
+#: original scenario needed (at least MIN_CANDIDATE_RUNS): a bug seen at rate p is then missed with
+#: odds about e^-20 per candidate.
+CANDIDATE_FACTOR = 20
+MIN_CANDIDATE_RUNS = 200
+#: ...and within this many seconds, so one slow candidate cannot eat the minimisation budget.
+CANDIDATE_S = 1.0
+
+#: Share of minimize_s kept for measuring the minimal scenario's rate.
+RATE_SHARE = 0.3
+
+#: Seconds kept free before the job's timeout (after the runtime's own hang-dump lead) to write
+#: the repro and the result.
+TIMEOUT_MARGIN_S = 5.0
+
+
+@dataclass(frozen=True)
+class Options:
+    probe: str
+    budget_s: float = 10.0
+    minimize_s: float = 20.0
+    hang_s: float = 2.0
+    scenario_s: float = 0.25
+    invocations: int = 5000
+    threads: int = 3
+    ops_per_thread: int = 4
+    init_ops: int = 2
+    post_ops: int = 2
+    max_ops: int = 15
+    rate_runs: int = 1000
+    rate_s: float = 5.0
+    check_budget: int = 50_000
+    seed: object = None
+    stop_after_finding: bool = True
+
+    @classmethod
+    def from_mapping(cls, options):
+        known = {f.name: f for f in fields(cls)}
+        for key in options:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = "; did you mean %r?" % close[0] if close else "; known: %s" % ", ".join(sorted(known))
+                raise ValueError("unknown stress option %r%s" % (key, hint))
+        if "probe" not in options:
+            raise ValueError(
+                "the stress job needs options.probe, e.g. 'ftcalib_counter.probes:RacyCounterProbe'"
+            )
+        values = {}
+        for key, value in options.items():
+            default = known[key].default
+            if key == "probe" or value is None:
+                values[key] = value
+            elif isinstance(default, bool):
+                values[key] = bool(value)
+            elif isinstance(default, (int, float)) or key == "seed":
+                values[key] = (type(default) if key != "seed" else int)(value)
+            else:
+                values[key] = value
+        return cls(**values)
+
+    def shape(self):
+        return Shape(self.threads, self.ops_per_thread, self.init_ops, self.post_ops, self.max_ops)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failing scenario as first seen, before minimisation."""
+
+    kind: str
+    scenario: object
+    summary: str
+    table: object  # rows with results (in-process kinds), else None
+    trace: str
+    returncode: int
+    runs: int  # invocations of this scenario until it failed
+
+
+class Search:
+    """State of one stress job: counts, batches run, findings."""
+
+    def __init__(self, options, probe_cls, seed, workdir, artifacts_dir, hard_deadline):
+        self.options = options
+        self.probe_cls = probe_cls
+        self.seed = seed
+        self.workdir = workdir
+        self.artifacts_dir = artifacts_dir
+        self.hard_deadline = hard_deadline
+        self.started = time.monotonic()
+        self.scenarios_run = 0
+        self.invocations = 0
+        self.unknown = 0
+        self.batches = 0
+        self.switch_interval = None
+        self.findings = []
+        self.repeats = {}
+
+    def batch(self, scenarios, *, invocations, scenario_s, batch_s, watch, stop_at_failure):
+        self.batches += 1
+        o = self.options
+        return launch.Batch(
+            probe=o.probe,
+            scenarios=tuple(scenarios),
+            invocations=invocations,
+            scenario_s=scenario_s,
+            batch_s=batch_s,
+            watch=tuple(watch),
+            stop_at_failure=stop_at_failure,
+            hang_s=o.hang_s,
+            seed=self.seed + self.batches,
+            check_budget=o.check_budget,
+        )
+
+    def run_batch(self, batch):
+        result = launch.run_batch(batch, self.workdir)
+        if self.switch_interval is None:
+            self.switch_interval = result.switch_interval
+        return result
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def search(self):
+        """Run scenarios until the budget is spent (or a finding, when asked to stop there)."""
+        o = self.options
+        deadline = min(self.started + o.budget_s, self.hard_deadline)
+        operations = self.probe_cls.operations()
+        seen, pending, draws = {}, [], 0
+        while time.monotonic() < deadline:
+            if not pending:
+                drawn = draw_scenarios(operations, o.shape(), DRAW_CHUNK, self.seed + draws)
+                draws += 1
+                pending = [s for s in drawn if s.describe() not in seen]
+                seen.update((s.describe(), s) for s in pending)
+                if not pending:  # a small op space, every scenario drawn: run them all again
+                    pending = list(seen.values())
+            batch = self.batch(
+                pending,
+                invocations=o.invocations,
+                scenario_s=o.scenario_s,
+                batch_s=max(0.0, deadline - time.monotonic()),
+                watch=IN_PROCESS_KINDS,
+                stop_at_failure=True,
+            )
+            result = self.run_batch(batch)
+            failure, consumed = self._account(result, pending)
+            pending = pending[consumed:]
+            if failure is None:
+                continue
+            if any(f["kind"] == failure.kind for f in self.findings):
+                self.repeats[failure.kind] = self.repeats.get(failure.kind, 0) + 1
+                continue
+            detected = {
+                "detected_after_s": time.monotonic() - self.started,
+                "detected_after_runs": self.invocations,
+            }
+            self.findings.append(dict(self.process(failure), **detected))
+            if o.stop_after_finding:
+                return "finding"
+        return "budget"
+
+    def _account(self, result, pending):
+        """Count what a search batch did; (Failure or None, scenarios consumed)."""
+        for summary in result.summaries.values():
+            self.scenarios_run += 1
+            self.invocations += summary["runs"]
+            self.unknown += summary["counts"].get(UNKNOWN, 0)
+        if result.status in rate.DEATHS:
+            if result.in_flight is None:
+                raise launch.WorkerError("stress worker died before its first scenario:\n" + result.trace)
+            self.scenarios_run += 1
+            runs = result.runs_in_flight + 1
+            self.invocations += runs
+            index = result.in_flight
+            failure = Failure(
+                result.status,
+                pending[index],
+                _death_summary(result),
+                None,
+                result.trace,
+                result.returncode,
+                runs,
+            )
+            return failure, index + 1
+        hit = result.failure()
+        if hit is None:
+            return None, (max(result.summaries) + 1 if result.summaries else 0)
+        index, summary = hit
+        first = summary["first"]
+        failure = Failure(
+            first["kind"], pending[index], first["summary"], first["table"], "", 0, first["invocation"]
+        )
+        return failure, index + 1
+
+    # -- one finding ----------------------------------------------------------------------------
+
+    def process(self, failure):
+        """Minimise a failure, measure the minimal scenario's rate, write its repro; a finding dict."""
+        o = self.options
+        began = time.monotonic()
+        deadline = min(began + o.minimize_s, self.hard_deadline)
+        rate_s = min(o.rate_s, o.minimize_s * RATE_SHARE)
+        # The latest evidence, and the scenario it belongs to.
+        last = {
+            "scenario": failure.scenario,
+            "summary": failure.summary,
+            "table": failure.table,
+            "trace": failure.trace,
+            "returncode": failure.returncode,
+        }
+        candidate_runs = max(MIN_CANDIDATE_RUNS, CANDIDATE_FACTOR * failure.runs)
+
+        def first_failing(candidates):
+            offset = 0
+            while offset < len(candidates):
+                left = deadline - rate_s - time.monotonic()
+                if left <= 0:
+                    return None
+                batch = self.batch(
+                    candidates[offset:],
+                    invocations=candidate_runs,
+                    scenario_s=CANDIDATE_S,
+                    batch_s=left,
+                    watch=(failure.kind,),
+                    stop_at_failure=True,
+                )
+                result = self.run_batch(batch)
+                if result.status == launch.DONE:
+                    hit = result.failure()
+                    if hit is None:
+                        return None
+                    first = hit[1]["first"]
+                    last.update(
+                        scenario=candidates[offset + hit[0]], summary=first["summary"], table=first["table"]
+                    )
+                    return offset + hit[0]
+                if result.in_flight is None:
+                    return None
+                if result.status == failure.kind:
+                    last.update(
+                        scenario=candidates[offset + result.in_flight],
+                        summary=_death_summary(result),
+                        trace=result.trace,
+                        returncode=result.returncode,
+                    )
+                    return offset + result.in_flight
+                offset += result.in_flight + 1  # died of another kind: not this failure
+            return None
+
+        minimized = minimize(failure.scenario, first_failing, deadline - rate_s)
+        scenario = minimized.scenario
+        settings = self.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False)
+        measured = rate.in_workers(
+            settings,
+            scenario,
+            failure.kind,
+            o.rate_runs,
+            max(0.5, min(rate_s, deadline - time.monotonic())),
+            self.workdir,
+        )
+        if measured.first is not None:
+            last.update(scenario=scenario, summary=measured.first["summary"], table=measured.first["table"])
+        if measured.trace:
+            last["trace"] = measured.trace
+        rows = (
+            last["table"] if last["scenario"] == scenario and last["table"] is not None else table(scenario)
+        )
+        name = "stress-%s-%s-%d.py" % (self.probe_cls.__name__, failure.kind, len(self.findings) + 1)
+        path = repro.write(
+            os.path.join(self.artifacts_dir, name),
+            probe=o.probe,
+            scenario=scenario,
+            rows=rows,
+            kind=failure.kind,
+            failures=measured.failures,
+            runs=measured.runs,
+            summary=last["summary"],
+            hang_s=o.hang_s,
+            check_budget=o.check_budget,
+        )
+        returncode = last["returncode"]
+        return {
+            "kind": failure.kind,
+            "summary": "%s in %d of %d runs of the minimal scenario %s"
+            % (failure.kind, measured.failures, measured.runs, scenario.describe()),
+            "detail": last["summary"],
+            "scenario": scenario.to_data(),
+            "scenario_text": scenario.describe(),
+            "original": failure.scenario.to_data(),
+            "minimization": {
+                "complete": minimized.complete,
+                "rounds": minimized.rounds,
+                "ops_before": failure.scenario.size(),
+                "ops_after": scenario.size(),
+            },
+            "rate": [measured.failures, measured.runs],
+            "repro": path,
+            "table": rows,
+            "table_text": render_table(rows, len(scenario.threads)),
+            "trace": last["trace"],
+            "signal": -returncode if returncode < 0 else None,
+            "processing_s": time.monotonic() - began,
+        }
+
+
+def _death_summary(result):
+    if result.status == launch.HANG:
+        return "an invocation did not finish within the hang timeout (all thread stacks in trace)"
+    number = -result.returncode
+    try:
+        name = signals.Signals(number).name
+    except ValueError:
+        name = "signal %d" % number
+    return "the worker died of %s" % name
+
+
+def run(job):
+    started = time.monotonic()
+    options = Options.from_mapping(job.get("options") or {})
+    timeout = job.get("timeout_s")
+    hard_deadline = started + timeout - 2.0 - TIMEOUT_MARGIN_S if timeout else float("inf")
+    probe_cls = load_probe_class(options.probe)
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
+    artifacts_dir = job.get("artifacts_dir") or os.getcwd()
+    os.makedirs(artifacts_dir, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ftlab-stress-") as workdir:
+        search = Search(options, probe_cls, seed, workdir, artifacts_dir, hard_deadline)
+        stopped = search.search()
+    signals_out = [
+        protocol.signal(
+            f["kind"],
+            f["summary"],
+            probe=options.probe,
+            scenario=f["scenario"],
+            rate=f["rate"],
+            repro=f["repro"],
+            table=f["table"],
+            detail=f["detail"],
+            trace=f["trace"],
+            signal=f["signal"],
+        )
+        for f in search.findings
+    ]
+    data = {
+        "probe": options.probe,
+        "subject": probe_cls.subject,
+        "seed": seed,
+        "options": asdict(options),
+        "switch_interval": search.switch_interval,
+        "scenarios_run": search.scenarios_run,
+        "invocations": search.invocations,
+        "unknown": search.unknown,
+        "elapsed_s": time.monotonic() - started,
+        "stopped": stopped,
+        "findings": search.findings,
+        "repeats": search.repeats,
+    }
+    return {"status": "findings" if signals_out else "ok", "data": data, "signals": signals_out}

@@ -1,0 +1,151 @@
+"""The coordinator's side of a worker: run a batch in a subprocess and say what happened.
+
+The coordinator never runs tested code itself, so a segfault or a deadlock in a worker is a
+result (``crash`` with the signal and faulthandler's text, ``hang`` with every thread's stack),
+and the scenario in flight is known from the worker's events file.
+"""
+
+import json
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from probes.runtime.stress.worker import BOOT
+
+#: Time for a worker to start and import the probe (hypothesis alone takes ~0.4 s) before the
+#: coordinator's own timeout counts against it.
+STARTUP_S = 30.0
+
+#: Evidence kept from a dying worker's stderr: faulthandler's text sits at its end.
+TRACE_CHARS = 20_000
+
+DONE, CRASH, HANG = "done", "crash", "hang"
+
+
+class WorkerError(Exception):
+    """The worker failed for a reason that is not a finding (probe import, make() raising, ...)."""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    status: str  # DONE, CRASH or HANG
+    summaries: dict  # scenario index -> {"runs", "counts", "first"} for the scenarios that finished
+    in_flight: object  # index of the scenario running when the worker died, else None
+    runs_in_flight: int  # its invocations completed before the death
+    trace: str  # faulthandler's text (crash or hang)
+    returncode: int
+    switch_interval: object
+
+    def failure(self):
+        """(index, summary) of the first finished scenario with a failure, else None."""
+        for index in sorted(self.summaries):
+            if self.summaries[index]["first"] is not None:
+                return index, self.summaries[index]
+        return None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a worker runs: the same settings for every scenario of the list."""
+
+    probe: str
+    scenarios: tuple
+    invocations: int  # per scenario, at most
+    scenario_s: float  # per scenario, at most
+    batch_s: float  # no scenario starts after this long
+    watch: tuple  # verdict kinds to keep (the first of them, with its table) and stop at
+    stop_at_failure: bool
+    hang_s: float
+    seed: int
+    check_budget: int
+
+
+def run_batch(batch, workdir):
+    """Run ``batch`` in a fresh worker process; a BatchResult."""
+    tag = "%d-%d" % (os.getpid(), time.monotonic_ns())
+    paths = {
+        name: os.path.join(workdir, "%s.%s" % (tag, name))
+        for name in ("batch", "events", "counter", "out", "err")
+    }
+    with open(paths["counter"], "wb") as f:
+        f.write(b"\0" * 8)
+    document = dict(
+        vars(batch), scenarios=list(batch.scenarios), events=paths["events"], counter=paths["counter"]
+    )
+    with open(paths["batch"], "wb") as f:
+        pickle.dump(document, f, protocol=4)
+    cmd = [sys.executable, "-X", "faulthandler", "-c", BOOT, json.dumps(sys.path), paths["batch"]]
+    limit = (
+        STARTUP_S
+        + min(batch.batch_s, len(batch.scenarios) * batch.scenario_s)
+        + batch.scenario_s
+        + 2 * batch.hang_s
+    )
+    with open(paths["out"], "wb") as out, open(paths["err"], "wb") as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+        try:
+            returncode = proc.wait(timeout=limit)
+            killed = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            returncode = proc.wait()
+            killed = True
+    summaries, in_flight, interval = _read_events(paths["events"])
+    with open(paths["counter"], "rb") as f:
+        (runs_in_flight,) = struct.unpack("<q", f.read(8))
+    stderr_tail = _tail(paths["err"])
+    for path in paths.values():
+        os.unlink(path)
+    if returncode == 0 and not killed:
+        return BatchResult(DONE, summaries, None, 0, "", 0, interval)
+    if killed or (returncode == 1 and "Timeout (" in stderr_tail):
+        trace = (
+            _from_marker(stderr_tail, "Timeout (")
+            if not killed
+            else "killed after %.0f s without an answer" % limit
+        )
+        return BatchResult(HANG, summaries, in_flight, runs_in_flight, trace, returncode, interval)
+    if returncode < 0:
+        trace = _from_marker(stderr_tail, "Fatal Python error")
+        return BatchResult(CRASH, summaries, in_flight, runs_in_flight, trace, returncode, interval)
+    raise WorkerError("stress worker exited with status %d:\n%s" % (returncode, stderr_tail[-4000:]))
+
+
+def _read_events(path):
+    summaries, in_flight, interval = {}, None, None
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        lines = []
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:  # a line cut short by the death of the worker
+            continue
+        kind = event.pop("event")
+        if kind == "ready":
+            interval = event["switch_interval"]
+        elif kind == "start":
+            in_flight = event["i"]
+        elif kind == "done":
+            summaries[event.pop("i")] = event
+            in_flight = None
+    return summaries, in_flight, interval
+
+
+def _tail(path):
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - TRACE_CHARS))
+        return f.read().decode("utf-8", "replace")
+
+
+def _from_marker(text, marker):
+    at = text.rfind(marker)
+    return text[at:] if at >= 0 else text

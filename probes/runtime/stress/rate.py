@@ -1,0 +1,93 @@
+"""How often a scenario fails: k failures of a kind in n invocations, never a single yes/no.
+
+``in_workers`` is what the coordinator uses (a crash or a hang ends a worker: it is counted and a
+new worker carries on with the remaining invocations); ``in_process`` is what a repro script uses
+for in-process kinds (corruption, unexpected exception, broken invariant).
+"""
+
+import random
+import time
+from dataclasses import dataclass
+
+from probes.runtime.stress import launch
+from probes.runtime.stress.execute import Invoker, set_switch_interval
+from probes.runtime.stress.oracle import Judge
+from probes.runtime.stress.scenario import table
+
+DEATHS = (launch.CRASH, launch.HANG)
+
+
+@dataclass(frozen=True)
+class Rate:
+    failures: int
+    runs: int
+    first: object  # the first failure's {"kind", "summary", "table", ...} (in-process kinds), else None
+    trace: str  # faulthandler's text of the first crash or hang, else ""
+
+
+def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
+    """Run ``scenario`` ``runs`` times (or for ``time_s``) in workers; failures of ``kind`` only.
+
+    ``batch_settings`` is a launch.Batch whose scenario list, caps and watch are replaced here.
+    """
+    deadline = time.monotonic() + time_s
+    failures = done = 0
+    first, trace = None, ""
+    seed = batch_settings.seed
+    while done < runs:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        batch = _with(batch_settings, scenario, runs - done, left, kind, seed)
+        seed += 1
+        result = launch.run_batch(batch, workdir)
+        if result.status == launch.DONE:
+            summary = result.summaries[0]
+            done += summary["runs"]
+            failures += summary["counts"].get(kind, 0)
+            first = first or summary["first"]
+            break
+        done += result.runs_in_flight + 1
+        if result.status == kind:
+            failures += 1
+            trace = trace or result.trace
+    return Rate(failures, done, first, trace)
+
+
+def _with(settings, scenario, runs, time_s, kind, seed):
+    return launch.Batch(
+        probe=settings.probe,
+        scenarios=(scenario,),
+        invocations=runs,
+        scenario_s=time_s,
+        batch_s=time_s,
+        watch=(kind,),
+        stop_at_failure=False,
+        hang_s=settings.hang_s,
+        seed=seed,
+        check_budget=settings.check_budget,
+    )
+
+
+def in_process(target, scenario, kind, runs, check_budget, seed=0):
+    """Run ``scenario`` ``runs`` times in this process; failures of ``kind`` (an in-process kind)."""
+    set_switch_interval()
+    rng = random.Random(seed)
+    judge = Judge(target, scenario, check_budget)
+    invoker = Invoker(target, scenario)
+    failures, first = 0, None
+    try:
+        for _ in range(runs):
+            invocation = invoker.invoke(rng)
+            judgement = judge.judge(invocation)
+            if judgement is not None and judgement.kind == kind:
+                failures += 1
+                if first is None:
+                    first = {
+                        "kind": kind,
+                        "summary": judgement.summary,
+                        "table": table(scenario, invocation.outcomes, judgement.failing),
+                    }
+    finally:
+        invoker.close()
+    return Rate(failures, runs, first, "")

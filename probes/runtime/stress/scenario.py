@@ -1,0 +1,144 @@
+"""A scenario in Lincheck's shape: init ops, one op list per thread, post ops."""
+
+import ast
+import base64
+import pickle
+from dataclasses import dataclass
+
+INIT, PARALLEL, POST = "init", "parallel", "post"
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple
+
+    def text(self):
+        return "%s(%s)" % (self.name, ", ".join(repr(a) for a in self.args))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a call sits: its part, its thread (0 outside the parallel part) and its index there."""
+
+    part: str
+    thread: int
+    index: int
+    call: Call
+
+
+@dataclass(frozen=True)
+class Scenario:
+    init: tuple
+    threads: tuple  # one tuple of Calls per thread
+    post: tuple
+
+    def slots(self):
+        """Every call in history order: init, each thread's list, post. Results are kept in this order."""
+        out = [Slot(INIT, 0, i, c) for i, c in enumerate(self.init)]
+        for t, calls in enumerate(self.threads):
+            out += [Slot(PARALLEL, t, i, c) for i, c in enumerate(calls)]
+        out += [Slot(POST, 0, i, c) for i, c in enumerate(self.post)]
+        return out
+
+    def size(self):
+        return len(self.init) + sum(len(t) for t in self.threads) + len(self.post)
+
+    def op_names(self):
+        return sorted({s.call.name for s in self.slots()})
+
+    def shrink_order(self):
+        """Slots in the order the minimiser tries to drop them: parallel part first, then init, then post."""
+        slots = self.slots()
+        return [s for s in slots if s.part == PARALLEL] + [s for s in slots if s.part != PARALLEL]
+
+    def without(self, dropped):
+        """A copy without the given slots; threads left empty disappear."""
+        gone = {(s.part, s.thread, s.index) for s in dropped}
+
+        def keep(part, thread, calls):
+            return tuple(c for i, c in enumerate(calls) if (part, thread, i) not in gone)
+
+        threads = tuple(keep(PARALLEL, t, calls) for t, calls in enumerate(self.threads))
+        return Scenario(keep(INIT, 0, self.init), tuple(t for t in threads if t), keep(POST, 0, self.post))
+
+    def describe(self):
+        """One line: ``init [a(1)] | t0 [b()] t1 [c()] | post [d()]``."""
+
+        def calls(cs):
+            return "[" + ", ".join(c.text() for c in cs) + "]"
+
+        threads = " ".join("t%d %s" % (t, calls(cs)) for t, cs in enumerate(self.threads))
+        return "init %s | %s | post %s" % (calls(self.init), threads, calls(self.post))
+
+    def to_data(self):
+        """A JSON-able description (arguments as reprs) for result data."""
+
+        def calls(cs):
+            return [c.text() for c in cs]
+
+        return {
+            "init": calls(self.init),
+            "threads": [calls(t) for t in self.threads],
+            "post": calls(self.post),
+        }
+
+    def to_source(self):
+        """Python source that rebuilds this scenario: a literal when every argument round-trips, else a pickle."""
+        literal = (
+            [(c.name, c.args) for c in self.init],
+            [[(c.name, c.args) for c in t] for t in self.threads],
+            [(c.name, c.args) for c in self.post],
+        )
+        text = repr(literal)
+        try:
+            if ast.literal_eval(text) == literal:
+                return "scenario_from_literal(%s)" % text
+        except (ValueError, SyntaxError):
+            pass
+        blob = base64.b64encode(pickle.dumps(self, protocol=4)).decode("ascii")
+        return "pickle.loads(base64.b64decode(%r))" % blob
+
+
+def scenario_from_literal(literal):
+    init, threads, post = literal
+
+    def calls(items):
+        return tuple(Call(name, tuple(args)) for name, args in items)
+
+    return Scenario(calls(init), tuple(calls(t) for t in threads), calls(post))
+
+
+def table(scenario, outcomes=None, failing=()):
+    """Per-thread table rows (Lincheck's report): ``[[part, cell_t0, cell_t1, ...], ...]``.
+
+    ``outcomes`` (history order) adds each call's result; positions in ``failing`` are marked ``<-``.
+    """
+    width = max(1, len(scenario.threads))
+    cells = []
+    for position, slot in enumerate(scenario.slots()):
+        cell = slot.call.text()
+        if outcomes is not None:
+            cell += ": " + repr(outcomes[position])
+        if position in failing:
+            cell += "  <-"
+        cells.append((slot, cell))
+    rows = [[INIT, cell] + [""] * (width - 1) for slot, cell in cells if slot.part == INIT]
+    depth = max((len(t) for t in scenario.threads), default=0)
+    parallel = [[PARALLEL] + [""] * width for _ in range(depth)]
+    for slot, cell in cells:
+        if slot.part == PARALLEL:
+            parallel[slot.index][1 + slot.thread] = cell
+    rows += parallel
+    rows += [[POST, cell] + [""] * (width - 1) for slot, cell in cells if slot.part == POST]
+    return rows
+
+
+def render_table(rows, threads):
+    """The table as aligned text."""
+    header = ["part"] + ["thread %d" % t for t in range(max(1, threads))]
+    grid = [header, *rows]
+    widths = [max(len(r[i]) for r in grid) for i in range(len(header))]
+    return "\n".join(
+        " | ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in grid
+    )

@@ -1,0 +1,128 @@
+"""The worker subprocess: runs a batch of scenarios, many invocations each, under a hang watchdog.
+
+Started by ``launch`` as ``sys.executable -X faulthandler -c BOOT SYS_PATH BATCH``. The batch is a
+pickle (the same interpreter reads it). Progress goes to an events file, one JSON line per event,
+flushed, so the coordinator knows which scenario was in flight when the process died; the number of
+invocations of the current scenario is kept in an 8-byte memory-mapped counter file, which survives
+a segfault. Tested code may print anything: stdout and stderr are never parsed, except for the
+faulthandler text that is kept as evidence.
+"""
+
+import faulthandler
+import json
+import mmap
+import pickle
+import random
+import struct
+import time
+
+from probes.runtime.stress.execute import Invoker, set_switch_interval
+from probes.runtime.stress.oracle import Judge
+from probes.runtime.stress.scenario import table
+from probes.runtime.stress.target import Target
+
+#: The command line that starts a worker: put the coordinator's sys.path in place, then run main().
+BOOT = (
+    "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+    "from probes.runtime.stress.worker import main; main(sys.argv[2])"
+)
+
+
+class Watchdog:
+    """faulthandler's dump_traceback_later, re-armed cheaply.
+
+    Arming costs a thread start (~40 us, as much as a small invocation), so it is re-armed only when
+    a quarter of the timeout has passed: anything stuck for ``hang_s`` (at least 3/4 of it since
+    the last arm) dumps every thread's stack to stderr and exits the process with status 1.
+    """
+
+    def __init__(self, hang_s):
+        self.hang_s = hang_s
+        self._armed_at = None
+
+    def arm(self):
+        now = time.monotonic()
+        if self._armed_at is None or now - self._armed_at > self.hang_s / 4:
+            faulthandler.dump_traceback_later(self.hang_s, exit=True)
+            self._armed_at = now
+
+    def cancel(self):
+        faulthandler.cancel_dump_traceback_later()
+        self._armed_at = None
+
+
+class Counter:
+    """An int in a shared file mapping: still readable by the coordinator after a crash."""
+
+    def __init__(self, path):
+        self._file = open(path, "r+b")  # noqa: SIM115 - lives as long as the worker
+        self._map = mmap.mmap(self._file.fileno(), 8)
+
+    def set(self, value):
+        struct.pack_into("<q", self._map, 0, value)
+
+
+def run_scenario(target, scenario, batch, rng, watchdog, counter):
+    """Invoke one scenario until its invocation or time cap; a summary dict.
+
+    Every verdict is counted; the first one of a watched kind is kept with its table, and ends the
+    scenario when the batch says to stop at a failure.
+    """
+    judge = Judge(target, scenario, batch["check_budget"])
+    watchdog.arm()
+    invoker = Invoker(target, scenario)
+    deadline = time.monotonic() + batch["scenario_s"]
+    runs = 0
+    counts = {}
+    first = None
+    try:
+        while runs < batch["invocations"]:
+            watchdog.arm()
+            invocation = invoker.invoke(rng)
+            runs += 1
+            counter.set(runs)
+            watchdog.arm()
+            judgement = judge.judge(invocation)
+            if judgement is not None:
+                counts[judgement.kind] = counts.get(judgement.kind, 0) + 1
+                if first is None and judgement.kind in batch["watch"]:
+                    first = {
+                        "kind": judgement.kind,
+                        "summary": judgement.summary,
+                        "table": table(scenario, invocation.outcomes, judgement.failing),
+                        "invocation": runs,
+                    }
+                    if batch["stop_at_failure"]:
+                        break
+            if time.monotonic() > deadline:
+                break
+    finally:
+        watchdog.arm()
+        invoker.close()
+    return {"runs": runs, "counts": counts, "first": first}
+
+
+def main(batch_path):
+    with open(batch_path, "rb") as f:
+        batch = pickle.load(f)
+    interval = set_switch_interval()
+    target = Target(batch["probe"])
+    counter = Counter(batch["counter"])
+    watchdog = Watchdog(batch["hang_s"])
+    rng = random.Random(batch["seed"])
+    stop_at = time.monotonic() + batch["batch_s"]
+    with open(batch["events"], "a", encoding="utf-8") as events:
+
+        def emit(**event):
+            events.write(json.dumps(event) + "\n")
+            events.flush()
+
+        emit(event="ready", switch_interval=interval)
+        for i, scenario in enumerate(batch["scenarios"]):
+            counter.set(0)
+            emit(event="start", i=i)
+            summary = run_scenario(target, scenario, batch, rng, watchdog, counter)
+            emit(event="done", i=i, **summary)
+            if (summary["first"] is not None and batch["stop_at_failure"]) or time.monotonic() > stop_at:
+                break
+    watchdog.cancel()

@@ -1,0 +1,79 @@
+"""`ftlab probes` and `ftlab run ... --checks install,import,stress` through the real CLI.
+
+The run tests install from PyPI (network) and race for real (slow): every probed package on the
+newest GIL lane, and a pure-Python package nobody wrote a probe for (the auto-probe path).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.support.lanes import gil_lanes
+
+BUDGET = "6"
+#: Every package with hand-written probes (probes/packages/), as `ftlab run` names them.
+PROBED = ["numpy", "pyyaml", "markupsafe", "msgpack", "ujson", "charset-normalizer", "regex", "xxhash",
+          "cryptography", "lxml", "pydantic-core"]
+
+
+def newest_gil_lane() -> str:
+    lanes = [lane for lane in gil_lanes() if lane.version[:2] >= (3, 12)]
+    if not lanes:
+        pytest.skip("no CPython 3.12+ GIL lane found (pyenv or PATH)")
+    return lanes[-1].path
+
+
+def test_probes_lists_hand_written_and_auto(cli):
+    doc, _ = cli.json("probes", check=0)
+    entries = doc["probes"]
+    subjects = {e["subject"] for e in entries if e["kind"] == "hand-written"}
+    assert {"stdlib", "numpy", "pyyaml"} <= subjects and len(subjects - {"stdlib"}) >= 8
+    assert entries[-1]["kind"] == "auto"
+    numpy = next(e for e in entries if e["probe"] == "probes.packages.numpy:SharedArrayReadsProbe")
+    assert numpy["ops"] and numpy["subject"] == "numpy"
+    text = cli("probes", check=0).stdout
+    assert "probes.stdlib.containers:DequeProbe" in text and "known" in text
+
+
+def stress_result(doc, subject):
+    (result,) = [r for r in doc["results"] if r["check"] == "stress" and r["subject"] == subject]
+    return result
+
+
+@pytest.mark.network
+@pytest.mark.slow
+@pytest.mark.parametrize("package", PROBED)
+def test_run_probed_package(cli, package):
+    lane = newest_gil_lane()
+    doc, proc = cli.json("run", package, "--checks", "install,import,stress", "--lane", lane, "--budget", BUDGET,
+                         "--no-provision")
+    assert proc.returncode in (0, 1), proc.stderr
+    result = stress_result(doc, package)
+    assert result["status"] in ("ok", "findings"), result
+    assert {r["kind"] for r in result["data"]["probes"]} == {"hand-written"}
+    for sig in result["signals"]:  # only findings recorded in probes/FINDINGS.md
+        assert sig["evidence"].get("expected_finding"), sig["summary"]
+        assert os.path.exists(sig["evidence"]["repro"])
+
+
+@pytest.mark.network
+@pytest.mark.slow
+@pytest.mark.parametrize("package", ["more-itertools", "toolz"])
+def test_run_unprobed_package_uses_the_auto_probe_within_budget(cli, package):
+    lane = newest_gil_lane()
+    started = time.monotonic()
+    doc, proc = cli.json("run", package, "--checks", "install,import,stress", "--lane", lane, "--budget", BUDGET,
+                         "--no-provision")
+    assert proc.returncode in (0, 1), proc.stderr
+    result = stress_result(doc, package)
+    assert result["status"] in ("ok", "findings"), result
+    assert result["data"]["auto"]["specs"] and {r["kind"] for r in result["data"]["probes"]} == {"auto"}
+    for sig in result["signals"]:
+        assert sig["evidence"]["auto_probe"] is True and sig["evidence"]["calls"]
+        assert os.path.exists(sig["evidence"]["repro"])
+    # The budget bounds the search; install, screening and minimisation come on top.
+    assert result["duration_s"] < float(BUDGET) + 3 * 60
+    assert time.monotonic() - started < 300

@@ -1,0 +1,61 @@
+"""Every hand-written stdlib probe on every CPython 3.12+ GIL lane of this machine: clean, or (for
+probes with a known finding recorded in probes/FINDINGS.md) clean or that finding.
+
+Budgets are short (the engine is probabilistic; probes/FINDINGS.md has the longer runs). The lane
+venvs hold only hypothesis.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from probes.catalog import catalog, probes_for
+from tests.support.lanes import gil_lanes, lane_venv, run_probe, session_cache_root
+
+#: Seconds of search per probe: tens of scenarios, thousands of invocations.
+BUDGET_S = 1.5
+LANES = [lane for lane in gil_lanes() if lane.version[:2] >= (3, 12)]
+PROBES = probes_for("stdlib", catalog())
+
+
+def check_outcome(result, entry):
+    """Clean, or the finding the catalog says is known (with a repro script)."""
+    assert result["status"] in ("ok", "findings"), result["data"]
+    expected = entry["expected_finding"]
+    if result["status"] == "findings":
+        kinds = [s["kind"] for s in result["signals"]]
+        assert expected, f"{entry['probe']} found {kinds}: {[s['summary'] for s in result['signals']]}"
+        if isinstance(expected, str):
+            assert kinds == [expected], result["signals"]
+        assert all(s["evidence"]["repro"] for s in result["signals"])
+
+
+def lane_params():
+    """The newest lane in the default run; older ones are marked slow."""
+    if not LANES:
+        return [None]
+    return [pytest.param(lane, marks=() if lane is LANES[-1] else pytest.mark.slow, id=str(lane)) for lane in LANES]
+
+
+@pytest.fixture(scope="module", params=lane_params())
+def lane_python(request, tmp_path_factory):
+    if request.param is None:
+        pytest.skip("no CPython 3.12+ GIL lane found (pyenv or PATH)")
+    return lane_venv(session_cache_root(tmp_path_factory), request.param, requirements=["hypothesis"])
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("entry", PROBES, ids=[e["probe"].split(".", 2)[2] for e in PROBES])
+def test_stdlib_probe(lane_python, entry, tmp_path):
+    result = run_probe(lane_python, "stress", {"probe": entry["probe"], "budget_s": BUDGET_S, "minimize_s": 5},
+                       tmp_path, timeout_s=60)
+    check_outcome(result, entry)
+    assert result["data"]["scenarios_run"] >= 1
+
+
+def test_catalog_lists_the_stdlib_objects_the_brief_names():
+    names = {e["probe"].split(":")[1] for e in PROBES}
+    for wanted in ("JSONEncoderProbe", "JSONDecoderProbe", "RePatternProbe", "DequeProbe", "OrderedDictProbe",
+                   "CounterProbe", "DefaultDictProbe", "BytesIOProbe", "StringIOProbe", "LruCacheProbe",
+                   "DecimalContextProbe", "Sha256Probe", "RandomProbe", "QueueProbe", "SqliteConnectionProbe"):
+        assert wanted in names

@@ -1,0 +1,104 @@
+"""Screening in-process on small modules written by the test: what is kept, what is dropped and why."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from probes.auto import screen
+
+SOURCE = '''
+"""A module with one of everything screening must decide about."""
+import itertools
+import os
+import time
+
+__all__ = ["add", "slow", "always_fails", "stamp", "remove_all", "Racy", "NeedsArgs", "Thing", "path_join"]
+
+path_join = os.path.join          # a re-export: not the package's own
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+def slow(n: int):
+    time.sleep(0.2)
+    return n
+
+def always_fails(x):
+    raise ValueError(x)
+
+_counter = itertools.count()
+
+def stamp(x: int):
+    return (x, next(_counter))    # a different result for the same input
+
+def remove_all(x):
+    return x
+
+class Racy:
+    def __init__(self):
+        self.items = {}
+
+    def put(self, key: str, value: int):
+        self.items[key] = value
+
+    def get(self, key: str):
+        return self.items.get(key)
+
+    def snapshot(self):
+        return dict(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def ident(self):
+        return next(_counter)
+
+class NeedsArgs:
+    def __init__(self, x):
+        self.x = x
+
+class Thing:
+    def ping(self):
+        return "pong"
+'''
+
+
+@pytest.fixture
+def sample_module(tmp_path, monkeypatch):
+    (tmp_path / "ftlab_screen_sample.py").write_text(textwrap.dedent(SOURCE))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "ftlab_screen_sample"
+    sys.modules.pop("ftlab_screen_sample", None)
+
+
+def test_screening_keeps_and_drops_with_reasons(sample_module):
+    decisions = {}
+
+    def report(target, kinds, reason):
+        if kinds != "start":
+            decisions[target] = (kinds, reason)
+
+    specs = screen.screen_module(sample_module, report)
+    assert "fn:ftlab_screen_sample:add(int,int)" in specs
+    racy = next(s for s in specs if s.startswith("cls:ftlab_screen_sample:Racy:"))
+    assert "put(str,int)" in racy and "get(str)" in racy and "snapshot()" in racy
+    assert "ident()" not in racy  # differs between identical replays
+    assert racy.endswith("|len,snapshot()")
+    assert any(s.startswith("cls:ftlab_screen_sample:Thing:ping()") for s in specs)
+    assert decisions["slow"][1].startswith("slow")
+    assert decisions["always_fails"][1].startswith("raises on every input")
+    assert decisions["stamp"][1].startswith("not deterministic")
+    assert decisions["remove_all"][1] == "policy: name has 'remove'"
+    assert decisions["NeedsArgs"][1].startswith("not constructible without arguments")
+    assert decisions["Racy.ident"][1].startswith("not deterministic")
+    assert "path_join" not in decisions  # re-exports are never considered
+    assert not any("NeedsArgs" in s for s in specs)
+
+
+def test_denied_modules_are_never_screened():
+    seen = []
+    assert screen.screen_module("os.path", lambda *a: seen.append(a)) == []
+    assert seen == [("os.path", None, "policy: module denied")]
