@@ -59,6 +59,9 @@ DEFAULT_BUDGET_S = 10.0
 #: Threads per test for pytest-run-parallel, as its documentation's examples use.
 PEER_THREADS = 4
 
+#: One pytest round that has not answered after this long is hung (a round takes ~1 s when it passes).
+PEER_ROUND_TIMEOUT_S = 30.0
+
 # Hand-written tests in the style pytest-run-parallel users write: the suite's existing tests, run
 # in threads. Each builds its objects or shares a module-level one and asserts what one thread can see.
 PEER_TESTS = {
@@ -224,10 +227,10 @@ def run_peer(lane: Path, fixture: str, workdir: Path, budget_s: float) -> str:
                 cwd=workdir,
                 capture_output=True,
                 text=True,
-                timeout=max(1.0, deadline - time.monotonic()),
+                timeout=PEER_ROUND_TIMEOUT_S,
             )
         except subprocess.TimeoutExpired:
-            return "no answer (hung, killed)"
+            return f"hung (no answer in {PEER_ROUND_TIMEOUT_S:.0f} s, killed)"
         if proc.returncode < 0:
             return f"crashed (signal {-proc.returncode})"
         if proc.returncode == 1:
@@ -254,6 +257,7 @@ def main() -> int:
     parser.add_argument("--fixtures", nargs="*", default=list(FIXTURES))
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "ftlab-calibration")
     parser.add_argument("--no-peer", action="store_true", help="skip the pytest-run-parallel comparison")
+    parser.add_argument("--peer-only", action="store_true", help="only the pytest-run-parallel comparison")
     args = parser.parse_args()
     python = args.python or find_lane()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -268,7 +272,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="run-", dir=args.cache))
     jobs = []
-    for fixture in args.fixtures:
+    for fixture in [] if args.peer_only else args.fixtures:
         buggy, _, twin = FIXTURES[fixture]
         for probe in (buggy, twin):
             jobs += [(fixture, probe, i) for i in range(args.runs)]
@@ -286,6 +290,8 @@ def main() -> int:
             print(f"\r  {done}/{len(futures)} stress jobs", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
 
+    if args.peer_only:
+        args.fixtures, shown = args.fixtures, []
     header = (
         "| fixture | lane | expected | detected | kinds seen | s to detection (median, max) | "
         "runs to detection (median) | minimal ops | rate of minimal (median) | twin false positives |"
