@@ -20,7 +20,7 @@ from typing import Any
 from lab.records import LANE_SUBJECT, VERDICTS, Lane
 from lab.report import wording
 from lab.store import RunRecord
-from lab.verdict import GATING_KINDS
+from lab.verdict import is_gating
 
 #: diff documents: ftlab-diff/1: first version.
 FORMAT = "ftlab-diff/1"
@@ -213,7 +213,7 @@ def _signals(run: RunRecord, lane_key) -> dict[SignalKey, tuple]:
 def _change(pair: tuple, lane_label: str) -> SignalChange:
     r, s = pair
     return SignalChange(subject=r.subject, lane=lane_label, check=r.check, kind=s.kind, summary=s.summary,
-                        gating=s.kind in GATING_KINDS)
+                        gating=is_gating(s))
 
 
 def _verdict_change(before: str, after: str) -> str:

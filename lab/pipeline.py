@@ -153,12 +153,13 @@ def _resolve_lock(subjects, checks, options, lanes, reporter: Reporter) -> Lock 
 
     Universal, and for the oldest lane's Python on up, so every lane installs the same pins (with
     markers where an answer differs by platform or version)."""
-    if not subjects or not any(CHECKS[c].needs_env for c in checks):
+    installable = [s for s in subjects if s.kind != "stdlib"]
+    if not installable or not any(CHECKS[c].needs_env for c in checks):
         return None
     versions = sorted(tuple(int(x) for x in lane.version.split(".")[:2]) for lane in lanes if lane.version)
     python_version = f"{versions[0][0]}.{versions[0][1]}" if versions else "3.14"
-    reporter.note(f"resolving {len(subjects)} subject(s) into one lock for Python {python_version}+ ...")
-    return resolve_lock(subjects, index_url=options.get("index_url"), python_version=python_version)
+    reporter.note(f"resolving {len(installable)} subject(s) into one lock for Python {python_version}+ ...")
+    return resolve_lock(installable, index_url=options.get("index_url"), python_version=python_version)
 
 
 def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:

@@ -20,7 +20,7 @@ def plan(run_id: str, subjects: Sequence[Subject], lanes: Sequence[Lane], checks
     for name in checks:
         check = CHECKS[name]
         timeout = check.timeout_for(ctx)
-        targets = subjects if check.per_subject else (LANE_SUBJECT,)
+        targets = [s for s in subjects if s.kind in check.subject_kinds] if check.per_subject else (LANE_SUBJECT,)
         stages.append([
             Job(job_id=job_id(run_id, s, lane, name), run_id=run_id, subject=s, lane=lane, check=name,
                 timeout_s=timeout)

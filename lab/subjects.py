@@ -106,11 +106,18 @@ def parse_project(text: str, base: Path | None = None, where: str = "") -> Subje
     return Subject(name=_project_name(path), kind="project", spec=str(path), path=str(path))
 
 
+#: The subject that means "the interpreter's standard library": nothing to install, its own probes.
+STDLIB = "stdlib"
+
+
 def parse_subject(text: str, base: Path | None = None, where: str = "") -> Subject:
-    """A requirement string, or a path to a local project when it looks like a path (as pip decides)."""
+    """A requirement string, or a path to a local project when it looks like a path (as pip decides).
+    `stdlib` is the standard library (PyPI's `stdlib` placeholder package is of no interest to a lab)."""
     text = text.strip()
     if not text:
         raise UsageError(f"empty subject{f' ({where})' if where else ''}; pass a requirement like 'numpy'")
+    if text == STDLIB:
+        return Subject(name=STDLIB, kind="stdlib", spec=STDLIB)
     if _looks_like_path(text) and " @ " not in text:
         return parse_project(text, base, where)
     return parse_requirement(text, where)

@@ -23,6 +23,18 @@ SIGNAL_VERDICT = {
 #: where it cannot occur (a missing wheel is `no-wheel` there).
 GATING_KINDS = frozenset(SIGNAL_VERDICT) | {"perf-regression"}
 
+def is_known(signal) -> bool:
+    """A finding a probe declares as documented behaviour (e.g. numpy: in-place writes to a shared
+    array race, as its thread-safety page says). Reports show it; it does not decide anything, since
+    adopting 3.14t does not change it: it is the documented contract on every build."""
+    return bool(signal.evidence.get("expected_finding"))
+
+
+def is_gating(signal) -> bool:
+    """Whether a signal makes a run no-go."""
+    return signal.kind in GATING_KINDS and not is_known(signal)
+
+
 #: Checks that test a package (as opposed to fingerprinting a lane).
 PACKAGE_CHECKS = ("install", "import", "stress", "perf")
 
@@ -46,9 +58,13 @@ def _verdict(subject: Subject, lane: Lane, results: list[Result]) -> Verdict:
         return make("untested", [f"lane unavailable: {lane.reason}"])
     worst = len(VERDICTS) - 1
     reasons: dict[str, list[str]] = {}
+    known = []
     for r in results:
         for sig in r.signals:
             v = SIGNAL_VERDICT.get(sig.kind)
+            if is_known(sig):
+                known.append(f"{r.check}: known {sig.kind}: {sig.summary}")
+                continue
             if v is None:
                 continue
             reasons.setdefault(v, []).append(f"{r.check}: {sig.kind}: {sig.summary}")
@@ -61,7 +77,7 @@ def _verdict(subject: Subject, lane: Lane, results: list[Result]) -> Verdict:
         return make("untested", problems)
     if not tested:
         return make("untested", ["no package checks ran (ask for --checks install,import,stress)"])
-    return make("ready", [f"{r.check}: ok" for r in tested])
+    return make("ready", [f"{r.check}: ok" for r in tested] + known)
 
 
 def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Sequence[Verdict]) -> Decision:
@@ -70,7 +86,7 @@ def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Seque
     triggers = []
     for r in results:
         for sig in r.signals:
-            if sig.kind in GATING_KINDS:
+            if is_gating(sig):
                 where = r.lane if r.subject == LANE_SUBJECT.name else f"{r.subject} on {r.lane}"
                 triggers.append(f"{where}: {sig.kind} ({r.check}): {sig.summary}")
     if triggers:

@@ -55,6 +55,8 @@ class Check:
     description = ""
     #: True when jobs run in the lane's venv with the run's lock installed (built once per lane).
     needs_env = False
+    #: Subject kinds the check means something for (the standard library has nothing to install).
+    subject_kinds = frozenset({"requirement", "project", "fixture"})
 
     def prepare(self, ctx: RunContext, progress: Any = None) -> None:
         """Work shared by all jobs of this check in a run (e.g. building lane venvs)."""

@@ -97,6 +97,7 @@ class StressCheck(Check):
     description = ("race each subject's API from many threads (hand-written probes, else auto-probes): "
                    "crashes, hangs, corruption, with minimal scenarios and repro scripts")
     needs_env = True
+    subject_kinds = frozenset({"requirement", "project", "fixture", "stdlib"})
 
     def timeout_for(self, ctx: RunContext) -> float:
         # Informational for the job record: each child below has its own timeout.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.records import LANE_SUBJECT, VERDICTS, Result, Signal, Verdict
-from lab.verdict import GATING_KINDS, SIGNAL_VERDICT
+from lab.verdict import SIGNAL_VERDICT, is_gating
 
 DEFAULT_REPORT_DIR = Path("reports")
 
@@ -139,7 +139,7 @@ def findings(outcome) -> list[Finding]:
     lane_order = {lane.name: i for i, lane in enumerate(outcome.lanes)}
     out = [
         Finding(subject=r.subject, lane=r.lane, check=r.check, job_id=r.job_id, signal=s,
-                severity=SIGNAL_VERDICT.get(s.kind, ""), gating=s.kind in GATING_KINDS)
+                severity=SIGNAL_VERDICT.get(s.kind, ""), gating=is_gating(s))
         for r in outcome.results for s in r.signals
     ]
     out.sort(key=lambda f: (severity_rank(f.severity), not f.gating, f.subject, lane_order.get(f.lane, 99), f.check))

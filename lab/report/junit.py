@@ -3,7 +3,7 @@
 One testsuite per lane (`ftlab.<lane>`), one testcase per subject x lane x check: classname
 `ftlab.<lane>.<check>`, name the subject (lane-level checks: the lane). A testcase
 
-- fails (`<failure type="KIND">`) on a gating signal (lab.verdict.GATING_KINDS): the most severe kind
+- fails (`<failure type="KIND">`) on a gating signal (lab.verdict.is_gating): the most severe kind
   is the type, its summary the message, and every signal's evidence the text;
 - errors (`<error>`) when the check itself could not run (status error, or a crash/timeout without a signal);
 - is skipped (`<skipped message=REASON>`) when it did not run (unavailable lane, skipped check);
@@ -18,7 +18,7 @@ from typing import Any
 
 from lab import report
 from lab.records import LANE_SUBJECT, Result, Signal
-from lab.verdict import GATING_KINDS, SIGNAL_VERDICT
+from lab.verdict import SIGNAL_VERDICT, is_gating
 
 #: Evidence text per failure: CI pages render it inline; the rest is in the HTML report.
 EVIDENCE_CHARS = 20_000
@@ -78,9 +78,9 @@ def _testcase(suite: ET.Element, r: Result) -> str:
     name = r.lane if r.subject == LANE_SUBJECT.name else r.subject
     case = ET.SubElement(suite, "testcase", classname=f"ftlab.{r.lane}.{r.check}", name=_clean(name),
                          time=f"{r.duration_s:.3f}")
-    gating = sorted((s for s in r.signals if s.kind in GATING_KINDS),
+    gating = sorted((s for s in r.signals if is_gating(s)),
                     key=lambda s: report.severity_rank(SIGNAL_VERDICT.get(s.kind, "")))
-    info = [s for s in r.signals if s.kind not in GATING_KINDS]
+    info = [s for s in r.signals if not is_gating(s)]
     result = ""
     if gating:
         first = gating[0]

@@ -55,3 +55,14 @@ def test_go_when_everything_ready_on_both_lanes():
     results = [res(lane, c) for lane in (GIL, FT) for c in ("install", "import", "stress")]
     d = decide([GIL, FT], results, verdicts([PKG], [GIL, FT], results))
     assert d.decision == "go" and d.go is True and d.triggers == ()
+
+
+def test_known_documented_findings_neither_change_the_verdict_nor_gate():
+    known = Signal(kind="corruption", summary="in-place add races", evidence={"expected_finding": "numpy docs"})
+    results = [res(lane, c) for lane in (GIL, FT) for c in ("install", "import")]
+    results.append(Result(job_id="r/pkg/3.14t/stress", run_id="r", subject="pkg", lane="3.14t", check="stress",
+                          status="findings", signals=(known,)))
+    vs = verdicts([PKG], [GIL, FT], results)
+    ft = next(v for v in vs if v.lane == "3.14t")
+    assert ft.verdict == "ready" and any("known corruption" in r for r in ft.reasons)
+    assert decide([GIL, FT], results, vs).decision == "go"
