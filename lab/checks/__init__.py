@@ -16,7 +16,7 @@ from lab.errors import UsageError
 CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck(), StressCheck(),
                                                   PerfCheck())}
 
-DEFAULT_CHECKS = ("fingerprint", "install", "import")
+DEFAULT_CHECKS = ("fingerprint", "install", "import", "stress")
 
 
 def parse_checks(text: str | None) -> list[str]:
