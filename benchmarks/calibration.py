@@ -290,15 +290,32 @@ def main() -> int:
             print(f"\r  {done}/{len(futures)} stress jobs", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
 
-    if args.peer_only:
-        args.fixtures, shown = args.fixtures, []
+    if not args.peer_only:
+        print_engine_table(results, args.fixtures, lane_name)
+
+    if not args.no_peer:
+        print()
+        print(
+            f"| fixture | pytest-run-parallel ({PEER_THREADS} threads, {DEFAULT_BUDGET_S:.0f} s), per run |"
+        )
+        print("|---|---|")
+        for fixture in args.fixtures:
+            outcomes = [
+                run_peer(lane, fixture, work / f"peer-{fixture}-{i}", DEFAULT_BUDGET_S)
+                for i in range(min(args.runs, 5))
+            ]
+            print(f"| {fixture} | {'; '.join(sorted(set(outcomes)))} ({len(outcomes)} runs) |")
+    return 0
+
+
+def print_engine_table(results, fixtures, lane_name):
     header = (
         "| fixture | lane | expected | detected | kinds seen | s to detection (median, max) | "
         "runs to detection (median) | minimal ops | rate of minimal (median) | twin false positives |"
     )
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
-    for fixture in args.fixtures:
+    for fixture in fixtures:
         buggy, kind, twin = FIXTURES[fixture]
         rows = [detection(r, kind) for r in results[(fixture, buggy)]]
         found = [r for r in rows if r[0]]
@@ -316,20 +333,6 @@ def main() -> int:
             f"{_median(seconds)}, {max(seconds, default=0):.1f} | {_median(runs, '%.0f')} | {sizes} | "
             f"{_median(rates, '%.2f')} | {false_positives}/{len(results[(fixture, twin)])} |"
         )
-
-    if not args.no_peer:
-        print()
-        print(
-            f"| fixture | pytest-run-parallel ({PEER_THREADS} threads, {DEFAULT_BUDGET_S:.0f} s), per run |"
-        )
-        print("|---|---|")
-        for fixture in args.fixtures:
-            outcomes = [
-                run_peer(lane, fixture, work / f"peer-{fixture}-{i}", DEFAULT_BUDGET_S)
-                for i in range(min(args.runs, 5))
-            ]
-            print(f"| {fixture} | {'; '.join(sorted(set(outcomes)))} ({len(outcomes)} runs) |")
-    return 0
 
 
 def _median(values, fmt="%.1f"):
