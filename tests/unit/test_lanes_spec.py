@@ -53,7 +53,7 @@ def test_lane_name_from_fingerprint():
 
 
 def test_duplicate_lanes_rejected():
-    with pytest.raises(UsageError, match="duplicate lane '3.13'"):
+    with pytest.raises(UsageError, match=r"duplicate lane '3\.13'"):
         _check_duplicates([lane("3.13.0", False, path="/a"), lane("3.13.0", False, path="/b")])
     with pytest.raises(UsageError, match="same interpreter"):
         _check_duplicates([lane("3.13.0", False, name="a", path="/a"), lane("3.13.0", False, name="b", path="/a")])

@@ -323,10 +323,18 @@ class Search:
             check_budget=o.check_budget,
         )
         returncode = last["returncode"]
+        which = "minimal scenario" if minimized.complete and scenario.size() < failure.scenario.size() else "scenario"
+        if measured.failures:
+            summary = "%s in %d of %d runs of the %s %s" % (
+                failure.kind, measured.failures, measured.runs, which, scenario.describe())
+        else:
+            # Seen once in the search, never again: a rare interleaving, reported as such (never dropped,
+            # never dressed up as reproducible).
+            summary = "%s seen once in the search, not reproduced in %d further runs of the %s %s" % (
+                failure.kind, measured.runs, which, scenario.describe())
         return {
             "kind": failure.kind,
-            "summary": "%s in %d of %d runs of the minimal scenario %s"
-            % (failure.kind, measured.failures, measured.runs, scenario.describe()),
+            "summary": summary,
             "detail": last["summary"],
             "scenario": scenario.to_data(),
             "scenario_text": scenario.describe(),
