@@ -23,8 +23,9 @@ DEMO_FIXTURE_DIRS = ("imports", "calibration")
 
 #: Per module: the hang fixture never returns, so keep the demo's wait for it short.
 DEMO_MODULE_TIMEOUT_S = 10.0
-#: Stress budget per subject and lane: enough to find every calibration bug at the default rate.
-DEMO_BUDGET_S = 10.0
+#: Stress budget per subject and lane, shared by a fixture's buggy probe and its twin: calibration finds
+#: every bug within 5 s (benchmarks/calibration.py), so 8 s each leaves a margin.
+DEMO_BUDGET_S = 16.0
 
 
 def fixture_dirs() -> list[str]:

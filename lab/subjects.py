@@ -103,7 +103,37 @@ def parse_project(text: str, base: Path | None = None, where: str = "") -> Subje
             "pass a project directory or a requirement like 'numpy'"
         )
     path = path.resolve()
-    return Subject(name=_project_name(path), kind="project", spec=str(path), path=str(path))
+    subject = Subject(name=_project_name(path), kind="project", spec=str(path), path=str(path))
+    declared_probes(subject)  # a malformed [tool.ftlab] table is bad input: say so before anything runs
+    return subject
+
+
+_PROBE_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+def declared_probes(subject) -> list[str]:
+    """Probes a project ships for itself, declared in its pyproject.toml::
+
+        [tool.ftlab]
+        probes = ["mypkg.probes:CounterProbe"]
+
+    They import from the installed package inside the lane, like any probe; a maintainer keeps them
+    next to the code they exercise."""
+    if subject.kind != "project" or not subject.path:
+        return []
+    pyproject = Path(subject.path) / "pyproject.toml"
+    try:
+        doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"cannot read {pyproject}: {exc}; fix the file or drop the subject") from None
+    probes = doc.get("tool", {}).get("ftlab", {}).get("probes", [])
+    bad = [p for p in probes if not isinstance(p, str) or not _PROBE_PATH.match(p)]
+    if not isinstance(probes, list) or bad:
+        raise UsageError(f"{pyproject}: [tool.ftlab] probes must be a list of 'module.path:ClassName' strings "
+                         f"(got {bad[0] if bad else probes!r})")
+    return probes
 
 
 #: The subject that means "the interpreter's standard library": nothing to install, its own probes.

@@ -77,7 +77,7 @@ def _verdict(subject: Subject, lane: Lane, results: list[Result]) -> Verdict:
         return make("untested", problems)
     if not tested:
         return make("untested", ["no package checks ran (ask for --checks install,import,stress)"])
-    return make("ready", [f"{r.check}: ok" for r in tested] + known)
+    return make("ready", [f"{r.check}: ok" + (f" ({r.reason})" if r.reason else "") for r in tested] + known)
 
 
 def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Sequence[Verdict]) -> Decision:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lab.records import Lane
@@ -45,11 +46,11 @@ def print_lanes(lanes: Sequence[Lane]) -> None:
             notes.append(lane.reason)
             status = f"[red]unavailable[/] [{len(notes)}]"
         build = "[cyan]free-threaded[/]" if lane.gil_disabled else "GIL"
-        table.add_row(lane.name, lane.version or "-", build if lane.version else "-", lane.source, status, lane.path)
+        table.add_row(lane.name, lane.version or "-", build if lane.version else "-", lane.source, status, escape(lane.path))
     con = _console()
     con.print(table)
     for i, note in enumerate(notes, 1):
-        con.print(f"[{i}] {note}", overflow="fold")
+        con.print(f"[{i}] {escape(note)}", overflow="fold")
     if not any(lane.available and lane.gil_disabled for lane in lanes):
         con.print("[yellow]No free-threaded interpreter found.[/] Get one with 'uv python install 3.14t' "
                   "(or pyenv install 3.14t, or your distro's python3.14t package).")
@@ -60,21 +61,25 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
     table = Table(title=f"Run {outcome.run_id}", title_justify="left")
     table.add_column("lane")
     table.add_column("build")
-    table.add_column("interpreter")
+    table.add_column("interpreter", overflow="fold")
+    notes = []
     for lane in outcome.lanes:
-        where = lane.path if lane.available else f"[red]unavailable[/]: {lane.reason}"
-        if lane.available and lane.reason:
-            where += f"\n[yellow]{lane.reason}[/]"
+        where = escape(lane.path) if lane.available else "[red]unavailable[/]"
+        if lane.reason:
+            notes.append(f"{lane.name}: {lane.reason}")
+            where += f" [{len(notes)}]"
         table.add_row(lane.name, lane_kind(lane), where)
     con.print(table)
+    for i, note in enumerate(notes, 1):
+        con.print(f"[{i}] {escape(note)}", overflow="fold")
     if outcome.verdicts:
         matrix = Table(title="Verdicts", title_justify="left")
-        matrix.add_column("subject")
+        matrix.add_column("subject", overflow="fold")
         for lane in outcome.lanes:
             matrix.add_column(f"{lane.name} ({lane.kind if lane.available else 'unavailable'})")
         cells: dict[tuple[str, str], str] = {(v.subject, v.lane): v.verdict for v in outcome.verdicts}
         for subject in dict.fromkeys(v.subject for v in outcome.verdicts):
-            row = [subject]
+            row = [escape(subject)]
             for lane in outcome.lanes:
                 v = cells.get((subject, lane.name), "untested")
                 row.append(f"[{VERDICT_STYLE[v]}]{v}[/]")
@@ -89,11 +94,11 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
     d = outcome.decision
     con.print(f"decision: [{DECISION_STYLE[d.decision]}]{d.decision.upper()}[/]")
     for t in d.triggers[:20]:
-        con.print(f"  - {t}")
+        con.print(f"  - {escape(t)}")
     if len(d.triggers) > 20:
         con.print(f"  ... and {len(d.triggers) - 20} more (see the report)")
     for kind, path in written.items():
-        con.print(f"{kind} report: {path}")
+        con.print(f"{kind} report: {escape(str(path))}")
 
 
 def print_runs(records) -> None:

@@ -323,7 +323,7 @@ class Search:
             check_budget=o.check_budget,
         )
         returncode = last["returncode"]
-        which = "minimal scenario" if minimized.complete and scenario.size() < failure.scenario.size() else "scenario"
+        which = "minimal scenario" if minimized.complete else "scenario (minimisation ran out of time)"
         if measured.failures:
             summary = "%s in %d of %d runs of the %s %s" % (
                 failure.kind, measured.failures, measured.runs, which, scenario.describe())
