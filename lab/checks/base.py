@@ -75,6 +75,24 @@ class Check:
         return results
 
 
+def not_testable(job: Job, ctx: RunContext) -> Result | None:
+    """The result for a job whose subject cannot be tested on its lane (no env, not installed), or None."""
+    env = ctx.prepared.get("envs", {}).get(job.lane.name)
+    common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name, check=job.check)
+    if env is None:
+        return Result(status="error", reason=f"no environment was built for lane {job.lane.name}", **common)
+    if not env.ok:
+        return Result(status="error", reason=env.reason, **common)
+    if job.subject.kind == "stdlib":
+        return None
+    dist = env.dist(job.subject.name)
+    if dist is None or dist.outcome == "failed":
+        return Result(status="skipped", reason=f"{job.subject.name} not installed on this lane", **common)
+    if dist.outcome == "not-needed":
+        return Result(status="skipped", reason=f"{job.subject.name} not needed on this lane", **common)
+    return None
+
+
 def job_document(job: Job, ctx: RunContext, options: dict[str, Any], artifacts: Path) -> dict[str, Any]:
     return {
         "format": JOB_FORMAT,

@@ -4,7 +4,7 @@ import errors. The in-lane half is probes/runtime/imports.py."""
 
 from __future__ import annotations
 
-from lab.checks.base import Check, RunContext, result_from_outcome, run_runtime
+from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
 from lab.records import Job, Result
 
 #: Per module: big C extensions (torch, tensorflow) take tens of seconds to import cold.
@@ -24,14 +24,9 @@ class ImportCheck(Check):
         return float(ctx.options.get("import_timeout_s") or IMPORT_JOB_TIMEOUT_S)
 
     def run(self, job: Job, ctx: RunContext) -> Result:
-        env = ctx.prepared["envs"][job.lane.name]
-        common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name, check=job.check)
-        if not env.ok:
-            return Result(status="error", reason=env.reason, **common)
-        dist = env.dist(job.subject.name)
-        if dist is None or dist.outcome in ("failed", "not-needed"):
-            why = "not installed on this lane" if dist is None or dist.outcome == "failed" else "not needed on this lane"
-            return Result(status="skipped", reason=f"{job.subject.name} {why}", **common)
+        untestable = not_testable(job, ctx)
+        if untestable is not None:
+            return untestable
         options = {
             "distributions": [job.subject.name],
             "module_timeout_s": float(ctx.options.get("module_timeout_s") or MODULE_TIMEOUT_S),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lab.checks.base import Check, RunContext, result_from_outcome, run_runtime
+from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
 from lab.errors import UsageError
 from lab.records import Job, Result, Signal
 from lab.report.wording import compare_metric
@@ -59,13 +59,9 @@ class PerfCheck(Check):
         return PERF_JOB_TIMEOUT_S
 
     def run(self, job: Job, ctx: RunContext) -> Result:
-        env = ctx.prepared["envs"][job.lane.name]
-        common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name, check=job.check)
-        if not env.ok:
-            return Result(status="error", reason=env.reason, **common)
-        dist = env.dist(job.subject.name)
-        if dist is None or dist.outcome in ("failed", "not-needed"):
-            return Result(status="skipped", reason=f"{job.subject.name} is not installed on this lane", **common)
+        untestable = not_testable(job, ctx)
+        if untestable is not None:
+            return untestable
         options = {"samples": int(ctx.options.get("perf_samples") or 15)}
         outcome, workdir = run_runtime(job, ctx, "perf", options)
         return result_from_outcome(job, outcome, workdir)

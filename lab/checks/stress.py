@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lab import sandbox
-from lab.checks.base import Check, RunContext, job_document, result_from_outcome
+from lab.checks.base import Check, RunContext, job_document, not_testable, result_from_outcome
 from lab.errors import ProtocolError
 from lab.records import Job, Result, Signal
 from lab.subjects import declared_probes
@@ -35,8 +35,6 @@ CHILD_OVERHEAD_S = 45.0
 #: Screening a distribution's modules for auto-probes (each module in its own process, restarts
 #: included); screening a typical module takes under a second.
 SCREEN_TIMEOUT_S = 240.0
-#: The subject name that means "the standard library" (nothing to install).
-STDLIB = "stdlib"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -114,10 +112,13 @@ class StressCheck(Check):
     def run(self, job: Job, ctx: RunContext) -> Result:
         common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
                       check=job.check)
-        skip = self._skip_reason(job, ctx)
-        if skip is not None:
-            status, reason = skip
-            return Result(status=status, reason=reason, **common)
+        untestable = not_testable(job, ctx)
+        if untestable is not None:
+            return untestable
+        env = ctx.prepared["envs"][job.lane.name]
+        if not env.runtime_ok:
+            reason = f"the stress runtime cannot run on this lane: {env.runtime_reason or 'hypothesis missing'}"
+            return Result(status="skipped", reason=reason, **common)
         workdir = _mkdir(ctx.job_dir(job))
         budget = budget_of(ctx)
         data: dict[str, Any] = {"budget_s": budget, "probes": []}
@@ -168,24 +169,6 @@ class StressCheck(Check):
                       artifacts_dir=str(workdir), **common)
 
     # -- steps --------------------------------------------------------------------------------------
-
-    def _skip_reason(self, job: Job, ctx: RunContext) -> tuple[str, str] | None:
-        envs = ctx.prepared.get("envs") or {}
-        env = envs.get(job.lane.name)
-        if env is None:
-            return "error", f"no environment was built for lane {job.lane.name}"
-        if not env.ok:
-            return "error", env.reason
-        if not env.runtime_ok:
-            return "skipped", f"the stress runtime cannot run on this lane: {env.runtime_reason or 'hypothesis missing'}"
-        if job.subject.name == STDLIB:
-            return None
-        dist = env.dist(job.subject.name)
-        if dist is None or dist.outcome == "failed":
-            return "skipped", f"{job.subject.name} not installed on this lane"
-        if dist.outcome == "not-needed":
-            return "skipped", f"{job.subject.name} not needed on this lane"
-        return None
 
     def _child(self, job: Job, ctx: RunContext, workdir: Path, module: str, command: list[str],
                options: dict[str, Any], timeout_s: float) -> tuple[Job, sandbox.ChildOutcome]:

@@ -82,7 +82,7 @@ def test_skips_say_why(tmp_path):
                         context(tmp_path, lane, lane.path, 5))
     assert missing.status == "skipped" and "not installed" in missing.reason
     ctx = context(tmp_path, lane, lane.path, 5, runtime_ok=False)
-    no_runtime = check.run(job_for(Subject(name="stdlib"), lane, ctx), ctx)
+    no_runtime = check.run(job_for(Subject(name="stdlib", kind="stdlib"), lane, ctx), ctx)
     assert no_runtime.status == "skipped" and "hypothesis" in no_runtime.reason
 
 
