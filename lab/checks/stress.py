@@ -154,10 +154,15 @@ class StressCheck(Check):
             row = {"probe": plan.probe, "kind": plan.kind, "budget_s": plan.budget_s, "status": result.status,
                    "reason": result.reason, "duration_s": round(result.duration_s, 3),
                    "expected_finding": plan.expected_finding, "artifacts_dir": result.artifacts_dir}
-            for key in ("scenarios_run", "invocations", "unknown", "elapsed_s", "stopped", "seed", "switch_interval"):
+            for key in ("scenarios_run", "invocations", "unknown", "elapsed_s", "stopped", "seed", "switch_interval",
+                        "scaling", "scaling_error"):
                 if key in result.data:
                     row[key] = result.data[key]
             data["probes"].append(row)
+            # The report plots one scaling line per result: the subject's first probe measured.
+            if result.data.get("scaling") and "scaling" not in data:
+                data["scaling"] = result.data["scaling"]
+                data["scaling_probe"] = plan.probe
             if result.status == "error":
                 errors.append(f"{plan.probe}: {result.reason}")
             signals.extend(self._label(s, plan) for s in result.signals)

@@ -17,6 +17,7 @@ Job options (``job["options"]``; only ``probe`` is required)::
     check_budget        model steps for one linearizability check before it says unknown (50000)
     seed                seed of the scenario draw and of the schedules (random, recorded in data)
     stop_after_finding  stop searching once a finding is minimised (true)
+    scaling_s           a clean probe's ops/s with 1, 2, 4... threads, seconds per count (0.5; 0: off)
 
 The whole job takes at most about budget_s + minimize_s per finding + hang_s; when the job has a
 ``timeout_s``, every phase also ends in time for the result to be written before it.
@@ -31,7 +32,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 
 from probes.runtime import protocol
-from probes.runtime.stress import launch, rate, repro
+from probes.runtime.stress import launch, rate, repro, scaling
 from probes.runtime.stress.draw import Shape, draw_scenarios
 from probes.runtime.stress.minimize import minimize
 from probes.runtime.stress.oracle import UNKNOWN
@@ -78,6 +79,8 @@ class Options:
     check_budget: int = 50_000
     seed: object = None
     stop_after_finding: bool = True
+    #: Seconds per thread count of the thread-scaling measurement of a clean probe (0: none).
+    scaling_s: float = 0.5
 
     @classmethod
     def from_mapping(cls, options):
@@ -407,4 +410,13 @@ def run(job):
         "findings": search.findings,
         "repeats": search.repeats,
     }
+    counts = scaling.thread_counts()
+    # Interpreter start, hypothesis import and the draw, on top of the measurement itself.
+    scaling_timeout = options.scaling_s * len(counts) + 20.0
+    if options.scaling_s > 0 and not signals_out and time.monotonic() + scaling_timeout < hard_deadline:
+        with tempfile.TemporaryDirectory(prefix="ftlab-scaling-") as workdir:
+            measured = scaling.run_in_child(options.probe, seed, options.scaling_s, workdir, scaling_timeout)
+        data["scaling"] = measured.get("scaling")
+        if measured.get("error"):
+            data["scaling_error"] = measured["error"]
     return {"status": "findings" if signals_out else "ok", "data": data, "signals": signals_out}
