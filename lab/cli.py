@@ -182,7 +182,6 @@ def _run_and_render(request, args: argparse.Namespace, *, findings_exit: int = E
     from lab.progress import Reporter
     from lab.report import terminal, write_reports
 
-    _refuse_forced_gil_on_gil_lanes(request)
     outcome = execute(request, Reporter(quiet=False))
     written = write_reports(outcome, getattr(args, "report_dir", None))
     if args.json:
@@ -192,21 +191,6 @@ def _run_and_render(request, args: argparse.Namespace, *, findings_exit: int = E
     else:
         terminal.print_run(outcome, written)
     return findings_exit if outcome.decision.decision == "no-go" else EXIT_OK
-
-
-def _refuse_forced_gil_on_gil_lanes(request) -> None:
-    """--gil=0 on a GIL build fails at interpreter startup (FACTS.md); say so before running anything."""
-    if request.options.get("gil") is None:
-        return
-    from lab import lanes as lanes_mod
-
-    for spec in request.lane_specs:
-        sp = lanes_mod.parse_spec(spec)
-        if not sp.is_path and not sp.free_threaded:
-            raise UsageError(
-                f"--gil=0 cannot apply to the GIL lane '{spec}' (a GIL build refuses PYTHON_GIL=0 at startup: "
-                "\"Disabling the GIL is not supported by this build\"); pass only free-threaded lanes, e.g. --lane 3.14t"
-            )
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

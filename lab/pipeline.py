@@ -11,6 +11,7 @@ import lab
 from lab import lanes as lanes_mod
 from lab.checks import CHECKS
 from lab.checks.base import RunContext
+from lab.errors import UsageError
 from lab.lock import Lock
 from lab.lock import resolve as resolve_lock
 from lab.plan import plan
@@ -91,6 +92,7 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         reporter.note(f"resuming run {run_id}: {len(done)} jobs already recorded")
     else:
         lanes = tuple(lanes_mod.resolve(request.lane_specs, provision_missing=request.provision))
+        _check_forced_gil(request.options, lanes)
         subjects = request.subjects
         checks = request.checks
         options = dict(request.options)
@@ -146,6 +148,18 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
     store.finish_run(run_id, verdicts=verdict_list, decision=decision)
     return RunOutcome(run_id=run_id, lanes=tuple(lanes), results=record.results, verdicts=tuple(verdict_list),
                       decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
+
+
+def _check_forced_gil(options: dict, lanes) -> None:
+    """--gil=0 applies to free-threaded lanes (GIL lanes in the same run are the unforced baseline).
+    With no free-threaded lane at all it could only fail: a GIL build refuses PYTHON_GIL=0 at startup."""
+    if options.get("gil") is None or any(lane.gil_disabled for lane in lanes):
+        return
+    names = ", ".join(lane.name for lane in lanes)
+    raise UsageError(
+        f"--gil=0 needs a free-threaded lane, and every lane here is a GIL build ({names}), which refuses "
+        "PYTHON_GIL=0 at startup (\"Disabling the GIL is not supported by this build\"); add --lane 3.14t"
+    )
 
 
 def _resolve_lock(subjects, checks, options, lanes, reporter: Reporter) -> Lock | None:

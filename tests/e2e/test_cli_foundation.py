@@ -69,9 +69,18 @@ def test_duplicate_lane_exit_2(cli, py313):
     assert "same interpreter" in proc.stderr or "duplicate lane" in proc.stderr
 
 
-def test_gil0_refused_on_gil_lane(cli, py313):
-    proc = cli("run", "--lane", "3.13", "--gil", "0", check=2)
+def test_gil0_refused_without_a_free_threaded_lane(cli, py312, py313):
+    proc = cli("run", "--lane", "3.13", "--lane", py312, "--gil", "0", "--no-provision", check=2)
     assert "Disabling the GIL is not supported by this build" in proc.stderr
+    assert "3.13, 3.12" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_gil0_with_a_free_threaded_lane_asked_for_applies_to_it_only(cli, py313):
+    doc, proc = cli.json("run", "--lane", "3.13", "--lane", "3.13t", "--gil", "0", "--no-provision")
+    assert proc.returncode == 0, proc.stderr
+    gil = next(r for r in doc["results"] if r["lane"] == "3.13")
+    # The GIL lane ran unforced (PYTHON_GIL=0 would have failed its startup).
+    assert gil["status"] == "ok" and gil["data"]["flags_gil"] == 1
 
 
 def test_unwritable_store_keeps_what_was_recorded(cli, tmp_path, py313):
