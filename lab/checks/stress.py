@@ -32,6 +32,9 @@ MINIMIZE_S = (5.0, 20.0)
 #: A stress child's fixed costs beyond budget and minimisation: interpreter and hypothesis start,
 #: workers, repro writing, and job.py's own margins.
 CHILD_OVERHEAD_S = 45.0
+#: Seconds per thread count when measuring a subject's thread scaling (its first clean probe; the
+#: report plots one line per subject and lane). Two counts on 2 cores: about 2 s with process start.
+SCALING_S = 0.5
 #: Screening a distribution's modules for auto-probes (each module in its own process, restarts
 #: included); screening a typical module takes under a second.
 SCREEN_TIMEOUT_S = 240.0
@@ -149,7 +152,8 @@ class StressCheck(Check):
         duration = 0.0
         errors = []
         for index, plan in enumerate(planned):
-            result = self._run_probe(job, ctx, workdir / f"{index:02d}-{_slug(plan.probe.split(':', 1)[-1])}", plan)
+            result = self._run_probe(job, ctx, workdir / f"{index:02d}-{_slug(plan.probe.split(':', 1)[-1])}", plan,
+                                     scaling_s=0.0 if "scaling" in data else SCALING_S)
             duration += result.duration_s
             row = {"probe": plan.probe, "kind": plan.kind, "budget_s": plan.budget_s, "status": result.status,
                    "reason": result.reason, "duration_s": round(result.duration_s, 3),
@@ -207,8 +211,9 @@ class StressCheck(Check):
             data["error"] = f"auto-probe screening failed: {data.get('error', 'see ' + str(where))}"
         return data
 
-    def _run_probe(self, job: Job, ctx: RunContext, workdir: Path, plan: PlannedProbe) -> Result:
-        options = {"probe": plan.probe, "budget_s": plan.budget_s, "minimize_s": minimize_for(plan.budget_s)}
+    def _run_probe(self, job: Job, ctx: RunContext, workdir: Path, plan: PlannedProbe, *, scaling_s: float) -> Result:
+        options = {"probe": plan.probe, "budget_s": plan.budget_s, "minimize_s": minimize_for(plan.budget_s),
+                   "scaling_s": scaling_s}
         child_job, outcome = self._child(job, ctx, workdir, "probes.runtime", ["stress"], options,
                                          child_timeout(plan.budget_s))
         return result_from_outcome(child_job, outcome, workdir)

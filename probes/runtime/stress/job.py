@@ -17,7 +17,7 @@ Job options (``job["options"]``; only ``probe`` is required)::
     check_budget        model steps for one linearizability check before it says unknown (50000)
     seed                seed of the scenario draw and of the schedules (random, recorded in data)
     stop_after_finding  stop searching once a finding is minimised (true)
-    scaling_s           a clean probe's ops/s with 1, 2, 4... threads, seconds per count (0.5; 0: off)
+    scaling_s           a clean probe's ops/s with 1, 2, 4... threads, seconds per count (0: off)
 
 The whole job takes at most about budget_s + minimize_s per finding + hang_s; when the job has a
 ``timeout_s``, every phase also ends in time for the result to be written before it.
@@ -79,8 +79,9 @@ class Options:
     check_budget: int = 50_000
     seed: object = None
     stop_after_finding: bool = True
-    #: Seconds per thread count of the thread-scaling measurement of a clean probe (0: none).
-    scaling_s: float = 0.5
+    #: Seconds per thread count of the thread-scaling measurement of a clean probe (0: none; the lab asks
+    #: for it once per subject, since the report plots one line per result).
+    scaling_s: float = 0.0
 
     @classmethod
     def from_mapping(cls, options):
