@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tests.support.findings import undeclared_findings
 from tests.support.lanes import gil_lanes
 
 BUDGET = "6"
@@ -54,8 +55,9 @@ def test_run_probed_package(cli, package):
     result = stress_result(doc, package)
     assert result["status"] in ("ok", "findings"), result
     assert {r["kind"] for r in result["data"]["probes"]} == {"hand-written"}
-    for sig in result["signals"]:  # only findings recorded in probes/FINDINGS.md
-        assert sig["evidence"].get("expected_finding"), sig["summary"]
+    # Only findings recorded in probes/FINDINGS.md (tests/support/findings.py says how rare ones count).
+    assert not undeclared_findings(result["signals"], None)
+    for sig in result["signals"]:
         assert os.path.exists(sig["evidence"]["repro"])
 
 
