@@ -47,18 +47,8 @@ class RePatternProbe(Probe):
         return [m.span() for m in obj.finditer(text)]
 
 
-class StringIOProbe(Probe):
-    """A shared StringIO: writes, seeks and reads from several threads; each call is one C call."""
-
-    subject = SUBJECT
-    raises = (ValueError,)
-
-    def make(self):
-        return io.StringIO()
-
-    @op(SHORT_TEXT)
-    def write(self, obj, text):
-        return obj.write(text)
+class _StreamProbe(Probe):
+    """The operations StringIO and BytesIO share; each is one C call on the shared stream."""
 
     @op(st.integers(-1, 3))
     def read(self, obj, size):
@@ -76,6 +66,20 @@ class StringIOProbe(Probe):
     def getvalue(self, obj):
         return obj.getvalue()
 
+
+class StringIOProbe(_StreamProbe):
+    """A shared StringIO: writes, seeks and reads from several threads; each call is one C call."""
+
+    subject = SUBJECT
+    raises = (ValueError,)
+
+    def make(self):
+        return io.StringIO()
+
+    @op(SHORT_TEXT)
+    def write(self, obj, text):
+        return obj.write(text)
+
     @op()
     def readline(self, obj):
         return obj.readline()
@@ -84,7 +88,7 @@ class StringIOProbe(Probe):
         return obj.getvalue(), obj.tell()
 
 
-class BytesIOProbe(Probe):
+class BytesIOProbe(_StreamProbe):
     """A shared BytesIO, as StringIOProbe; ``getbuffer`` exports pin the buffer (BufferError on resize).
 
     Known: while one thread holds a ``getbuffer()`` view, another thread's resizing ``write`` raises
@@ -103,22 +107,6 @@ class BytesIOProbe(Probe):
     @op(SHORT_BYTES)
     def write(self, obj, data):
         return obj.write(data)
-
-    @op(st.integers(-1, 3))
-    def read(self, obj, size):
-        return obj.read(size)
-
-    @op(st.integers(0, 4))
-    def seek(self, obj, pos):
-        return obj.seek(pos)
-
-    @op()
-    def tell(self, obj):
-        return obj.tell()
-
-    @op()
-    def getvalue(self, obj):
-        return obj.getvalue()
 
     @op(st.integers(0, 3))
     def truncate(self, obj, size):
