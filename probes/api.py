@@ -59,10 +59,17 @@ class Probe:
     part, after the parallel part, after the post part) and signals by raising AssertionError.
     ``state`` is compared with the sequential replays' state after the last op; defining it also
     lets the linearizability search prune orders that reach the same state.
+
+    ``expected_finding``: the kind of finding this probe is known to produce because the subject
+    documents it (e.g. "corruption" for in-place writes to a shared numpy array): reports mark it
+    known and it does not gate a run. ``known_issue``: a real, undocumented bug found before (a line
+    and a reference): reports say so, and it still gates. Both are recorded in probes/FINDINGS.md.
     """
 
     subject = None
     raises = ()
+    expected_finding = None
+    known_issue = None
 
     def make(self):
         raise NotImplementedError("%s.make() must return a fresh shared object" % type(self).__name__)

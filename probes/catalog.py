@@ -5,7 +5,8 @@ by importing them: listing must work where the probed packages are not installed
 
     {"subject": "numpy", "probe": "probes.packages.numpy:SharedArrayReadsProbe",
      "kind": "hand-written", "ops": ["sum", ...], "description": "...",
-     "expected_finding": null | true | "corruption" | ...}
+     "expected_finding": null | true | "corruption" | ...,   # documented behaviour: shown, not gating
+     "known_issue": null | str}                             # a real bug found before: shown, gating
 
 plus one entry of kind ``auto`` for the auto-probe (subject ``*``: any importable module without a
 hand-written probe). ``subject`` is the distribution name as the lab writes it (canonical, e.g.
@@ -30,6 +31,7 @@ AUTO_ENTRY = {
     "description": "generated for any importable module without a hand-written probe: its functions "
     "(stateless) and each class constructible without arguments (a shared instance); see probes/auto",
     "expected_finding": None,
+    "known_issue": None,
 }
 
 
@@ -116,6 +118,7 @@ def module_entries(path, module_name):
             "ops": ops,
             "description": " ".join(doc.split("\n\n")[0].split()),
             "expected_finding": attr(name, "expected_finding"),
+            "known_issue": attr(name, "known_issue"),
         })
     return entries
 

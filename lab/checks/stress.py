@@ -46,6 +46,8 @@ class PlannedProbe:
     kind: str  # hand-written | auto
     budget_s: float
     expected_finding: Any = None
+    #: A real, undocumented bug the probe is known to find (probes/FINDINGS.md): said so, and it gates.
+    known_issue: str | None = None
 
 
 def budget_of(ctx: RunContext) -> float:
@@ -129,6 +131,7 @@ class StressCheck(Check):
 
         hand = probes_for(job.subject.name, ctx.prepared.get("probe_catalog") or [])
         declared = declared_probes(job.subject)
+        known_issues = {} if declared else {e["probe"]: e.get("known_issue") for e in hand}
         if declared:
             candidates = [(probe, "declared", None) for probe in declared]
         elif hand:
@@ -169,7 +172,7 @@ class StressCheck(Check):
                 data["scaling_probe"] = plan.probe
             if result.status == "error":
                 errors.append(f"{plan.probe}: {result.reason}")
-            signals.extend(self._label(s, plan) for s in result.signals)
+            signals.extend(self._label(s, plan, known_issues.get(plan.probe)) for s in result.signals)
         status = "findings" if signals else ("error" if errors and len(errors) == len(planned) else "ok")
         reason = "; ".join(errors)[:500] if status == "error" else ""
         if errors and status != "error":
@@ -218,7 +221,7 @@ class StressCheck(Check):
                                          child_timeout(plan.budget_s))
         return result_from_outcome(child_job, outcome, workdir)
 
-    def _label(self, signal: Signal, plan: PlannedProbe) -> Signal:
+    def _label(self, signal: Signal, plan: PlannedProbe, known_issue: str | None = None) -> Signal:
         evidence = dict(signal.evidence)
         evidence.setdefault("probe", plan.probe)
         evidence["probe_kind"] = plan.kind
@@ -230,6 +233,9 @@ class StressCheck(Check):
         elif plan.expected_finding:
             evidence["expected_finding"] = plan.expected_finding
             summary = f"{summary} (known: see probes/FINDINGS.md)"
+        elif known_issue:
+            evidence["known_issue"] = known_issue
+            summary = f"{summary} (known issue, not fixed upstream: see probes/FINDINGS.md)"
         return Signal(kind=signal.kind, summary=summary, evidence=evidence)
 
 
