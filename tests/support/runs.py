@@ -31,11 +31,11 @@ MISSING = Lane(name="3.14t", path="", version="3.14", implementation="cpython", 
 FAULTHANDLER = """Fatal Python error: Segmentation fault
 
 Thread 0x00007f3a2b7fe6c0 (most recent call first):
-  File "/work/extensions/counter/probe.py", line 41 in incr
-  File "/work/probes/runtime/stress/execute.py", line 88 in _loop
+  File "/home/dev/counter/probe.py", line 41 in incr
+  File "/home/dev/ftlab/probes/runtime/stress/execute.py", line 88 in _loop
 
 Current thread 0x00007f3a2bfff6c0 (most recent call first):
-  File "/work/probes/runtime/stress/execute.py", line 117 in invoke
+  File "/home/dev/ftlab/probes/runtime/stress/execute.py", line 117 in invoke
 
 Extension modules: counter._counter (total: 1)
 """
