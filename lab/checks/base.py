@@ -107,10 +107,12 @@ def job_document(job: Job, ctx: RunContext, options: dict[str, Any], artifacts: 
     }
 
 
-def run_runtime(job: Job, ctx: RunContext, command: str, options: dict[str, Any],
-                env_extra: dict[str, str] | None = None) -> tuple[sandbox.ChildOutcome, Path]:
-    """Run `python -X faulthandler -m probes.runtime COMMAND` for a job in the sandbox."""
-    workdir = ctx.job_dir(job)
+def run_runtime(job: Job, ctx: RunContext, command: str | None, options: dict[str, Any],
+                env_extra: dict[str, str] | None = None, *, workdir: Path | None = None,
+                module: str = "probes.runtime") -> tuple[sandbox.ChildOutcome, Path]:
+    """Run `python -X faulthandler -m MODULE [COMMAND] --job J --out O` for a job in the sandbox
+    (by default the runtime's COMMAND in the job's own folder)."""
+    workdir = workdir or ctx.job_dir(job)
     workdir.mkdir(parents=True, exist_ok=True)
     artifacts = workdir / "artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -119,7 +121,8 @@ def run_runtime(job: Job, ctx: RunContext, command: str, options: dict[str, Any]
     out_path.unlink(missing_ok=True)
     job_path.write_text(json.dumps(job_document(job, ctx, options, artifacts), indent=1))
     python = ctx.python_for(job.lane)
-    argv = [python, "-X", "faulthandler", "-m", "probes.runtime", command, "--job", str(job_path), "--out", str(out_path)]
+    argv = [python, "-X", "faulthandler", "-m", module, *([command] if command else []),
+            "--job", str(job_path), "--out", str(out_path)]
     env = dict(env_extra or {})
     if ctx.options.get("gil") is not None and job.lane.gil_disabled:
         env["PYTHON_GIL"] = str(ctx.options["gil"])

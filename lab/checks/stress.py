@@ -12,13 +12,12 @@ documented as thread-safe misbehaves when shared" from a hand-written probe's fi
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from lab import sandbox
-from lab.checks.base import Check, RunContext, job_document, not_testable, result_from_outcome
+from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
 from lab.errors import ProtocolError
 from lab.records import Job, Result, Signal
 from lab.subjects import declared_probes
@@ -182,26 +181,17 @@ class StressCheck(Check):
 
     # -- steps --------------------------------------------------------------------------------------
 
-    def _child(self, job: Job, ctx: RunContext, workdir: Path, module: str, command: list[str],
+    def _child(self, job: Job, ctx: RunContext, workdir: Path, module: str, command: str | None,
                options: dict[str, Any], timeout_s: float) -> tuple[Job, sandbox.ChildOutcome]:
         child_job = dataclasses.replace(job, timeout_s=timeout_s)
-        artifacts = _mkdir(_mkdir(workdir) / "artifacts")
-        job_path, out_path = workdir / "job.json", workdir / "result.json"
-        out_path.unlink(missing_ok=True)
-        job_path.write_text(json.dumps(job_document(child_job, ctx, options, artifacts), indent=1))
-        argv = [ctx.python_for(job.lane), "-X", "faulthandler", "-m", module, *command,
-                "--job", str(job_path), "--out", str(out_path)]
-        env = {}
-        if ctx.options.get("gil") is not None and job.lane.gil_disabled:
-            env["PYTHON_GIL"] = str(ctx.options["gil"])
-        outcome = sandbox.run_child(argv, workdir=workdir, timeout_s=timeout_s, result_path=out_path, env_extra=env)
+        outcome, _ = run_runtime(child_job, ctx, command, options, workdir=workdir, module=module)
         return child_job, outcome
 
     def _screen(self, job: Job, ctx: RunContext, workdir: Path) -> dict[str, Any]:
         """The auto-probe specs for a subject: ``{"specs", "modules", ...}`` or ``{"error"}``."""
         where = workdir / "autoprobe"
         options = {"distribution": job.subject.name}
-        child_job, outcome = self._child(job, ctx, where, "probes.auto", [], options, SCREEN_TIMEOUT_S)
+        child_job, outcome = self._child(job, ctx, where, "probes.auto", None, options, SCREEN_TIMEOUT_S)
         doc = outcome.result
         if doc is None:
             result = result_from_outcome(child_job, outcome, where)
@@ -217,7 +207,7 @@ class StressCheck(Check):
     def _run_probe(self, job: Job, ctx: RunContext, workdir: Path, plan: PlannedProbe, *, scaling_s: float) -> Result:
         options = {"probe": plan.probe, "budget_s": plan.budget_s, "minimize_s": minimize_for(plan.budget_s),
                    "scaling_s": scaling_s}
-        child_job, outcome = self._child(job, ctx, workdir, "probes.runtime", ["stress"], options,
+        child_job, outcome = self._child(job, ctx, workdir, "probes.runtime", "stress", options,
                                          child_timeout(plan.budget_s))
         return result_from_outcome(child_job, outcome, workdir)
 
