@@ -134,8 +134,7 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
                 for result in executor.run(lambda job, check=check: check.run(job, ctx), runnable):
                     store.record_result(result)
                     reporter.advance(f"{result.subject}@{result.lane}: {result.status}")
-            stage_ids = {j.job_id for j in stage}
-            stored = [r for r in store.load_run(run_id).results if r.job_id in stage_ids]
+            stored = list(store.results(run_id, check.name))
             for before, after in zip(stored, check.finalize(ctx, stored), strict=True):
                 if after != before:
                     store.record_result(after)

@@ -271,6 +271,22 @@ class Store:
         return {r[0] for r in self.conn.execute(
             "SELECT job_id FROM results WHERE run_id = ? AND status NOT IN ('error')", (run_id,))}
 
+    def results(self, run_id: str, check: str | None = None) -> tuple[Result, ...]:
+        """A run's results with their signals, in recording order; only one check's when named."""
+        where, args = ("run_id = ? AND check_name = ?", (run_id, check)) if check else ("run_id = ?", (run_id,))
+        signals: dict[str, list[Signal]] = {}
+        for job_id, kind, summary, evidence in self.conn.execute(
+                f"SELECT job_id, kind, summary, evidence FROM signals WHERE {where} ORDER BY id", args):
+            signals.setdefault(job_id, []).append(Signal(kind=kind, summary=summary, evidence=json.loads(evidence)))
+        return tuple(
+            Result(job_id=r[0], run_id=run_id, subject=r[1], lane=r[2], check=r[3], status=r[4], reason=r[5],
+                   duration_s=r[6], exit_status=r[7], data=json.loads(r[8]), artifacts_dir=r[9],
+                   signals=tuple(signals.get(r[0], ())))
+            for r in self.conn.execute(
+                "SELECT job_id, subject, lane, check_name, status, reason, duration_s, exit_status, data,"
+                f" artifacts_dir FROM results WHERE {where} ORDER BY recorded_at, job_id", args)
+        )
+
     def load_run(self, ref: str | None = None) -> RunRecord:
         run_id = self.resolve_run_id(ref)
         row = self.conn.execute(
@@ -281,18 +297,7 @@ class Store:
             "SELECT doc FROM lanes WHERE run_id = ? ORDER BY position", (run_id,)))
         subjects = tuple(Subject(**json.loads(d)) for (d,) in self.conn.execute(
             "SELECT doc FROM subjects WHERE run_id = ? ORDER BY position", (run_id,)))
-        signals: dict[str, list[Signal]] = {}
-        for job_id, kind, summary, evidence in self.conn.execute(
-                "SELECT job_id, kind, summary, evidence FROM signals WHERE run_id = ? ORDER BY id", (run_id,)):
-            signals.setdefault(job_id, []).append(Signal(kind=kind, summary=summary, evidence=json.loads(evidence)))
-        results = tuple(
-            Result(job_id=r[0], run_id=run_id, subject=r[1], lane=r[2], check=r[3], status=r[4], reason=r[5],
-                   duration_s=r[6], exit_status=r[7], data=json.loads(r[8]), artifacts_dir=r[9],
-                   signals=tuple(signals.get(r[0], ())))
-            for r in self.conn.execute(
-                "SELECT job_id, subject, lane, check_name, status, reason, duration_s, exit_status, data,"
-                " artifacts_dir FROM results WHERE run_id = ? ORDER BY recorded_at, job_id", (run_id,))
-        )
+        results = self.results(run_id)
         verdicts = tuple(
             Verdict(subject=s, lane=ln, verdict=v, reasons=tuple(json.loads(r)))
             for s, ln, v, r in self.conn.execute(
