@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import lab
-from lab.errors import FtlabError, UsageError
+from lab.errors import NO_SPACE_ERRNOS, FtlabError, StoreError, UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -25,6 +25,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message}; see '{self.prog} --help'")
+
+
+PERF_BUDGET_HELP = ("perf gates, candidate/baseline ratios: p95 (latency per call), cpu (per operation), rss, "
+                    "startup, import; default p95=1.03,cpu=1.05,rss=1.05,startup=1.10,import=1.10, or "
+                    "[tool.ftlab.perf] in ./pyproject.toml")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,9 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per subject and lane")
     sp.add_argument("--module-timeout", type=float, default=None, metavar="SECONDS",
                     help="import check: a module import running longer is a hang (default: 60)")
-    sp.add_argument("--perf-budget", default=None, metavar="LIST",
-                    help="perf gates against the first lane, e.g. import=1.25,startup=1.25,cpu=1.25,rss=1.25")
-    sp.add_argument("--resume", default=None, metavar="RUN", help="finish an interrupted run (jobs already recorded are kept)")
+    sp.add_argument("--perf-budget", default=None, metavar="LIST", help=PERF_BUDGET_HELP)
+    sp.add_argument("--baseline", default=None, metavar="LANE",
+                    help="perf: the lane every other lane is gated against (default: the first GIL lane)")
+    sp.add_argument("--perf-seconds", type=float, default=None, metavar="SECONDS",
+                    help="perf: seconds per thread count and repeat of each workload (default: 0.3; more is steadier)")
+    sp.add_argument("--perf-repeats", type=int, default=None, metavar="N",
+                    help="perf: fresh processes per workload, for the spread (default: 3)")
+    sp.add_argument("--resume", nargs="?", const="latest", default=None, metavar="RUN",
+                    help="finish an interrupted or killed run (default: the latest unfinished one); "
+                         "jobs already recorded are kept")
     sp.add_argument("--report-dir", type=Path, default=None, help="where the HTML report goes (default: reports/)")
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
 
@@ -70,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("runs", help="list the runs in the store")
     sp.add_argument("--store", type=Path, default=None, help=store_help)
+    sp.add_argument("--check", action="store_true",
+                    help="check the store's integrity instead (SQLite's and ftlab's own rules); exit 2 when unsound")
     sp.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     sp = sub.add_parser("checks", help="list the checks a run can do")
@@ -101,6 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno not in NO_SPACE_ERRNOS:
+            raise
+        if debug:
+            traceback.print_exc()
+        where = f" writing '{exc.filename}'" if exc.filename else ""
+        print(f"ftlab: error: no space left on the disk{where}; free some space (results recorded so far are "
+              "kept; 'ftlab run --resume' finishes an unfinished run)", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def main_inner(argv: list[str]) -> int:
@@ -151,15 +174,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume and (args.subjects or args.requirements or args.lane):
         raise UsageError("--resume continues a stored run as it was planned; drop the subjects and --lane options")
     checks = parse_checks(args.checks)
-    if args.perf_budget:
-        from lab.checks.perf import parse_budgets
-
-        parse_budgets(args.perf_budget)  # bad budgets are bad input: say so before running anything
+    perf = _perf_options(args, checks)
     subject_set = _parse_subjects(args.subjects, args.requirements)
     subjects = subject_set.subjects if subject_set else ()
     index_url = args.index_url or (subject_set.index_url if subject_set else None)
     options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url,
-               "module_timeout_s": args.module_timeout, "perf_budget": args.perf_budget}
+               "module_timeout_s": args.module_timeout, "perf_budget": args.perf_budget, **perf}
     if args.gil is not None:
         options["gil"] = int(args.gil)
     request = RunRequest(
@@ -167,6 +187,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs, provision=not args.no_provision, options=options, argv=tuple(sys.argv), resume=args.resume,
     )
     return _run_and_render(request, args)
+
+
+def _perf_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
+    """The perf check's settings, checked before anything runs (bad budgets or lanes are bad input)."""
+    from lab.perf_gates import resolve_budgets
+
+    if args.perf_seconds is not None and args.perf_seconds <= 0:
+        raise UsageError(f"--perf-seconds must be positive (got {args.perf_seconds:g}); e.g. --perf-seconds 1")
+    if args.perf_repeats is not None and args.perf_repeats < 1:
+        raise UsageError(f"--perf-repeats must be at least 1 (got {args.perf_repeats}); e.g. --perf-repeats 5")
+    if "perf" not in checks and not args.perf_budget:
+        return {}
+    budgets = resolve_budgets(args.perf_budget, Path.cwd())
+    if args.baseline and args.lane:
+        _check_baseline_name(args.baseline, args.lane)
+    return {"perf_budgets": budgets, "perf_baseline": args.baseline, "perf_seconds": args.perf_seconds,
+            "perf_repeats": args.perf_repeats}
+
+
+def _check_baseline_name(baseline: str, lane_specs: Sequence[str]) -> None:
+    """--baseline against the names the --lane specs give, when every one is known before lanes are found
+    (a path without NAME= is named by its fingerprint; the perf check checks again then)."""
+    import difflib
+
+    from lab.lanes import parse_spec
+
+    specs = [parse_spec(x) for x in lane_specs]
+    if any(sp.is_path and not sp.name for sp in specs):
+        return
+    names = [sp.name or sp.version_text for sp in specs]
+    if baseline not in names:
+        close = difflib.get_close_matches(baseline, names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise UsageError(f"--baseline lane '{baseline}' is not a lane of this run{hint} (lanes: {', '.join(names)})")
 
 
 def _parse_subjects(names: Sequence[str], files: Sequence[str]):
@@ -194,11 +248,18 @@ def _run_and_render(request, args: argparse.Namespace, *, findings_exit: int = E
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from lab import runlock
     from lab.report import terminal
     from lab.store import Store
 
+    if args.check:
+        return _check_store(args)
     with Store(_store_path(args)) as store:
-        records = [store.load_run(rid) for rid in store.run_ids()]
+        # A run still `running` in the store whose process is gone (killed) shows as interrupted.
+        records = [replace(r, status=runlock.effective_status(r.status, r.artifacts_dir))
+                   for r in (store.load_run(rid) for rid in store.run_ids())]
     if args.json:
         _emit_json({"runs": [{"run_id": r.run_id, "created_at": r.created_at, "status": r.status,
                               "decision": r.decision.decision if r.decision else None,
@@ -207,6 +268,28 @@ def cmd_runs(args: argparse.Namespace) -> int:
     else:
         terminal.print_runs(records)
     return EXIT_OK
+
+
+def _check_store(args: argparse.Namespace) -> int:
+    from lab.store import Store
+    from lab.storecheck import check_store
+
+    with Store(_store_path(args)) as store:
+        result = check_store(store)
+    if args.json:
+        _emit_json(result.to_json())
+    else:
+        counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
+        print(f"store {result.store}: {'sound' if result.sound else 'UNSOUND'} ({counts})")
+        for line in (*([] if not result.damaged else result.integrity), *result.problems):
+            print(f"  problem: {line}")
+        for run in result.unfinished:
+            print(f"  unfinished: {run}; finish it with 'ftlab run --resume {run.split()[0]}'")
+    if result.sound:
+        return EXIT_OK
+    first = result.integrity[0] if result.damaged else result.problems[0]
+    n = len(result.problems) + (len(result.integrity) if result.damaged else 0)
+    raise StoreError(f"the store at '{result.store}' failed its check ({n} problem(s); first: {first}); {result.fix()}")
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
@@ -254,6 +337,7 @@ def _add_report_and_diff(sub, store_help: str) -> None:
     sp.add_argument("before", metavar="RUN_A", help="the older run (id, unique prefix, latest~1, ...)")
     sp.add_argument("after", metavar="RUN_B", help="the newer run")
     sp.add_argument("--store", type=Path, default=None, help=store_help)
+    sp.add_argument("--perf-budget", default=None, metavar="LIST", help=PERF_BUDGET_HELP)
     sp.add_argument("--json", action="store_true", help="print the diff as JSON on stdout")
 
 
@@ -288,7 +372,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         before, after = store.load_run(args.before), store.load_run(args.after)
     if before.run_id == after.run_id:
         raise UsageError(f"'{args.before}' and '{args.after}' are the same run ({before.run_id}); pass two different runs")
-    result = diff_runs(before, after)
+    from lab.perf_gates import resolve_budgets
+
+    result = diff_runs(before, after, perf_budgets=resolve_budgets(args.perf_budget, Path.cwd()))
     sys.stdout.write(dumps(result) if args.json else format_text(result))
     return EXIT_FINDINGS if result.regressed else EXIT_OK
 

@@ -3,6 +3,11 @@
 Messages say the fact, the thing named, what was expected and the next step.
 """
 
+import errno
+
+#: errno values that mean the disk is full: no space left, or the user's quota used up.
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
 
 class FtlabError(Exception):
     """Base for every error ftlab reports to a person. Exit code 2: bad input or unusable environment."""
@@ -22,6 +27,14 @@ class StoreError(FtlabError):
     """The store cannot be opened or written: unwritable path, newer schema, corrupt file."""
 
 
+class DiskFullError(StoreError):
+    """No space left where the store, the run's artifacts or the reports are written."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in NO_SPACE_ERRNOS
+
+
 class PackageIndexError(FtlabError):
     """The package index cannot be reached or answers with something that is not an index."""
 
@@ -32,3 +45,7 @@ class ResolutionError(FtlabError):
 
 class ProtocolError(FtlabError):
     """A child's result file does not have the shape the host expects."""
+
+
+class SandboxError(FtlabError):
+    """A sandboxed child could not be started at all (not a finding about the tested code)."""

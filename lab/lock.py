@@ -16,10 +16,12 @@ Saved form (``Lock.text``), a requirements file with a header that ``Lock.parse`
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,12 +129,23 @@ def render(pins: Sequence[Pin], index_url: str, python_version: str, universal: 
 
 def uv_command() -> list[str]:
     """How to run uv: the binary the ``uv`` package ships, else ``python -m uv``."""
-    try:
-        from uv import find_uv_bin
+    return list(_uv_command())
 
-        return [os.fsdecode(find_uv_bin())]
-    except (ImportError, FileNotFoundError):
-        return [sys.executable, "-m", "uv"]
+
+@functools.cache
+def _uv_command() -> tuple[str, ...]:
+    # Found once, under a lock: uv's finder reads sysconfig, whose first use is not thread-safe (3.11
+    # reads EXE as None while another thread fills the config vars), and lane venvs are built in threads.
+    with _UV_LOCK:
+        try:
+            from uv import find_uv_bin
+
+            return (os.fsdecode(find_uv_bin()),)
+        except (ImportError, FileNotFoundError):
+            return (sys.executable, "-m", "uv")
+
+
+_UV_LOCK = threading.Lock()
 
 
 def _subject_line(s: Subject) -> str:

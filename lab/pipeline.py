@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import lab
 from lab import lanes as lanes_mod
+from lab import runlock
 from lab.checks import CHECKS
 from lab.checks.base import RunContext
-from lab.errors import UsageError
+from lab.errors import DiskFullError, StoreError, UsageError, is_disk_full
 from lab.lock import Lock
 from lab.lock import resolve as resolve_lock
 from lab.plan import plan
@@ -80,16 +82,25 @@ def execute(request: RunRequest, reporter: Reporter | None = None) -> RunOutcome
 
 def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcome:
     if request.resume:
-        run_id = store.resolve_run_id(request.resume)
-        previous = store.load_run(run_id)
-        lanes = previous.lanes
-        subjects = previous.subjects
-        checks = tuple(previous.config["checks"])
-        options = previous.config.get("options", {})
-        artifacts_dir = Path(previous.artifacts_dir)
-        done = store.done_job_ids(run_id)
-        lock = Lock.parse(previous.lock, source=f"run {run_id}'s lock") if previous.lock else None
-        reporter.note(f"resuming run {run_id}: {len(done)} jobs already recorded")
+        run_id = resume_target(store, request.resume)
+        ownership = runlock.acquire(store.artifacts_dir(run_id), run_id)
+        try:
+            previous = store.load_run(run_id)  # read once this process owns the run
+            lanes = previous.lanes
+            subjects = previous.subjects
+            checks = tuple(previous.config["checks"])
+            options = previous.config.get("options", {})
+            artifacts_dir = Path(previous.artifacts_dir)
+            done = store.done_job_ids(run_id)
+            lock = Lock.parse(previous.lock, source=f"run {run_id}'s lock") if previous.lock else None
+            if previous.status == "finished":
+                reporter.note(f"run {run_id} had finished; recomputing its verdicts from its {len(done)} recorded jobs")
+            else:
+                reporter.note(f"resuming run {run_id}: {len(done)} jobs already recorded")
+            store.reopen_run(run_id)
+        except BaseException:
+            ownership.release()
+            raise
     else:
         lanes = tuple(lanes_mod.resolve(request.lane_specs, provision_missing=request.provision))
         _check_forced_gil(request.options, lanes)
@@ -100,53 +111,116 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         run_id = new_run_id()
         artifacts_dir = (request.store_path.parent / "runs" / run_id).resolve()
         done = set()
-        store.start_run(run_id=run_id, argv=list(request.argv), artifacts_dir=str(artifacts_dir),
-                        ftlab_version=lab.__version__,
-                        config={"checks": list(checks), "lane_specs": list(request.lane_specs), "options": options})
-        store.record_lanes(run_id, lanes)
-        store.record_subjects(run_id, subjects)
-        if lock is not None:
-            store.record_lock(run_id, lock.text)
-    for lane in lanes:
-        if not lane.available:
-            reporter.note(f"lane {lane.name}: unavailable: {lane.reason}")
-        elif lane.reason:
-            reporter.note(f"lane {lane.name} ({lane.kind}, {lane.path}): {lane.reason}")
+        ownership = _own_new_run(artifacts_dir, run_id)
+        try:
+            store.start_run(run_id=run_id, argv=list(request.argv), artifacts_dir=str(artifacts_dir),
+                            ftlab_version=lab.__version__, lanes=lanes, subjects=subjects,
+                            lock_text=lock.text if lock is not None else None,
+                            config={"checks": list(checks), "lane_specs": list(request.lane_specs), "options": options})
+        except BaseException:
+            ownership.release()
+            raise
+    with ownership:
+        for lane in lanes:
+            if not lane.available:
+                reporter.note(f"lane {lane.name}: unavailable: {lane.reason}")
+            elif lane.reason:
+                reporter.note(f"lane {lane.name} ({lane.kind}, {lane.path}): {lane.reason}")
+        ctx = RunContext(run_id=run_id, artifacts_dir=artifacts_dir, lanes=lanes, subjects=subjects, options=options)
+        ctx.prepared["lock"] = lock
+        try:
+            record, verdict_list, decision = _run_plan(ctx, store, checks, done, lock, request, reporter)
+        except KeyboardInterrupt:
+            store.mark_interrupted(run_id)
+            raise
+        except StoreError as exc:
+            raise type(exc)(f"{exc}; then finish run {run_id} with 'ftlab run --resume {run_id}'") from None
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            raise DiskFullError(f"no space left on the disk of '{exc.filename or artifacts_dir}'; free some space "
+                                f"(results recorded so far are kept), then finish run {run_id} with "
+                                f"'ftlab run --resume {run_id}'") from None
+    return RunOutcome(run_id=run_id, lanes=tuple(lanes), results=record.results, verdicts=tuple(verdict_list),
+                      decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
+
+
+def _run_plan(ctx: RunContext, store: Store, checks, done: set[str], lock: Lock | None, request: RunRequest,
+              reporter: Reporter):
+    run_id, artifacts_dir, lanes, subjects = ctx.run_id, ctx.artifacts_dir, ctx.lanes, ctx.subjects
     artifacts_dir.mkdir(parents=True, exist_ok=True)
-    ctx = RunContext(run_id=run_id, artifacts_dir=artifacts_dir, lanes=lanes, subjects=subjects, options=options)
-    ctx.prepared["lock"] = lock
     executor = LocalExecutor(request.jobs or os.cpu_count() or 1)
-    try:
-        for stage in plan(run_id, subjects, lanes, checks, ctx):
-            if not stage:
-                continue
-            check = CHECKS[stage[0].check]
-            todo = [j for j in stage if j.job_id not in done]
-            skipped = [j for j in todo if not j.lane.available]
-            runnable = [j for j in todo if j.lane.available]
-            for job in skipped:
-                store.record_result(_skipped(job, f"lane unavailable: {job.lane.reason}"))
-            if runnable and check.needs_env and "envs" not in ctx.prepared:
-                _build_envs(ctx, lock, reporter)
-            if runnable:
-                check.prepare(ctx, reporter)
-            with reporter.stage(check.name, len(runnable)):
-                for result in executor.run(lambda job, check=check: check.run(job, ctx), runnable):
-                    store.record_result(result)
-                    reporter.advance(f"{result.subject}@{result.lane}: {result.status}")
-            stored = list(store.results(run_id, check.name))
-            for before, after in zip(stored, check.finalize(ctx, stored), strict=True):
-                if after != before:
-                    store.record_result(after)
-    except KeyboardInterrupt:
-        store.mark_interrupted(run_id)
-        raise
+    for stage in plan(run_id, subjects, lanes, checks, ctx):
+        if not stage:
+            continue
+        check = CHECKS[stage[0].check]
+        todo = [j for j in stage if j.job_id not in done]
+        skipped = [j for j in todo if not j.lane.available]
+        runnable = [j for j in todo if j.lane.available]
+        for job in skipped:
+            store.record_result(_skipped(job, f"lane unavailable: {job.lane.reason}"))
+        if runnable and check.needs_env and "envs" not in ctx.prepared:
+            _build_envs(ctx, lock, reporter)
+        if runnable:
+            check.prepare(ctx, reporter)
+        with reporter.stage(check.name, len(runnable)):
+            for result in executor.run(lambda job, check=check: check.run(job, ctx), runnable):
+                if result.status in ("error", "crash", "timeout"):
+                    _stop_if_disk_full(artifacts_dir)
+                store.record_result(result)
+                reporter.advance(f"{result.subject}@{result.lane}: {result.status}")
+        stored = list(store.results(run_id, check.name))
+        for before, after in zip(stored, check.finalize(ctx, stored), strict=True):
+            if after != before:
+                store.record_result(after)
     record = store.load_run(run_id)
     verdict_list = verdicts(subjects, lanes, record.results)
     decision = decide(lanes, record.results, verdict_list)
     store.finish_run(run_id, verdicts=verdict_list, decision=decision)
-    return RunOutcome(run_id=run_id, lanes=tuple(lanes), results=record.results, verdicts=tuple(verdict_list),
-                      decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
+    return record, verdict_list, decision
+
+
+def resume_target(store: Store, ref: str | None) -> str:
+    """The run `--resume` continues: `latest` (or nothing) is the newest run that did not finish and
+    that no live ftlab process is executing; anything else names a run as `ftlab report` does."""
+    if ref not in (None, "latest"):
+        return store.resolve_run_id(ref)
+    unfinished = store.unfinished_runs()
+    free = [rid for rid, _, art in unfinished if runlock.owner(art) is None]
+    if free:
+        return free[-1]
+    if unfinished:
+        busy = ", ".join(rid for rid, _, _ in unfinished)
+        raise UsageError(f"every unfinished run in the store at '{store.path}' is still being executed ({busy}); "
+                         "wait for it to finish, or stop its process and resume it by id")
+    raise UsageError(f"no unfinished run to resume in the store at '{store.path}'; start one with 'ftlab run' "
+                     "(see 'ftlab runs')")
+
+
+def _own_new_run(artifacts_dir: Path, run_id: str) -> runlock.RunOwnership:
+    try:
+        return runlock.acquire(artifacts_dir, run_id)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise DiskFullError(f"no space left to create the run folder '{artifacts_dir}'; free some space "
+                                "or pass --store PATH on another disk") from None
+        raise StoreError(f"cannot create the run folder '{artifacts_dir}' ({exc.strerror}); pass --store PATH "
+                         "in a writable directory") from None
+
+
+#: A run writes job files, child logs and results beside the store; with less free space than this, a
+#: child that fails is failing on the disk, not on the package, and its result would mislead.
+MIN_FREE_BYTES = 1024 * 1024
+
+
+def _stop_if_disk_full(artifacts_dir: Path) -> None:
+    try:
+        free = shutil.disk_usage(artifacts_dir).free
+    except OSError:
+        return
+    if free < MIN_FREE_BYTES:
+        raise DiskFullError(f"the disk holding '{artifacts_dir}' is full ({free} bytes free); free some space "
+                            "(results recorded so far are kept)")
 
 
 def _check_forced_gil(options: dict, lanes) -> None:
@@ -185,6 +259,10 @@ def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:
     root = ctx.artifacts_dir / "envs"
     root.mkdir(parents=True, exist_ok=True)
     available = [lane for lane in ctx.lanes if lane.available]
+    for lane in available:
+        # A resumed run rebuilds its venvs: the interrupted process may have left them half-filled.
+        if (root / lane.name).exists():
+            shutil.rmtree(root / lane.name)
     envs = {}
     with reporter.stage(f"installing {len(lock.pins)} pins", len(available)), \
             ThreadPoolExecutor(max_workers=max(1, len(available))) as pool:

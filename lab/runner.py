@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
+from lab.errors import DiskFullError, FtlabError, is_disk_full
 from lab.records import Job, Result
 
 
@@ -33,12 +34,14 @@ class LocalExecutor:
 
 
 def _guarded(fn: Callable[[Job], Result], job: Job) -> Result:
-    """A bug in a check's host code is recorded against its job, and the rest of the run goes on."""
+    """A bug in a check's host code is recorded against its job, and the rest of the run goes on.
+    A full disk is the machine's problem, not the job's: it stops the run (which can be resumed)."""
     try:
         return fn(job)
     except Exception as exc:  # recorded with its traceback, never hidden
-        from lab.errors import FtlabError
-
+        if is_disk_full(exc):
+            raise DiskFullError(f"no space left on the disk of '{exc.filename or 'the run folder'}'; free some "
+                                "space (results recorded so far are kept)") from None
         reason = str(exc) if isinstance(exc, FtlabError) else f"ftlab internal error: {type(exc).__name__}: {exc}"
         return Result(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
                       check=job.check, status="error", reason=reason, data={"traceback": traceback.format_exc()})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.errors import StoreError, UsageError
+from lab.errors import DiskFullError, StoreError, UsageError, is_disk_full
 from lab.records import Decision, Lane, Result, Signal, Subject, Verdict
 
 DEFAULT_STORE = Path(".ftlab") / "ftlab.sqlite"
@@ -133,14 +133,27 @@ class Store:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _refuse_foreign_file(self.path)
             self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
         except (OSError, sqlite3.Error) as exc:
+            if is_disk_full(exc):
+                raise DiskFullError(f"no space left to create the store at '{self.path}'; free some space "
+                                    "or pass --store PATH on another disk") from None
             raise StoreError(
                 f"cannot open the store at '{self.path}' ({exc}); pass --store PATH in a writable directory"
             ) from None
+        try:
+            self._refuse_foreign_database()
+            if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise self._error(exc, "open") from None
+        except BaseException:
+            self.conn.close()
+            raise
 
     def __enter__(self) -> Store:
         return self
@@ -160,11 +173,41 @@ class Store:
         except sqlite3.Error as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise StoreError(f"cannot write to the store at '{self.path}' ({exc}); check the disk and permissions") from None
+            raise self._error(exc, "write to") from None
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+
+    def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error(exc, "read") from None
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """SQLite's error as one an ftlab user can act on (what happened to the store, what to do)."""
+        text = str(exc)
+        if "disk is full" in text or "database or disk is full" in text:
+            return DiskFullError(f"the disk holding the store at '{self.path}' is full ({text}); "
+                                 "free some space (results recorded so far are kept)")
+        if isinstance(exc, sqlite3.DatabaseError) and any(
+                w in text for w in ("not a database", "malformed", "corrupt")):
+            return StoreError(
+                f"the store at '{self.path}' is damaged ({text}); ftlab leaves it as it is: copy out what is "
+                f"readable with 'sqlite3 {self.path} .recover | sqlite3 NEW.sqlite', or pass --store PATH for a new store"
+            )
+        if "locked" in text or "busy" in text:
+            return StoreError(f"the store at '{self.path}' stayed locked by another process for "
+                              f"{BUSY_TIMEOUT_S:.0f} s ({text}); retry when it is done")
+        return StoreError(f"cannot {doing} the store at '{self.path}' ({text}); check the disk and permissions")
+
+    def _refuse_foreign_database(self) -> None:
+        """An SQLite file with tables but no ftlab schema version is someone else's: never write to it."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StoreError(f"'{self.path}' is an SQLite database but not an ftlab store; ftlab leaves it as it "
+                             "is: pass --store PATH for a new store")
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -175,6 +218,10 @@ class Store:
             )
         while version < SCHEMA_VERSION:
             with self._tx() as c:
+                # Another ftlab process may have created or migrated the store since we looked.
+                version = c.execute("PRAGMA user_version").fetchone()[0]
+                if version >= SCHEMA_VERSION:
+                    break
                 for statement in _statements(MIGRATIONS[version]):
                     c.execute(statement)
                 c.execute(f"PRAGMA user_version = {version + 1}")
@@ -182,28 +229,26 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def start_run(self, *, run_id: str, argv: list[str], config: dict, artifacts_dir: str, ftlab_version: str) -> None:
+    def start_run(self, *, run_id: str, argv: list[str], config: dict, artifacts_dir: str, ftlab_version: str,
+                  lanes: Iterable[Lane] = (), subjects: Iterable[Subject] = (), lock_text: str | None = None) -> None:
+        """The run with its lanes, subjects and lock in one transaction: a run killed at any point is
+        either absent or complete enough to resume."""
         with self._tx() as c:
             c.execute(
-                "INSERT INTO runs(run_id, created_at, status, ftlab_version, argv, config, artifacts_dir)"
-                " VALUES (?, ?, 'running', ?, ?, ?, ?)",
-                (run_id, time.time(), ftlab_version, json.dumps(argv), json.dumps(config), artifacts_dir),
+                "INSERT INTO runs(run_id, created_at, status, ftlab_version, argv, config, artifacts_dir, lock)"
+                " VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+                (run_id, time.time(), ftlab_version, json.dumps(argv), json.dumps(config), artifacts_dir, lock_text),
             )
+            _insert_lanes(c, run_id, lanes)
+            _insert_subjects(c, run_id, subjects)
 
     def record_lanes(self, run_id: str, lanes: Iterable[Lane]) -> None:
         with self._tx() as c:
-            for i, lane in enumerate(lanes):
-                c.execute(
-                    "INSERT OR REPLACE INTO lanes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (run_id, lane.name, i, int(lane.available), int(lane.gil_disabled), lane.version,
-                     lane.path, lane.source, lane.reason, json.dumps(lane.to_json())),
-                )
+            _insert_lanes(c, run_id, lanes)
 
     def record_subjects(self, run_id: str, subjects: Iterable[Subject]) -> None:
         with self._tx() as c:
-            for i, subject in enumerate(subjects):
-                c.execute("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?)",
-                          (run_id, subject.name, i, json.dumps(subject.to_json())))
+            _insert_subjects(c, run_id, subjects)
 
     def record_lock(self, run_id: str, lock_text: str) -> None:
         with self._tx() as c:
@@ -242,10 +287,20 @@ class Store:
         with self._tx() as c:
             c.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = ? AND status = 'running'", (run_id,))
 
+    def reopen_run(self, run_id: str) -> None:
+        """A resumed run is running again until it finishes (its old verdicts, if any, are recomputed)."""
+        with self._tx() as c:
+            c.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE run_id = ?", (run_id,))
+
     # -- reading ---------------------------------------------------------------------------------
 
     def run_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT run_id FROM runs ORDER BY created_at, run_id")]
+        return [r[0] for r in self._read("SELECT run_id FROM runs ORDER BY created_at, run_id")]
+
+    def unfinished_runs(self) -> list[tuple[str, str, str]]:
+        """(run id, stored status, artifacts dir) of runs that did not finish, oldest first."""
+        return [tuple(r) for r in self._read(
+            "SELECT run_id, status, artifacts_dir FROM runs WHERE status != 'finished' ORDER BY created_at, run_id")]
 
     def resolve_run_id(self, ref: str | None) -> str:
         """`None` or `latest` is the newest run; `latest~1` the one before; otherwise an id or unique prefix."""
@@ -267,40 +322,44 @@ class Store:
             raise UsageError(f"run '{ref}' {what} at '{self.path}'{hint}")
         return matches[0]
 
+    def artifacts_dir(self, run_id: str) -> Path:
+        (row,) = self._read("SELECT artifacts_dir FROM runs WHERE run_id = ?", (run_id,))
+        return Path(row[0])
+
     def done_job_ids(self, run_id: str) -> set[str]:
-        return {r[0] for r in self.conn.execute(
+        return {r[0] for r in self._read(
             "SELECT job_id FROM results WHERE run_id = ? AND status NOT IN ('error')", (run_id,))}
 
     def results(self, run_id: str, check: str | None = None) -> tuple[Result, ...]:
         """A run's results with their signals, in recording order; only one check's when named."""
         where, args = ("run_id = ? AND check_name = ?", (run_id, check)) if check else ("run_id = ?", (run_id,))
         signals: dict[str, list[Signal]] = {}
-        for job_id, kind, summary, evidence in self.conn.execute(
+        for job_id, kind, summary, evidence in self._read(
                 f"SELECT job_id, kind, summary, evidence FROM signals WHERE {where} ORDER BY id", args):
             signals.setdefault(job_id, []).append(Signal(kind=kind, summary=summary, evidence=json.loads(evidence)))
         return tuple(
             Result(job_id=r[0], run_id=run_id, subject=r[1], lane=r[2], check=r[3], status=r[4], reason=r[5],
                    duration_s=r[6], exit_status=r[7], data=json.loads(r[8]), artifacts_dir=r[9],
                    signals=tuple(signals.get(r[0], ())))
-            for r in self.conn.execute(
+            for r in self._read(
                 "SELECT job_id, subject, lane, check_name, status, reason, duration_s, exit_status, data,"
                 f" artifacts_dir FROM results WHERE {where} ORDER BY recorded_at, job_id", args)
         )
 
     def load_run(self, ref: str | None = None) -> RunRecord:
         run_id = self.resolve_run_id(ref)
-        row = self.conn.execute(
+        (row,) = self._read(
             "SELECT run_id, created_at, finished_at, status, ftlab_version, argv, config, lock, decision,"
-            " triggers, artifacts_dir FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            " triggers, artifacts_dir FROM runs WHERE run_id = ?", (run_id,))
         decision = Decision(decision=row[8], triggers=tuple(json.loads(row[9] or "[]"))) if row[8] else None
-        lanes = tuple(Lane.from_json(json.loads(d)) for (d,) in self.conn.execute(
+        lanes = tuple(Lane.from_json(json.loads(d)) for (d,) in self._read(
             "SELECT doc FROM lanes WHERE run_id = ? ORDER BY position", (run_id,)))
-        subjects = tuple(Subject(**json.loads(d)) for (d,) in self.conn.execute(
+        subjects = tuple(Subject(**json.loads(d)) for (d,) in self._read(
             "SELECT doc FROM subjects WHERE run_id = ? ORDER BY position", (run_id,)))
         results = self.results(run_id)
         verdicts = tuple(
             Verdict(subject=s, lane=ln, verdict=v, reasons=tuple(json.loads(r)))
-            for s, ln, v, r in self.conn.execute(
+            for s, ln, v, r in self._read(
                 "SELECT subject, lane, verdict, reasons FROM verdicts WHERE run_id = ?", (run_id,))
         )
         return RunRecord(
@@ -308,6 +367,39 @@ class Store:
             argv=json.loads(row[5]), config=json.loads(row[6]), lock=row[7], decision=decision,
             artifacts_dir=row[10], lanes=lanes, subjects=subjects, results=results, verdicts=verdicts,
         )
+
+
+def _insert_lanes(c: sqlite3.Connection, run_id: str, lanes: Iterable[Lane]) -> None:
+    for i, lane in enumerate(lanes):
+        c.execute(
+            "INSERT OR REPLACE INTO lanes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, lane.name, i, int(lane.available), int(lane.gil_disabled), lane.version,
+             lane.path, lane.source, lane.reason, json.dumps(lane.to_json())),
+        )
+
+
+def _insert_subjects(c: sqlite3.Connection, run_id: str, subjects: Iterable[Subject]) -> None:
+    for i, subject in enumerate(subjects):
+        c.execute("INSERT OR REPLACE INTO subjects VALUES (?, ?, ?, ?)",
+                  (run_id, subject.name, i, json.dumps(subject.to_json())))
+
+
+#: The first 16 bytes of every SQLite 3 database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """A file that is not SQLite (a report, a log, a typo'd path) is never opened, so never written."""
+    if path.is_dir():
+        raise StoreError(f"the store path '{path}' is a directory; pass --store PATH of a file, e.g. {path / 'ftlab.sqlite'}")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(f"'{path}' is not an ftlab store (not an SQLite database); ftlab leaves it as it is: "
+                         "pass --store PATH for a new store")
 
 
 def _statements(script: str) -> list[str]:
