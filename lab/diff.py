@@ -8,6 +8,10 @@ Lanes are matched by name; a lane whose name exists in only one run is matched w
 of the same kind (GIL / free-threaded) at the same position among that kind, so "3.14t" and
 "/opt/py/bin/python3.14t" compare. Signals are matched by subject, lane, check, kind and summary with
 numbers blanked out ("7 of 50 runs" and "9 of 50 runs" are the same finding, measured again).
+
+Perf results of a lane are gated between the two runs as the perf check gates lanes within a run
+(lab/perf_gates.py: a patch release against the last one): a breach outside the measured spread is a
+regression; one within it is listed as inconclusive and does not fail the diff.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lab.perf_gates import Gate, default_budgets, gate_pair
 from lab.records import LANE_SUBJECT, VERDICTS, Lane
 from lab.report import wording
 from lab.store import RunRecord
@@ -105,6 +110,8 @@ class RunDiff:
     gone_signals: tuple[SignalChange, ...] = ()
     verdicts: tuple[VerdictChange, ...] = ()
     metrics: tuple[MetricDelta, ...] = ()
+    #: (subject, lane label, gate): perf gates of the newer run's lane against the older run's.
+    perf_gates: tuple[tuple[str, str, Gate], ...] = ()
     regressions: tuple[str, ...] = field(default=())
 
     @property
@@ -136,10 +143,11 @@ class RunDiff:
             "signals": {"new": [s.to_json() for s in self.new_signals], "gone": [s.to_json() for s in self.gone_signals]},
             "verdicts": [v.to_json() for v in self.verdicts],
             "metrics": [m.to_json() for m in self.metrics],
+            "perf_gates": [{"subject": subject, "lane": lane, **g.to_json()} for subject, lane, g in self.perf_gates],
         }
 
 
-def diff_runs(before: RunRecord, after: RunRecord) -> RunDiff:
+def diff_runs(before: RunRecord, after: RunRecord, *, perf_budgets: dict[str, float] | None = None) -> RunDiff:
     lane_map = match_lanes(before.lanes, after.lanes)  # after name -> before name
     to_before = {a: b for a, b in lane_map.items()}
 
@@ -166,11 +174,14 @@ def diff_runs(before: RunRecord, after: RunRecord) -> RunDiff:
                                              reasons=v.reasons))
 
     metrics = _metric_deltas(before, after, lane_key, label)
+    gates = _perf_gates(before, after, lane_key, label, perf_budgets or default_budgets())
     d_before = before.decision.decision if before.decision else "undecided"
     d_after = after.decision.decision if after.decision else "undecided"
     regressions = [f"{v.subject} on {v.lane}: verdict {v.before} -> {v.after}" for v in verdict_changes
                    if v.change == "worse"]
     regressions += [f"new {s.kind} ({s.check}) on {_where(s)}: {s.summary}" for s in new if s.gating]
+    regressions += [f"perf on {_where_gate(subject, lane)}: {g.summary()}" for subject, lane, g in gates
+                    if g.outcome == "regression"]
     if d_after == "no-go" and d_before != "no-go":
         regressions.append(f"decision {d_before} -> no-go")
     matched = tuple((b, a) for a, b in lane_map.items())
@@ -179,7 +190,7 @@ def diff_runs(before: RunRecord, after: RunRecord) -> RunDiff:
         lanes=matched, only_before=tuple(ln.name for ln in before.lanes if ln.name not in lane_map.values()),
         only_after=tuple(ln.name for ln in after.lanes if ln.name not in lane_map),
         new_signals=new, gone_signals=gone, verdicts=tuple(verdict_changes), metrics=tuple(metrics),
-        regressions=tuple(regressions),
+        perf_gates=tuple(gates), regressions=tuple(regressions),
     )
 
 
@@ -244,6 +255,25 @@ def _metric_deltas(before: RunRecord, after: RunRecord, lane_key, label) -> list
     return out
 
 
+def _perf_gates(before: RunRecord, after: RunRecord, lane_key, label,
+                budgets: dict[str, float]) -> list[tuple[str, str, Gate]]:
+    """Each perf result of the newer run gated against the same subject and lane in the older run."""
+    old = {(r.subject, r.lane): r for r in before.results if r.check == "perf" and r.status in ("ok", "findings")}
+    out = []
+    for r in after.results:
+        prev = old.get((r.subject, lane_key(r.lane)))
+        if r.check != "perf" or prev is None or r.status not in ("ok", "findings"):
+            continue
+        lane = label(lane_key(r.lane))
+        for g in gate_pair(prev, r, budgets, f"{prev.lane} in run {before.run_id}"):
+            out.append((r.subject, lane, g))
+    return out
+
+
+def _where_gate(subject: str, lane: str) -> str:
+    return f"{subject} on {lane}"
+
+
 def _numbers(data: dict[str, Any]) -> dict[str, float]:
     out = {}
     for key, value in data.items():
@@ -292,6 +322,11 @@ def format_text(d: RunDiff) -> str:
         lines += ["", "signals:"]
         lines += [f"  new  {s.kind} ({s.check}) {_where(s)}: {s.summary}" for s in d.new_signals]
         lines += [f"  gone {s.kind} ({s.check}) {_where(s)}: {s.summary}" for s in d.gone_signals]
+    if d.perf_gates:
+        lines += ["", "perf gates (newer against older):"]
+        for subject, lane, g in d.perf_gates:
+            mark = {"regression": "!", "inconclusive": "?"}.get(g.outcome, " ")
+            lines.append(f"  {mark} {subject} on {lane}: {g.summary()}")
     changed = [m for m in d.metrics if m.change != "same"]
     if changed:
         lines += ["", "metrics (outside noise):"]

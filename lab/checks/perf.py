@@ -1,108 +1,121 @@
-"""The `perf` check: import latency (p95), CPU, peak RSS and interpreter startup per subject and lane,
-gated against the run's baseline lane with the budgets teams use for Python upgrades.
+"""The `perf` check: what a subject costs per lane, cold and under load, gated against a baseline lane
+with the budgets teams use for Python upgrades.
 
-The first available lane is the baseline (3.14 in the default 3.14 / 3.14t pair). A metric on another
-lane that exceeds the baseline by more than its budget (a ratio) and by more than its noise floor
-(an absolute amount) is a `perf-regression` finding, and a no-go.
+Per subject and lane, one child (probes/runtime/perf.py) measures cold imports and bare interpreter
+startups (peak RSS and CPU with them), then times the subject's probes' operations as workloads:
+1, 2, 4... threads on one shared object for a fixed time after a warm-up, in a few fresh processes so
+the spread is known (throughput, ftscalingbench's speed-up, p50/p95/p99 latency per call, CPU per
+operation, peak RSS). The probes are the stress check's: declared in the project's pyproject.toml,
+else hand-written (probes/), else the installed distribution's ``ftlab.probes`` entry points.
+
+`finalize` gates every lane against the baseline lane (``--baseline``, default the first GIL lane):
+p95 latency +3%, CPU per operation +5%, RSS +5%, startup +10% (import time +10%), configurable in
+``[tool.ftlab.perf]`` of pyproject.toml and with ``--perf-budget``. A breach outside the measured
+spread is a `perf-regression` finding; one within it is recorded as inconclusive (lab/perf_gates.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
-from lab.errors import UsageError
-from lab.records import Job, Result, Signal
-from lab.report.wording import compare_metric
+from lab.perf_gates import baseline_lane, budgets_from_options, gate_pair
+from lab.records import Job, Result
+from lab.subjects import declared_probes
 
-#: metric -> (data key, statistic, default budget ratio, noise floor in the metric's unit).
-#: Budgets: the free-threaded build is expected to cost some single-thread speed and memory (FACTS.md,
-#: ftscalingbench); 1.25x is the common "no more than a quarter worse" upgrade budget. Floors keep a
-#: 2 ms import or a 1 MB difference from failing a gate on noise alone.
-METRICS = {
-    "import": ("import_ms", "p95", 1.25, 5.0),
-    "startup": ("bare_startup_ms", "p95", 1.25, 5.0),
-    "cpu": ("cpu_ms", "p50", 1.25, 5.0),
-    "rss": ("rss_mb", "p50", 1.25, 2.0),
-}
-UNITS = {"import": "ms", "startup": "ms", "cpu": "ms", "rss": "MB"}
+#: Cold-process samples per measurement: a median with an interval that excludes the extremes.
+SAMPLES = 15
+#: Seconds per thread count and repeat of a workload (--perf-seconds), and the repeats (--perf-repeats).
+#: 0.3 s x 3 repeats at 1 and 2 threads keeps a subject's perf job around 10 s on 2 cores.
+SECONDS = 0.3
+REPEATS = 3
+#: Warm-up before each window (not counted): caches, specialisation, lazy imports.
+WARMUP_S = 0.1
+#: Workloads per subject: the first probes in order (the standard library has dozens).
+MAX_WORKLOADS = 3
+#: Cold part: SAMPLES imports plus as many bare startups, each bounded by the runtime's child timeout.
+COLD_TIMEOUT_S = 600.0
+#: A workload process's fixed costs (interpreter and hypothesis start) beyond its windows.
+WORKLOAD_OVERHEAD_S = 30.0
 
-#: Per job: SAMPLES cold imports plus as many bare startups.
-PERF_JOB_TIMEOUT_S = 900.0
 
-
-def parse_budgets(text: str | None) -> dict[str, float]:
-    """`import=1.5,rss=2` -> budgets, the rest at their defaults."""
-    budgets = {name: spec[2] for name, spec in METRICS.items()}
-    for part in (text or "").split(","):
-        if not part.strip():
-            continue
-        name, _, value = part.partition("=")
-        name = name.strip()
-        if name not in METRICS:
-            raise UsageError(f"unknown perf budget '{name}' (known: {', '.join(METRICS)}); e.g. --perf-budget import=1.5")
-        try:
-            budgets[name] = float(value)
-        except ValueError:
-            raise UsageError(f"perf budget '{part.strip()}' needs a ratio, e.g. {name}=1.25") from None
-        if budgets[name] <= 0:
-            raise UsageError(f"perf budget '{part.strip()}' must be a positive ratio, e.g. {name}=1.25")
-    return budgets
+def _settings(ctx: RunContext) -> dict[str, Any]:
+    return {"seconds": float(ctx.options.get("perf_seconds") or SECONDS),
+            "repeats": int(ctx.options.get("perf_repeats") or REPEATS),
+            "warmup_s": WARMUP_S, "max_workloads": MAX_WORKLOADS}
 
 
 class PerfCheck(Check):
     name = "perf"
-    description = "import latency p95, CPU, peak RSS and startup per lane, gated against the baseline lane"
+    description = ("throughput and thread scaling of the subject's probes, latency p50/p95/p99, CPU per "
+                   "operation, RSS, startup and import time, gated against a baseline lane")
     needs_env = True
 
     def timeout_for(self, ctx: RunContext) -> float:
-        return PERF_JOB_TIMEOUT_S
+        s = _settings(ctx)
+        windows = 8  # 1 to 128 threads
+        per_workload = s["repeats"] * (windows * (s["seconds"] + s["warmup_s"]) + WORKLOAD_OVERHEAD_S)
+        return COLD_TIMEOUT_S + s["max_workloads"] * per_workload
+
+    def prepare(self, ctx: RunContext, progress: Any = None) -> None:
+        # A wrong --baseline is bad input: say so before measuring anything.
+        baseline_lane(ctx.lanes, ctx.options.get("perf_baseline"))
+        if "probe_catalog" not in ctx.prepared:
+            from lab.probes_list import load_catalog
+
+            where = ctx.artifacts_dir / "perf" / "catalog"
+            where.mkdir(parents=True, exist_ok=True)
+            ctx.prepared["probe_catalog"] = load_catalog(workdir=where)
+
+    def workload_probes(self, job: Job, ctx: RunContext) -> list[str]:
+        """The stress check's choice of probes: declared, else hand-written; empty lets the lane look for
+        the distribution's ``ftlab.probes`` entry points."""
+        from lab.probes_list import probes_for
+
+        declared = declared_probes(job.subject)
+        if declared:
+            return declared
+        return [e["probe"] for e in probes_for(job.subject.name, ctx.prepared.get("probe_catalog") or [])]
 
     def run(self, job: Job, ctx: RunContext) -> Result:
         untestable = not_testable(job, ctx)
         if untestable is not None:
             return untestable
-        options = {"samples": int(ctx.options.get("perf_samples") or 15)}
+        env = ctx.prepared["envs"][job.lane.name]
+        options: dict[str, Any] = {"samples": int(ctx.options.get("perf_samples") or SAMPLES), **_settings(ctx),
+                                   "probes": self.workload_probes(job, ctx)}
+        if not env.runtime_ok:
+            # Workloads draw their calls with hypothesis; without it only the cold part runs.
+            options["max_workloads"] = 0
         outcome, workdir = run_runtime(job, ctx, "perf", options)
-        return result_from_outcome(job, outcome, workdir)
+        result = result_from_outcome(job, outcome, workdir)
+        if not env.runtime_ok and result.status == "ok":
+            note = f"no workload measured: {env.runtime_reason or 'hypothesis missing in the lane'}"
+            result = replace(result, data={**result.data, "workload_note": note})
+        return result
 
     def finalize(self, ctx: RunContext, results: list[Result]) -> list[Result]:
-        """Compare every lane with the baseline lane, subject by subject."""
-        budgets = parse_budgets(ctx.options.get("perf_budget"))
-        lanes = [lane.name for lane in ctx.lanes if lane.available]
-        if len(lanes) < 2:
+        """Gate every lane against the baseline lane, subject by subject."""
+        budgets = budgets_from_options(ctx.options)
+        baseline = baseline_lane(ctx.lanes, ctx.options.get("perf_baseline"))
+        if baseline is None:
             return results
-        baseline = lanes[0]
         by_cell = {(r.subject, r.lane): r for r in results}
         out = []
         for r in results:
             base = by_cell.get((r.subject, baseline))
-            if r.lane == baseline or base is None or r.status != "ok" or base.status != "ok":
+            if r.status not in ("ok", "findings"):
                 out.append(r)
                 continue
+            data = {**r.data, "baseline_lane": baseline, "budgets": budgets}
             signals = [s for s in r.signals if s.kind != "perf-regression"]
-            for metric, (key, stat, _default, floor) in METRICS.items():
-                signal = gate(metric, key, stat, budgets[metric], floor, base, r, baseline)
-                if signal:
-                    signals.append(signal)
-            out.append(replace(r, signals=tuple(signals), status="findings" if signals else r.status))
+            if r.lane != baseline and base is not None and base.status in ("ok", "findings"):
+                gates = gate_pair(base, r, budgets, baseline)
+                data["gates"] = [g.to_json() for g in gates]
+                signals += [g.signal() for g in gates if g.outcome == "regression"]
+            elif r.lane != baseline:
+                data["gates_note"] = f"not gated: the baseline lane {baseline} has no perf result for {r.subject}"
+            status = "findings" if signals else "ok"
+            out.append(replace(r, signals=tuple(signals), status=status, data=data))
         return out
-
-
-def gate(metric: str, key: str, stat: str, budget: float, floor: float, base: Result, r: Result,
-         baseline: str) -> Signal | None:
-    try:
-        before = float(base.data[key][stat])
-        after = float(r.data[key][stat])
-    except (KeyError, TypeError, ValueError):
-        return None
-    if after - before <= floor or before <= 0 or after / before <= budget:
-        return None
-    unit = UNITS[metric]
-    _, phrase = compare_metric(key, before, after)
-    return Signal(
-        kind="perf-regression",
-        summary=f"{metric} {stat} {after:.1f} {unit} vs {before:.1f} {unit} on {baseline} ({phrase}; budget {budget:g}x)",
-        evidence={"metric": metric, "statistic": stat, "value": after, "baseline": before, "baseline_lane": baseline,
-                  "ratio": round(after / before, 3), "budget": budget, "unit": unit},
-    )

@@ -74,6 +74,19 @@ def speedup(base_ops: float, ops: float, threads: int) -> str:
     return f"{factor:.1f}x at {threads} threads ({verdict})"
 
 
+#: How a perf gate ended, for people (lab/perf_gates.py decides which).
+GATE_OUTCOMES = {
+    "pass": "within budget",
+    "regression": "outside the measured spread",
+    "inconclusive": "inconclusive: within the measured spread",
+}
+
+
+def gate_outcome(outcome: str) -> str:
+    """"outside the measured spread" for a gate that failed on data that says so, and so on."""
+    return GATE_OUTCOMES.get(outcome, outcome)
+
+
 def rate(k: int, n: int) -> str:
     """An observed failure rate: "3 of 50 runs (6%)". Stress results are always a rate, never yes/no."""
     if not n:

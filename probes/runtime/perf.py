@@ -1,24 +1,46 @@
-"""The `perf` command: what importing a subject costs on this lane (startup latency, CPU, peak RSS).
+"""The `perf` command: what a subject costs on this lane, cold and under load.
 
-Each sample is a fresh child of ``sys.executable``, so every number is a cold import as a CLI or a
-worker process sees it. Bare interpreter startups are sampled the same way, interleaved, so the
+Cold: each sample is a fresh child of ``sys.executable``, so every number is a cold import as a CLI or
+a worker process sees it. Bare interpreter startups are sampled the same way, interleaved, so the
 import's own cost can be told from the interpreter's.
+
+Under load: the subject's probes' operations are the workloads (``probes.runtime.perf_workload``):
+1, 2, 4... threads call them on one shared object for a fixed time after a warm-up, in ``repeats``
+fresh processes, so the spread between repeats is known. A probe comes from the host (hand-written
+or declared in the project's pyproject.toml), or from the installed distribution's ``ftlab.probes``
+entry points (a wheel carries no pyproject.toml).
 
 Options (``job["options"]``)::
 
     modules: [str]       # what to import; default: the subject distribution's top-level modules
-    samples: int = 15    # children per measurement
-    timeout_s: float     # per child (20)
+    samples: int = 15    # children per cold measurement
+    timeout_s: float     # per cold child (20)
+    probes: [str]        # workloads, "module:Class"; default: the distribution's ftlab.probes entry points
+    max_workloads: int = 3
+    seconds: float = 0.3 # per thread count and repeat
+    warmup_s: float = 0.1
+    repeats: int = 3
+    threads: [int]       # default: 1, 2, 4... up to the cores
+    seed: int = 0
 
 ``data``::
 
     {"startup_ms": stats, "import_ms": stats, "cpu_ms": stats, "rss_mb": stats,
-     "bare_startup_ms": stats, "bare_rss_mb": stats, "modules": [...], "samples": int, "failed": str|null}
+     "bare_startup_ms": stats, "bare_rss_mb": stats, "modules": [...], "samples": int, "failed": str|null,
+     "workloads": [{"probe": str, "repeats": int, "seconds": float, "warmup_s": float, "threads": [int],
+                    "points": [{"threads": n, "ops_per_s": spread, "speedup": float,
+                                "cpu_us_per_op": spread, "latency_us": {"p50": spread, "p95": spread,
+                                "p99": spread}, "errors": int}],
+                    "rss_mb": spread, "error": str|null}],
+     "scaling": [{"threads", "ops_per_s", "speedup"}],   # the first workload's medians, for the plots
+     "workload_note": str|null}                          # why nothing was measured under load
 
-with ``stats = {"p50", "p95", "mean", "min", "max", "n"}``. The host compares lanes against the run's
-baseline lane and turns budget overruns into ``perf-regression`` signals.
+with ``stats = {"p50", "p95", "mean", "min", "max", "n", "values"}`` over samples and ``spread = {"median",
+"min", "max", "values"}`` over repeats. The host compares lanes against the run's baseline lane and
+turns budget overruns outside the measured spread into ``perf-regression`` signals.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +51,19 @@ import time
 SAMPLES = 15
 #: A cold import of a big C extension (torch) can take tens of seconds.
 CHILD_TIMEOUT_S = 20.0
+#: Per thread count and repeat: long enough for thousands of calls of a 100 us operation, short
+#: enough that a subject's perf job stays well under a minute (the host can ask for more).
+SECONDS = 0.3
+#: Warm-up before each window, not counted.
+WARMUP_S = 0.1
+#: Fresh processes per workload: three give a median and a range, the least that shows noise.
+REPEATS = 3
+#: Workloads per subject (the standard library has dozens of probes): the first ones, in order.
+MAX_WORKLOADS = 3
+#: A workload process's fixed costs beyond its windows: interpreter and hypothesis start, drawing calls.
+WORKLOAD_OVERHEAD_S = 30.0
+#: The entry point group an installed distribution declares its probes in.
+PROBE_ENTRY_POINTS = "ftlab.probes"
 
 
 def percentile(values, q):
@@ -50,6 +85,8 @@ def stats(values):
         "min": round(min(values), 3),
         "max": round(max(values), 3),
         "n": len(values),
+        # Every sample, in order taken: the host's gates need the spread, not just the summary.
+        "values": [round(v, 3) for v in values],
     }
 
 
@@ -95,6 +132,120 @@ def top_level_modules(job):
     return [m for m, kind, _dist in targets if "." not in m and kind != "namespace"]
 
 
+def spread(values):
+    ordered = sorted(values)
+    return {"median": round(percentile(ordered, 50), 4), "min": round(ordered[0], 4),
+            "max": round(ordered[-1], 4), "values": [round(v, 4) for v in values]}
+
+
+def declared_entry_points(name):
+    """``module:Class`` probes an installed distribution declares (``[project.entry-points."ftlab.probes"]``)."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return []
+    return [ep.value for ep in dist.entry_points if ep.group == PROBE_ENTRY_POINTS]
+
+
+def workload_repeat(probe, options, workdir, index):
+    """One repeat in a fresh process: its document, or ``{"error": why}``."""
+    counts = options["threads"]
+    out = os.path.join(workdir, "workload-%d-%d.json" % (os.getpid(), index))
+    cmd = [sys.executable, "-m", "probes.runtime.perf_workload", "--probe", probe,
+           "--seed", str(options["seed"]), "--seconds", str(options["seconds"]),
+           "--warmup", str(options["warmup_s"]), "--out", out]
+    if counts:
+        cmd += ["--threads", ",".join(str(n) for n in counts)]
+    # 1, 2, 4... up to the cores (at least 2): as many windows as the cores' bit length.
+    windows = len(counts) or max(2, os.cpu_count() or 2).bit_length()
+    timeout = (options["seconds"] + options["warmup_s"]) * windows + WORKLOAD_OVERHEAD_S
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": "the workload did not finish within %.0f s" % timeout}
+    try:
+        with open(out, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        last = (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
+        return {"error": "the workload failed: %s" % last[:300]}
+    finally:
+        if os.path.exists(out):
+            os.unlink(out)
+
+
+def summarise(probe, repeats, options):
+    """Repeats of one workload -> per thread count medians and ranges (``data["workloads"]`` entry)."""
+    good = [r for r in repeats if "points" in r]
+    entry = {"probe": probe, "repeats": len(good), "seconds": options["seconds"], "warmup_s": options["warmup_s"],
+             "threads": [], "points": [], "rss_mb": None, "error": None}
+    failed = [r["error"] for r in repeats if "error" in r]
+    if failed:
+        entry["error"] = "%d of %d repeats failed: %s" % (len(failed), len(repeats), failed[0])
+    if not good:
+        return entry
+    counts = [p["threads"] for p in good[0]["points"]]
+    entry["threads"] = counts
+    for i, n in enumerate(counts):
+        rows = [r["points"][i] for r in good if len(r["points"]) > i]
+        point = {"threads": n, "ops_per_s": spread([p["ops_per_s"] for p in rows]),
+                 "errors": sum(p.get("errors", 0) for p in rows)}
+        cpu = [p["cpu_us_per_op"] for p in rows if p.get("cpu_us_per_op") is not None]
+        point["cpu_us_per_op"] = spread(cpu) if cpu else None
+        point["latency_us"] = {}
+        for q in ("p50", "p95", "p99"):
+            values = [p["latency_us"][q] for p in rows if p["latency_us"].get(q) is not None]
+            point["latency_us"][q] = spread(values) if values else None
+        entry["points"].append(point)
+    base = entry["points"][0]["ops_per_s"]["median"] if counts and counts[0] == 1 else None
+    for point in entry["points"]:
+        # ftscalingbench's speedup, t1 x N / tN, is the ratio of total rates for a fixed time.
+        point["speedup"] = round(point["ops_per_s"]["median"] / base, 3) if base else None
+    entry["rss_mb"] = spread([r["rss_mb"] for r in good])
+    return entry
+
+
+def measure_workloads(job, options, workdir):
+    """``(workloads, note)``: the subject's probes timed under load, or why none were."""
+    probes = list(options.get("probes") or [])
+    subject = (job.get("subject") or {}).get("name")
+    if not probes and subject:
+        probes = declared_entry_points(subject)
+    if not probes:
+        return [], "no probe for this subject (hand-written, declared in pyproject.toml or as an " \
+                    "ftlab.probes entry point): nothing measured under load"
+    note = None
+    limit = MAX_WORKLOADS if options.get("max_workloads") is None else int(options["max_workloads"])
+    if limit <= 0:
+        return [], "workloads not measured (max_workloads is 0)"
+    if len(probes) > limit:
+        note = "%d of %d probes timed (max_workloads)" % (limit, len(probes))
+        probes = probes[:limit]
+    settings = {"seconds": float(options.get("seconds") or SECONDS),
+                "warmup_s": float(options.get("warmup_s") if options.get("warmup_s") is not None else WARMUP_S),
+                "threads": [int(n) for n in options.get("threads") or []], "seed": int(options.get("seed") or 0)}
+    repeats = max(1, int(options.get("repeats") or REPEATS))
+    out = []
+    for probe in probes:
+        runs = []
+        for index in range(repeats):
+            runs.append(workload_repeat(probe, settings, workdir, index))
+            if "error" in runs[-1] and index == 0:
+                break  # a workload that cannot start will not start on the next try either
+        out.append(summarise(probe, runs, settings))
+    return out, note
+
+
+def scaling_points(workloads):
+    for w in workloads:
+        if w["points"]:
+            return [{"threads": p["threads"], "ops_per_s": p["ops_per_s"]["median"], "speedup": p["speedup"]}
+                    for p in w["points"]]
+    return []
+
+
 def run(job):
     options = job.get("options") or {}
     modules = list(options.get("modules") or top_level_modules(job))
@@ -127,4 +278,9 @@ def run(job):
     status = "error" if failed else "ok"
     if failed:
         data["error"] = "importing %s failed while measuring: %s" % (", ".join(modules), failed)
+        return {"status": status, "data": data, "signals": []}
+    workdir = job.get("artifacts_dir") or tempfile.gettempdir()
+    os.makedirs(workdir, exist_ok=True)
+    workloads, note = measure_workloads(job, options, workdir)
+    data.update({"workloads": workloads, "scaling": scaling_points(workloads), "workload_note": note})
     return {"status": status, "data": data, "signals": []}
