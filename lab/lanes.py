@@ -6,6 +6,7 @@ never by its file name: a `python3.14t` that reports `Py_GIL_DISABLED = 0` is a 
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -99,10 +100,16 @@ def parse_spec(text: str) -> LaneSpec:
     which = shutil.which(raw) if raw.startswith("python") else None
     if which:
         return LaneSpec(text=text, name=name, path=which)
+    close = difflib.get_close_matches(raw.lower().replace(",", "."), _SPEC_EXAMPLES, n=1, cutoff=0.7)
+    hint = f"did you mean '{close[0]}'? " if close else ""
     raise UsageError(
-        f"unknown lane spec {text!r}; expected a version like 3.14 or 3.14t, a path to a python "
+        f"unknown lane spec {text!r}; {hint}expected a version like 3.14 or 3.14t, a path to a python "
         "executable, or NAME=PATH"
     )
+
+
+#: What a mistyped version spec is compared with for "did you mean" (3.14T, 314t, 3,13).
+_SPEC_EXAMPLES = tuple(f"3.{minor}{t}" for minor in range(MIN_LANE_VERSION[1], 16) for t in ("", "t"))
 
 
 def lane_name(fp: dict) -> str:

@@ -49,12 +49,17 @@ def parse_requirement(text: str, where: str = "") -> Subject:
         req = Requirement(text)
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0]
-        place = f" ({where})" if where else ""
-        raise UsageError(
-            f"invalid requirement {text!r}{place}: {reason}; write it as pip does, e.g. 'numpy', "
-            "'pyyaml==6.0.3' or 'requests>=2,<3'"
-        ) from None
-    return Subject(name=canonicalize_name(req.name), kind="requirement", spec=str(req))
+    else:
+        # packaging reads 'foo===' as arbitrary equality with nothing; no installer will.
+        empty = next((spec.operator for spec in req.specifier if not spec.version), None)
+        if empty is None:
+            return Subject(name=canonicalize_name(req.name), kind="requirement", spec=str(req))
+        reason = f"'{empty}' is followed by no version"
+    place = f" ({where})" if where else ""
+    raise UsageError(
+        f"invalid requirement {text!r}{place}: {reason}; write it as pip does, e.g. 'numpy', "
+        "'pyyaml==6.0.3' or 'requests>=2,<3'"
+    )
 
 
 def _looks_like_path(text: str) -> bool:
