@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ from pathlib import Path
 
 import psutil
 
-from lab.errors import ProtocolError
+from lab.errors import ProtocolError, SandboxError
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES_DIR = ROOT / "probes"
+#: The sandbox's first process (run with the host's Python, standard library only).
+SANDBOX_INIT = Path(__file__).resolve().parent / "sandbox_init.py"
 
 #: After the job's own timeout the child has already dumped its stacks (faulthandler); this is the
 #: grace before the host kills the whole process group.
@@ -72,20 +75,77 @@ def runtime_path() -> str:
     return str(d)
 
 
+#: The layers `unshare` can add (FTLAB_NO_NAMESPACES=1 turns them off where a kernel misbehaves; the
+#: subreaper, limits, private folders and allowlisted environment remain), strongest first; what the kernel refuses is left out (probed once).
+#: A user namespace makes "root" inside harmless outside (and lets an unprivileged user have the rest);
+#: a PID namespace dies whole with its first process; a mount namespace allows the read-only root.
+_PIDNS = ("--pid", "--fork", "--kill-child", "--mount", "--mount-proc")
+_USERNS = ("--user", "--map-root-user")
+
+
 @functools.cache
-def network_isolation() -> tuple[str, ...]:
-    """The command prefix that gives a child its own empty network namespace, or () where impossible."""
+def isolation_prefix(network: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(command prefix, layers) for a sandbox with (installs) or without network, where possible."""
     unshare = shutil.which("unshare")
-    if not unshare:
-        return ()
-    for prefix in ((unshare, "--net"), (unshare, "--map-root-user", "--net")):
+    if not unshare or not sys.platform.startswith("linux") or os.environ.get("FTLAB_NO_NAMESPACES"):
+        return (), ()
+    net = () if network else ("--net",)
+    netns = ("netns",) if net else ()
+    candidates = [
+        (_USERNS + net + _PIDNS, ("userns", *netns, "pidns", "mountns")),
+        (net + _PIDNS, (*netns, "pidns", "mountns")),
+    ]
+    if net:
+        candidates += [(_USERNS + net, ("userns", "netns")), (net, ("netns",))]
+    for flags, layers in candidates:
         try:
-            ok = subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0
+            ok = subprocess.run([unshare, *flags, "true"], capture_output=True, timeout=10).returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             ok = False
         if ok:
-            return prefix
-    return ()
+            return (unshare, *flags), layers
+    return (), ()
+
+
+@functools.cache
+def _pdeathsig_prefix() -> tuple[str, ...]:
+    """`setpriv --pdeathsig KILL`: the sandbox's first process dies when the host does (kill -9 included)."""
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        return ()
+    try:
+        ok = subprocess.run([setpriv, "--pdeathsig", "KILL", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return (setpriv, "--pdeathsig", "KILL") if ok else ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Limits:
+    """Resource limits of one sandbox (None: the limit is left as the host has it)."""
+
+    #: Enough for numpy/scipy imports and stress runs, small enough that a runaway allocation fails
+    #: inside the child (MemoryError) instead of swapping the machine.
+    address_space_mb: int | None = 8192
+    #: No file the child writes (its captured stdout included) grows past this: a write beyond fails
+    #: with EFBIG instead of filling the disk.
+    file_size_mb: int | None = 1024
+    #: Well above what a test needs, low enough to catch a descriptor leak.
+    open_files: int | None = 4096
+    #: CPU seconds per process; None: derived from the timeout (every core busy for all of it).
+    cpu_s: int | None = None
+
+    def to_json(self, timeout_s: float) -> dict[str, int | None]:
+        cpu = self.cpu_s or int(timeout_s * (os.cpu_count() or 1) + CPU_SLACK_S)
+        return {"address_space_mb": self.address_space_mb, "file_size_mb": self.file_size_mb,
+                "open_files": self.open_files, "cpu_s": cpu}
+
+
+#: Builds run compilers (large address spaces, many files) and write wheels of hundreds of MB.
+BUILD_LIMITS = Limits(address_space_mb=None, file_size_mb=8192, open_files=None)
+
+#: CPU seconds on top of timeout x cores before RLIMIT_CPU ends a process (interpreter start, slack).
+CPU_SLACK_S = 60
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,7 +158,18 @@ class ChildOutcome:
     stdout_path: str
     stderr_path: str
     result: dict | None
-    isolation: str
+    #: The sandbox's layers that took effect (netns, pidns, fs-readonly, no-caps, subreaper...).
+    layers: tuple[str, ...] = ()
+    #: Processes still running when the command ended, killed by the sandbox: {"pid", "cmdline"}.
+    orphans: tuple[dict, ...] = ()
+    #: CPU seconds and peak RSS of the command (its own process and the children it waited for).
+    cpu_s: float | None = None
+    max_rss_mb: float | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def isolation(self) -> str:
+        return "+".join(self.layers) or "none"
 
     @property
     def crashed(self) -> bool:
@@ -106,6 +177,15 @@ class ChildOutcome:
 
     def stderr_tail(self, max_chars: int = 4000) -> str:
         return read_tail(self.stderr_path, max_chars)
+
+    def sandbox_json(self) -> dict:
+        """What a result records about its sandbox."""
+        doc: dict = {"layers": list(self.layers)}
+        if self.orphans:
+            doc["orphans"] = list(self.orphans)
+        if self.notes:
+            doc["notes"] = list(self.notes)
+        return doc
 
 
 def read_tail(path: str, max_chars: int = 4000) -> str:
@@ -138,8 +218,11 @@ def run_child(
     env_extra: dict[str, str] | None = None,
     network: bool = False,
     cwd: Path | None = None,
+    writable: tuple[Path, ...] = (),
+    limits: Limits = Limits(),
 ) -> ChildOutcome:
-    """Run one sandboxed child to completion, kill it (and its group) on timeout, read its result."""
+    """Run one sandboxed child to completion, kill it (and everything it started) on timeout, read its
+    result. The child may write only to `workdir` and `writable` where a mount namespace allows it."""
     workdir.mkdir(parents=True, exist_ok=True)
     home = workdir / "home"
     tmp = workdir / "tmp"
@@ -148,27 +231,49 @@ def run_child(
     extra = {"TMPDIR": str(tmp), "PYTHONPATH": runtime_path(), "PYTHONFAULTHANDLER": "1"}
     extra.update(env_extra or {})
     env = base_env(network=network, home=str(home), extra=extra)
-    prefix = () if network else network_isolation()
+    prefix, layers = isolation_prefix(network)
+    if "pidns" in layers:
+        prefix = (*_pdeathsig_prefix(), *prefix)
     stdout_path = workdir / "stdout.txt"
     stderr_path = workdir / "stderr.txt"
+    status_r, status_w = os.pipe()
+    spec = {"argv": [str(a) for a in argv], "cwd": str(cwd or workdir), "status_fd": status_w,
+            "host_pid": os.getpid(), "layers": list(layers), "limits": limits.to_json(timeout_s),
+            "writable": [str(workdir), *(str(p) for p in writable)]}
+    spec_path = workdir / "sandbox.json"
+    spec_path.write_text(json.dumps(spec, indent=1))
     started = time.monotonic()
     timed_out = False
-    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(
-            [*prefix, *argv], stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
-            cwd=str(cwd or workdir), start_new_session=True,
-        )
-        try:
-            proc.wait(timeout=timeout_s + KILL_GRACE_S)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            kill_tree(proc.pid)
-            proc.wait()
+    try:
+        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+            proc = subprocess.Popen(
+                [*prefix, sys.executable, "-I", "-S", str(SANDBOX_INIT), str(spec_path)], stdout=out, stderr=err,
+                stdin=subprocess.DEVNULL, env=env, cwd=str(cwd or workdir), start_new_session=True,
+                pass_fds=(status_w,),
+            )
+            os.close(status_w)
+            status_w = -1
+            try:
+                proc.wait(timeout=timeout_s + KILL_GRACE_S)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                kill_tree(proc.pid)
+                proc.wait()
+        status = _read_status(status_r)
+    finally:
+        os.close(status_r)
+        if status_w >= 0:
+            os.close(status_w)
     duration = time.monotonic() - started
     for p in (stdout_path, stderr_path):
         cap_file(p)
-    returncode = proc.returncode
-    # `unshare` execs the command (no fork), so a signal death shows as the usual negative status.
+    if status.get("started") is False:
+        raise SandboxError(f"cannot start {argv[0]} in the sandbox: {status.get('error')}")
+    # The command's own exit status; the first process's when the sandbox died before telling (a kill).
+    returncode = status.get("returncode", proc.returncode)
+    if not status and not timed_out and proc.returncode and proc.returncode > 0:
+        raise SandboxError(f"the sandbox failed to start (exit {proc.returncode}): "
+                           f"{read_tail(str(stderr_path), 300).strip() or 'no output'}")
     result = read_result(result_path) if result_path else None
     return ChildOutcome(
         returncode=returncode,
@@ -177,8 +282,30 @@ def run_child(
         stdout_path=str(stdout_path),
         stderr_path=str(stderr_path),
         result=result,
-        isolation="netns" if prefix else "none",
+        layers=tuple(status.get("layers") or layers),
+        orphans=tuple(status.get("orphans") or ()),
+        cpu_s=status.get("cpu_s"),
+        max_rss_mb=status.get("max_rss_mb"),
+        notes=tuple(status.get("notes") or ()),
     )
+
+
+def _read_status(fd: int) -> dict:
+    """The sandbox's status document from its pipe; {} when it died before writing one."""
+    os.set_blocking(fd, False)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks) or b"{}")
+    except ValueError:
+        return {}
 
 
 def kill_tree(pid: int) -> None:

@@ -16,13 +16,6 @@ from lab.records import Job, Lane, Result, Signal, Subject
 JOB_FORMAT = "ftlab-job/1"
 RESULT_FORMAT = "ftlab-result/1"
 
-#: Address-space cap per child: enough for numpy/scipy imports and stress runs, small enough that a
-#: runaway allocation in a tested package fails inside the child instead of swapping the machine.
-ADDRESS_SPACE_MB = 8192
-#: Open-file cap per child: well above what a test needs, low enough to catch a descriptor leak.
-OPEN_FILES = 4096
-
-
 @dataclass(kw_only=True)
 class RunContext:
     """What jobs of one run share. Mutable only while the run prepares (envs are filled in by checks)."""
@@ -103,7 +96,6 @@ def job_document(job: Job, ctx: RunContext, options: dict[str, Any], artifacts: 
         "options": options,
         "timeout_s": job.timeout_s,
         "artifacts_dir": str(artifacts),
-        "limits": {"address_space_mb": ctx.options.get("address_space_mb", ADDRESS_SPACE_MB), "open_files": OPEN_FILES},
     }
 
 
@@ -135,6 +127,7 @@ def result_from_outcome(job: Job, outcome: sandbox.ChildOutcome, workdir: Path) 
     common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
                   check=job.check, duration_s=outcome.duration_s, exit_status=outcome.returncode,
                   artifacts_dir=str(workdir))
+    sandbox_doc = outcome.sandbox_json()
     doc = outcome.result
     if doc is not None:
         check_result_shape(job, doc)
@@ -146,20 +139,22 @@ def result_from_outcome(job: Job, outcome: sandbox.ChildOutcome, workdir: Path) 
             data = doc.get("data") or {}
             why = data.get("error") or (data.get("traceback", "").strip().splitlines() or ["no detail"])[-1]
             reason = "the check failed inside the lane: " + str(why)[:300]
-        return Result(status=status, signals=signals, data=doc.get("data") or {}, reason=reason, **common)
+        return Result(status=status, signals=signals, data={**(doc.get("data") or {}), "sandbox": sandbox_doc},
+                      reason=reason, **common)
     tail = outcome.stderr_tail()
     if outcome.timed_out:
         sig = Signal(kind="hang", summary=f"{job.check} did not finish within {job.timeout_s:.0f} s",
                      evidence={"timeout_s": job.timeout_s, "stacks": tail})
-        return Result(status="timeout", signals=(sig,), reason="timed out", **common)
+        return Result(status="timeout", signals=(sig,), reason="timed out", data={"sandbox": sandbox_doc}, **common)
     if outcome.crashed:
         name = sandbox.signal_name(outcome.returncode)
         sig = Signal(kind="crash", summary=f"{job.check} child died with {name}",
                      evidence={"signal": name, "exit_status": outcome.returncode, "faulthandler": tail})
-        return Result(status="crash", signals=(sig,), reason=f"child died with {name}", **common)
+        return Result(status="crash", signals=(sig,), reason=f"child died with {name}", data={"sandbox": sandbox_doc},
+                      **common)
     last = (tail.strip().splitlines() or ["no output"])[-1][:200]
     return Result(status="error", reason=f"child exited {outcome.returncode} without a result: {last}",
-                  data={"stderr_tail": tail}, **common)
+                  data={"stderr_tail": tail, "sandbox": sandbox_doc}, **common)
 
 
 def check_result_shape(job: Job, doc: dict) -> None:

@@ -28,24 +28,6 @@ COMMANDS = {
 HANG_DUMP_LEAD_S = 2.0
 
 
-def apply_limits(limits):
-    """Resource limits the child sets on itself before touching any tested code."""
-    try:
-        import resource
-    except ImportError:  # not on Windows
-        return
-    # No core files: a crash is recorded from the exit status and faulthandler's text.
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    mb = limits.get("address_space_mb")
-    if mb:
-        resource.setrlimit(resource.RLIMIT_AS, (mb * 1024 * 1024, mb * 1024 * 1024))
-    files = limits.get("open_files")
-    if files:
-        _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        cap = files if hard == resource.RLIM_INFINITY else min(files, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (cap, hard))
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="probes.runtime")
     parser.add_argument("command", choices=sorted(COMMANDS))
@@ -53,8 +35,8 @@ def main(argv=None):
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
+    # Resource limits, network and file-system isolation are the sandbox's (lab/sandbox_init.py).
     job = protocol.read_job(args.job)
-    apply_limits(job.get("limits") or {})
     timeout = job.get("timeout_s")
     if timeout and not faulthandler.is_enabled():
         faulthandler.enable()

@@ -10,8 +10,7 @@ Job document::
      "lane": {"name": str, "gil_disabled": bool, ...fingerprint},
      "options": {...command specific...},
      "timeout_s": float,          # the host kills the process group after this (plus a grace)
-     "artifacts_dir": str,        # absolute; the child may write evidence files here
-     "limits": {"address_space_mb": int|null, "open_files": int|null}}
+     "artifacts_dir": str}        # absolute; the child may write evidence files here
 
 Result document::
 
