@@ -8,6 +8,7 @@ downloads and built wheels.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -176,6 +177,12 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
     constraints = venv / "ftlab-lock.txt"
     constraints.write_text(lock.requirements_txt())
     common = ["--python", python, "--default-index", lock.index_url] if lock.index_url else ["--python", python]
+    # Installs build sdists, which runs their code: each runs sandboxed, able to write only the venv and
+    # uv's cache (shared across runs, so a second lane or run reuses downloads and built wheels).
+    cache = uv_cache_dir()
+    sandboxed = {"writable": (venv, *((cache,) if cache else ())),
+                 "env_extra": {"UV_CACHE_DIR": str(cache)} if cache else {}}
+    logs = root / f"{lane.name}-logs"
     dists = []
     for pin in lock.pins:
         if not pin_applies(pin, lane):
@@ -186,19 +193,37 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
         no_build = ["--no-build"] if wheels_only and not pin.url else []
         cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
         t0 = time.monotonic()
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=PIN_TIMEOUT_S, env=env)
-            dists.append(_dist_outcome(pin, lane, p, time.monotonic() - t0))
-        except subprocess.TimeoutExpired:
-            dists.append(_dist_outcome(pin, lane, None, time.monotonic() - t0, timeout=True))
+        p, _ = sandbox.run_tool(cmd, workdir=logs / _safe(pin.name), timeout_s=PIN_TIMEOUT_S, **sandboxed)
+        dists.append(_dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=p is None))
     # The runtime's own needs, constrained to the lock: if they clash with a pin, the pin wins and the
     # stress check says it cannot run, rather than the lane silently testing other versions.
-    p = subprocess.run([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
-                       capture_output=True, text=True, timeout=PIN_TIMEOUT_S, env=env)
-    runtime_reason = "" if p.returncode == 0 else f"hypothesis cannot join this lock: {classify(p.stderr)[1]}"
+    p, _ = sandbox.run_tool([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
+                            workdir=logs / "ftlab-runtime", timeout_s=PIN_TIMEOUT_S, **sandboxed)
+    runtime_ok = p is not None and p.returncode == 0
+    runtime_reason = "" if runtime_ok else \
+        f"hypothesis cannot join this lock: {classify(p.stderr)[1] if p else 'the install timed out'}"
     return LaneEnv(lane=lane.name, venv=str(venv), python=python, ok=True, dists=tuple(dists),
-                   runtime_ok=p.returncode == 0, runtime_reason=runtime_reason,
+                   runtime_ok=runtime_ok, runtime_reason=runtime_reason,
                    seconds=time.monotonic() - started, wheels_only=wheels_only)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+
+
+@functools.cache
+def uv_cache_dir() -> Path | None:
+    """uv's cache as the user's environment configures it, so sandboxed installs (private HOME) share it."""
+    try:
+        proc = subprocess.run([*uv_command(), "cache", "dir"], capture_output=True, text=True, timeout=30,
+                              env=sandbox.base_env(network=True))
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path = proc.stdout.strip()
+    if proc.returncode != 0 or not path:
+        return None
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return Path(path)
 
 
 #: What a copy of a local project leaves out: build leftovers and VCS data (they belong to the user's tree).

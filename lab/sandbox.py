@@ -220,6 +220,7 @@ def run_child(
     cwd: Path | None = None,
     writable: tuple[Path, ...] = (),
     limits: Limits = Limits(),
+    runtime: bool = True,
 ) -> ChildOutcome:
     """Run one sandboxed child to completion, kill it (and everything it started) on timeout, read its
     result. The child may write only to `workdir` and `writable` where a mount namespace allows it."""
@@ -228,7 +229,9 @@ def run_child(
     tmp = workdir / "tmp"
     home.mkdir(exist_ok=True)
     tmp.mkdir(exist_ok=True)
-    extra = {"TMPDIR": str(tmp), "PYTHONPATH": runtime_path(), "PYTHONFAULTHANDLER": "1"}
+    extra = {"TMPDIR": str(tmp), "PYTHONFAULTHANDLER": "1"}
+    if runtime:  # the in-lane runtime (probes/); tools such as uv get nothing on their path
+        extra["PYTHONPATH"] = runtime_path()
     extra.update(env_extra or {})
     env = base_env(network=network, home=str(home), extra=extra)
     prefix, layers = isolation_prefix(network)
@@ -288,6 +291,20 @@ def run_child(
         max_rss_mb=status.get("max_rss_mb"),
         notes=tuple(status.get("notes") or ()),
     )
+
+
+def run_tool(argv: list[str], *, workdir: Path, timeout_s: float, writable: tuple[Path, ...] = (),
+             env_extra: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess | None, ChildOutcome]:
+    """An installer or build (uv running build backends: untrusted code with network) in the sandbox,
+    with build-sized limits. The process as `subprocess.run` would give it (text output), or None when
+    it ran out of time, and how the sandbox ended."""
+    outcome = run_child(argv, workdir=workdir, timeout_s=timeout_s, env_extra=env_extra, network=True,
+                        writable=writable, limits=BUILD_LIMITS, runtime=False)
+    if outcome.timed_out:
+        return None, outcome
+    stdout = Path(outcome.stdout_path).read_text(encoding="utf-8", errors="replace")
+    stderr = Path(outcome.stderr_path).read_text(encoding="utf-8", errors="replace")
+    return subprocess.CompletedProcess(argv, outcome.returncode or 0, stdout, stderr), outcome
 
 
 def _read_status(fd: int) -> dict:
