@@ -8,7 +8,6 @@ downloads and built wheels.
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import subprocess
@@ -22,7 +21,7 @@ from packaging.markers import Marker
 from packaging.utils import parse_wheel_filename
 
 from lab import sandbox
-from lab.lock import Lock, Pin, uv_command
+from lab.lock import Lock, Pin, uv_cache_dir, uv_command
 from lab.records import Lane
 
 #: Installing one pin: a cold sdist build of a big C extension can take many minutes.
@@ -209,21 +208,6 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
-
-
-@functools.cache
-def uv_cache_dir() -> Path | None:
-    """uv's cache as the user's environment configures it, so sandboxed installs (private HOME) share it."""
-    try:
-        proc = subprocess.run([*uv_command(), "cache", "dir"], capture_output=True, text=True, timeout=30,
-                              env=sandbox.base_env(network=True))
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    path = proc.stdout.strip()
-    if proc.returncode != 0 or not path:
-        return None
-    Path(path).mkdir(parents=True, exist_ok=True)
-    return Path(path)
 
 
 #: What a copy of a local project leaves out: build leftovers and VCS data (they belong to the user's tree).

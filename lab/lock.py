@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,6 +149,23 @@ def _uv_command() -> tuple[str, ...]:
 _UV_LOCK = threading.Lock()
 
 
+@functools.cache
+def uv_cache_dir() -> Path | None:
+    """uv's cache as the user's environment configures it, so sandboxed runs of uv (private HOME) share it."""
+    from lab.sandbox import base_env
+
+    try:
+        proc = subprocess.run([*uv_command(), "cache", "dir"], capture_output=True, text=True, timeout=30,
+                              env=base_env(network=True))
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path = proc.stdout.strip()
+    if proc.returncode != 0 or not path:
+        return None
+    Path(path).mkdir(parents=True, exist_ok=True)
+    return Path(path)
+
+
 def _subject_line(s: Subject) -> str:
     if s.kind in ("project", "fixture"):
         return str(Path(s.path).resolve())
@@ -155,8 +173,8 @@ def _subject_line(s: Subject) -> str:
 
 
 def compile_command(index_url: str, python_version: str, universal: bool,
-                    extra_index_urls: Sequence[str] = ()) -> list[str]:
-    cmd = [*uv_command(), "pip", "compile", "-", "--no-header", "--annotation-style", "line",
+                    extra_index_urls: Sequence[str] = (), requirements_in: str = "-") -> list[str]:
+    cmd = [*uv_command(), "pip", "compile", requirements_in, "--no-header", "--annotation-style", "line",
            "--python-version", python_version, "--default-index", index_url,
            # A lock must never wait on downloading an interpreter; uv builds sdists for metadata with any.
            "--no-python-downloads"]
@@ -180,17 +198,26 @@ def resolve(
     if not subjects:
         raise UsageError("nothing to resolve; pass at least one subject")
     index_url = (index_url or configured_index_url()).rstrip("/")
-    stdin = "".join(_subject_line(s) + "\n" for s in subjects)
-    cmd = compile_command(index_url, python_version, universal, extra_index_urls)
-    try:
-        proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout_s,
-                              cwd=Path.cwd(), check=False)
-    except subprocess.TimeoutExpired:
+    # Resolving can build sdists for their metadata, which runs their code: uv runs sandboxed, able to
+    # write only its cache and the local projects being resolved (their builds write into their trees).
+    from lab import sandbox
+
+    projects = tuple(Path(s.path).resolve() for s in subjects if s.kind in ("project", "fixture"))
+    cache = uv_cache_dir()
+    with tempfile.TemporaryDirectory(prefix="ftlab-lock-") as tmp:
+        requirements_in = Path(tmp) / "subjects.in"
+        requirements_in.write_text("".join(_subject_line(s) + "\n" for s in subjects))
+        cmd = compile_command(index_url, python_version, universal, extra_index_urls, str(requirements_in))
+        try:
+            proc, _ = sandbox.run_tool(cmd, workdir=Path(tmp) / "sandbox", timeout_s=timeout_s,
+                                       writable=(*projects, *((cache,) if cache else ())),
+                                       env_extra={"UV_CACHE_DIR": str(cache)} if cache else {})
+        except (OSError, FtlabError) as exc:
+            raise FtlabError(f"cannot run uv ({cmd[0]}): {exc}; install it with 'pip install uv'") from None
+    if proc is None:
         raise ResolutionError(
             f"uv pip compile did not finish in {timeout_s:.0f} s; retry, or pass fewer subjects"
-        ) from None
-    except OSError as exc:
-        raise FtlabError(f"cannot run uv ({cmd[0]}): {exc.strerror or exc}; install it with 'pip install uv'") from None
+        )
     if proc.returncode != 0:
         raise classify_failure(proc.stderr, index_url)
     paths = {str(Path(s.path).resolve()): s.name for s in subjects if s.kind in ("project", "fixture")}
