@@ -59,6 +59,8 @@ MIN_MODULE_TIMEOUT_S = 2.0
 JOB_MARGIN_S = 3.0
 #: Characters of a child's output kept in the result (the end, where faulthandler writes).
 OUTPUT_TAIL_CHARS = 4000
+#: Output read back per child: a module may print gigabytes (up to the sandbox's file-size limit).
+OUTPUT_READ_BYTES = 4 * 1024 * 1024
 #: Characters of faulthandler's text kept as evidence.
 FAULTHANDLER_CHARS = 8000
 #: Artifact files of failed imports are cut to this size (the end is kept).
@@ -425,11 +427,21 @@ def _kill_group(proc, posix):
         pass
 
 
-def read_output(path, tail_chars=OUTPUT_TAIL_CHARS):
-    """``(full_text, tail)`` of a child's captured output."""
+def read_output(path, tail_chars=OUTPUT_TAIL_CHARS, max_bytes=OUTPUT_READ_BYTES):
+    """``(text, tail)`` of a child's captured output: all of it, or its head and tail when a module
+    printed more than ``max_bytes`` (the GIL warning comes first, faulthandler's text last)."""
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(0)
+            if size <= max_bytes:
+                data = f.read()
+            else:
+                half = max_bytes // 2
+                head = f.read(half)
+                f.seek(size - half)
+                data = head + b"\n[... %d bytes cut by ftlab ...]\n" % (size - 2 * half) + f.read()
     except OSError:
         return "", ""
     text = data.decode("utf-8", "replace")
