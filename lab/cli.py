@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="perf: seconds per thread count and repeat of each workload (default: 0.3; more is steadier)")
     sp.add_argument("--perf-repeats", type=int, default=None, metavar="N",
                     help="perf: fresh processes per workload, for the spread (default: 3)")
+    sp.add_argument("--memory-limit", type=int, default=None, metavar="MB",
+                    help="address space per sandboxed process (default: 8192); an allocation past it is a MemoryError")
     sp.add_argument("--resume", nargs="?", const="latest", default=None, metavar="RUN",
                     help="finish an interrupted or killed run (default: the latest unfinished one); "
                          "jobs already recorded are kept")
@@ -180,6 +182,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     index_url = args.index_url or (subject_set.index_url if subject_set else None)
     options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url,
                "module_timeout_s": args.module_timeout, "perf_budget": args.perf_budget, **perf}
+    if args.memory_limit is not None:
+        if args.memory_limit < 256:
+            raise UsageError(f"--memory-limit {args.memory_limit} MB is too small to start Python; e.g. --memory-limit 2048")
+        options["memory_mb"] = args.memory_limit
     if args.gil is not None:
         options["gil"] = int(args.gil)
     request = RunRequest(

@@ -3,6 +3,7 @@ into a Result. A dead child is itself a result (crash, timeout), never an except
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,11 @@ def run_runtime(job: Job, ctx: RunContext, command: str | None, options: dict[st
     env = dict(env_extra or {})
     if ctx.options.get("gil") is not None and job.lane.gil_disabled:
         env["PYTHON_GIL"] = str(ctx.options["gil"])
-    outcome = sandbox.run_child(argv, workdir=workdir, timeout_s=job.timeout_s, result_path=out_path, env_extra=env)
+    limits = sandbox.Limits()
+    if ctx.options.get("memory_mb"):
+        limits = dataclasses.replace(limits, address_space_mb=int(ctx.options["memory_mb"]))
+    outcome = sandbox.run_child(argv, workdir=workdir, timeout_s=job.timeout_s, result_path=out_path, env_extra=env,
+                                limits=limits)
     return outcome, workdir
 
 
