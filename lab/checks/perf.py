@@ -16,6 +16,7 @@ spread is a `perf-regression` finding; one within it is recorded as inconclusive
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -51,6 +52,11 @@ class PerfCheck(Check):
     description = ("throughput and thread scaling of the subject's probes, latency p50/p95/p99, CPU per "
                    "operation, RSS, startup and import time, gated against a baseline lane")
     needs_env = True
+
+    def __init__(self) -> None:
+        #: Perf jobs run one at a time: two at once would measure each other (and on 2 cores, the
+        #: second thread of every workload would have no core of its own).
+        self._one_at_a_time = threading.Lock()
 
     def timeout_for(self, ctx: RunContext) -> float:
         s = _settings(ctx)
@@ -88,7 +94,8 @@ class PerfCheck(Check):
         if not env.runtime_ok:
             # Workloads draw their calls with hypothesis; without it only the cold part runs.
             options["max_workloads"] = 0
-        outcome, workdir = run_runtime(job, ctx, "perf", options)
+        with self._one_at_a_time:
+            outcome, workdir = run_runtime(job, ctx, "perf", options)
         result = result_from_outcome(job, outcome, workdir)
         if not env.runtime_ok and result.status == "ok":
             note = f"no workload measured: {env.runtime_reason or 'hypothesis missing in the lane'}"
