@@ -286,7 +286,7 @@ def _check_store(args: argparse.Namespace) -> int:
         _emit_json(result.to_json())
     else:
         counts = ", ".join(f"{n} {table}" for table, n in result.counts.items())
-        print(f"store {result.store}: {'sound' if result.sound else 'UNSOUND'} ({counts})")
+        print(f"store {result.store}: {'sound' if result.sound else 'UNSOUND'}" + (f" ({counts})" if counts else ""))
         for line in (*([] if not result.damaged else result.integrity), *result.problems):
             print(f"  problem: {line}")
         for run in result.unfinished:

@@ -66,7 +66,7 @@ class StoreCheck:
         """One line: what to do about the first thing wrong."""
         if self.damaged:
             return (f"the file is damaged: copy out what is readable with 'sqlite3 {self.store} .recover | "
-                    "sqlite3 NEW.sqlite' and pass --store NEW.sqlite")
+                    "sqlite3 NEW.sqlite', or pass --store PATH for a new store")
         return ("these rows were not written by ftlab's pipeline (edited by hand, or a bug): delete them with "
                 "sqlite3, or start a new store with --store PATH; a finished run's verdicts are recomputed by "
                 "'ftlab run --resume RUN'")
