@@ -185,14 +185,15 @@ def resume_target(store: Store, ref: str | None) -> str:
     that no live ftlab process is executing; anything else names a run as `ftlab report` does."""
     if ref not in (None, "latest"):
         return store.resolve_run_id(ref)
-    unfinished = store.unfinished_runs()
-    free = [rid for rid, _, art in unfinished if runlock.owner(art) is None]
+    owners = [(rid, runlock.owner(art)) for rid, _, art in store.unfinished_runs()]
+    free = [rid for rid, pid in owners if pid is None]
     if free:
         return free[-1]
-    if unfinished:
-        busy = ", ".join(rid for rid, _, _ in unfinished)
-        raise UsageError(f"every unfinished run in the store at '{store.path}' is still being executed ({busy}); "
-                         "wait for it to finish, or stop its process and resume it by id")
+    if owners:
+        busy = ", ".join(f"{rid} by ftlab process {pid}" if pid > 0 else f"{rid} by another ftlab process"
+                         for rid, pid in owners)
+        raise UsageError(f"every unfinished run in the store at '{store.path}' is being executed ({busy}); "
+                         "wait for it to finish, or stop that process and resume")
     raise UsageError(f"no unfinished run to resume in the store at '{store.path}'; start one with 'ftlab run' "
                      "(see 'ftlab runs')")
 
