@@ -200,3 +200,12 @@ def fix_command(reason: str) -> str:
 
     m = re.search(r"(?:install it with|run|use) '([^']+)'", reason)
     return m.group(1) if m else ""
+
+
+def perf_gates(outcome) -> list[dict[str, Any]]:
+    """Every perf gate the run applied ({"subject", "lane", **gate}), regressions first, then inconclusive
+    ones, then passes; each gate as lab.perf_gates.Gate.to_json wrote it."""
+    order = {"regression": 0, "inconclusive": 1, "pass": 2}
+    out = [{"subject": r.subject, "lane": r.lane, **g} for r in outcome.results if r.check == "perf"
+           for g in r.data.get("gates") or [] if isinstance(g, dict)]
+    return sorted(out, key=lambda g: order.get(g.get("outcome"), 3))

@@ -296,7 +296,7 @@ class _Renderer:
                             f'{e(lane.name)}: {e(v.verdict if v else "untested")}</a>'
                             for lane, v in zip(self.o.lanes, verdicts, strict=True))
             interesting = any(v and v.verdict not in ("ready", "untested") for v in verdicts)
-            cells = "".join(self.cell(s, lane) for lane in self.o.lanes)
+            cells = self.perf_summary(s) + "".join(self.cell(s, lane) for lane in self.o.lanes)
             parts.append(f'<details class="subject" id="{anchor("subject", s)}"{" open" if interesting or not many else ""}>'
                          f'<summary><h3>{e(s)}</h3><span class="pills">{pills}</span></summary>{cells}</details>')
         return f'<section id="subjects"><h2>Subjects</h2>{"".join(parts)}</section>'
@@ -333,6 +333,8 @@ class _Renderer:
         body = ""
         if r.check == "install" and isinstance(r.data.get("dists"), list):
             body = self.install_record(r.data)
+        elif r.check == "perf":
+            body = self.perf_record(r.data)
         elif isinstance(r.data.get("modules"), list):
             body = self.import_record(r.data)
         else:
@@ -403,6 +405,69 @@ class _Renderer:
                 '<div class="table-wrap"><table class="sortable compact imports"><thead><tr><th>module</th><th>kind</th>'
                 '<th>outcome</th><th>time</th><th>GIL re-enabled by</th><th>error</th></tr></thead>'
                 f'<tbody>{"".join(rows)}</tbody></table></div>{cut}{skipped_note}')
+
+    def perf_summary(self, subject: str) -> str:
+        """A subject's perf across lanes: thread scaling with one line per lane, and the gates."""
+        perf = [r for lane in self.o.lanes for r in self.results.get((subject, lane.name), []) if r.check == "perf"]
+        series = [(r.lane, self.lane_colour.get(r.lane, "var(--l0)"), _scaling_points(r.data)) for r in perf
+                  if _scaling_points(r.data)]
+        gates = [(r.lane, g) for r in perf for g in r.data.get("gates") or [] if isinstance(g, dict)]
+        if not series and not gates:
+            return ""
+        out = '<div class="check perf-summary"><div class="check-head"><span class="check-name">perf across lanes</span></div>'
+        if series:
+            probe = next((w.get("probe") for r in perf for w in r.data.get("workloads") or [] if w.get("points")), "")
+            out += (f'<h4>Thread scaling of <code>{e(probe)}</code></h4><div class="scaling">'
+                    f'{charts.lines(f"Thread scaling: {subject}", series, x_label="threads", y_label="operations / s")}</div>')
+        if gates:
+            rows = "".join(
+                f'<tr data-outcome="{e(g.get("outcome"))}"><td>{e(lane)}</td><td>{e(g.get("baseline"))}</td>'
+                f'<td>{e(g.get("label", g.get("metric")))}{" · <code>" + e(g["probe"]) + "</code>" if g.get("probe") else ""}</td>'
+                f'<td>{e(_gate_value(g, "value", "range"))}</td><td>{e(_gate_value(g, "baseline_value", "baseline_range"))}</td>'
+                f'<td>{e(_ratio(g.get("ratio")))}</td><td>{e(_ratio(g.get("budget")))}</td>'
+                f'<td><span class="gate gate-{e(g.get("outcome"))}">{e(wording.gate_outcome(str(g.get("outcome"))))}</span></td></tr>'
+                for lane, g in gates)
+            out += ('<h4>Perf gates</h4><div class="table-wrap"><table class="sortable compact gates"><thead><tr>'
+                    '<th>lane</th><th>against</th><th>metric</th><th>median (range)</th><th>baseline (range)</th>'
+                    f'<th>ratio</th><th>budget</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table></div>')
+        return out + "</div>"
+
+    def perf_record(self, data: Mapping[str, Any]) -> str:
+        """One lane's perf figures: cold startup and import, then each workload per thread count."""
+        cold = []
+        for key, label in (("bare_startup_ms", "interpreter startup"), ("import_ms", "import of the subject"),
+                           ("startup_ms", "startup with the import"), ("rss_mb", "peak RSS after import"),
+                           ("cpu_ms", "CPU of a cold import")):
+            st = data.get(key)
+            if isinstance(st, dict) and _is_num(st.get("p50")):
+                unit = "MB" if key.endswith("_mb") else "ms"
+                cold.append(f'<tr><td>{e(label)}</td><td>{st["p50"]:,.3g} {unit}</td><td>{_num_text(st.get("p95"))} {unit}</td>'
+                            f'<td>{_num_text(st.get("min"))}–{_num_text(st.get("max"))} {unit}</td><td>{e(st.get("n", ""))}</td></tr>')
+        out = ""
+        if cold:
+            out += ('<h4>Cold process</h4><table class="compact"><thead><tr><th></th><th>median</th><th>p95</th><th>range</th>'
+                    f'<th>samples</th></tr></thead><tbody>{"".join(cold)}</tbody></table>')
+        for w in data.get("workloads") or []:
+            if not isinstance(w, dict):
+                continue
+            rows = []
+            for p in w.get("points") or []:
+                lat = p.get("latency_us") or {}
+                rows.append(f'<tr><td>{e(p.get("threads"))}</td><td>{e(_spread_text(p.get("ops_per_s"), 0))}</td>'
+                            f'<td>{e(_ratio(p.get("speedup")))}</td>'
+                            + "".join(f'<td>{e(_spread_text(lat.get(q), 1))}</td>' for q in ("p50", "p95", "p99"))
+                            + f'<td>{e(_spread_text(p.get("cpu_us_per_op"), 1))}</td></tr>')
+            error = f'<p class="reason">{e(w["error"])}</p>' if w.get("error") else ""
+            rss = f' · peak RSS {e(_spread_text(w.get("rss_mb"), 1))} MB' if w.get("rss_mb") else ""
+            out += (f'<h4>Workload <code>{e(w.get("probe"))}</code> <span class="muted">{e(w.get("repeats"))} repeats × '
+                    f'{e(w.get("seconds"))} s per thread count{rss}</span></h4>{error}'
+                    '<div class="table-wrap"><table class="compact"><thead><tr><th>threads</th><th>ops/s median (range)</th>'
+                    '<th>speed-up</th><th>p50 µs</th><th>p95 µs</th><th>p99 µs</th><th>CPU µs/op</th></tr></thead>'
+                    f'<tbody>{"".join(rows)}</tbody></table></div>')
+        for key in ("workload_note", "gates_note", "error"):
+            if data.get(key):
+                out += f'<p class="muted">{e(data[key])}</p>'
+        return out
 
     def data_facts(self, r: Result) -> str:
         """Any other check's data: scalar facts as a compact table, scaling as a chart, the rest as JSON."""
@@ -565,6 +630,32 @@ def _scaling_points(data: Mapping[str, Any]) -> list[tuple[float, float]]:
         if isinstance(item, dict) and _is_num(item.get("threads")) and _is_num(item.get("ops_per_s")):
             pts.append((float(item["threads"]), float(item["ops_per_s"])))
     return sorted(pts)
+
+
+def _num_text(x: object) -> str:
+    return f"{x:,.3g}" if _is_num(x) else "-"
+
+
+def _ratio(x: object) -> str:
+    return f"{x:.2f}x" if _is_num(x) else "-"
+
+
+def _spread_text(spread: object, digits: int) -> str:
+    """``{"median", "min", "max"}`` as "1,234 (1,200–1,250)"."""
+    if not isinstance(spread, dict) or not _is_num(spread.get("median")):
+        return "-"
+    fmt = f"{{:,.{digits}f}}"
+    return f"{fmt.format(spread['median'])} ({fmt.format(spread['min'])}–{fmt.format(spread['max'])})"
+
+
+def _gate_value(gate: Mapping[str, Any], key: str, range_key: str) -> str:
+    value, rng, unit = gate.get(key), gate.get(range_key), gate.get("unit", "")
+    if not _is_num(value):
+        return "-"
+    text = f"{value:,.4g} {unit}"
+    if isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) for x in rng):
+        text += f" ({rng[0]:,.4g}–{rng[1]:,.4g})"
+    return text
 
 
 def _is_num(x: object) -> bool:

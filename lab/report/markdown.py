@@ -89,7 +89,8 @@ def render(outcome, *, report_path: Path | None = None) -> str:
                 row.append(f"**{label.upper()}**" if label not in ("ready", "untested") else label)
             matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
 
-    out = "\n".join(head + lanes + matrix)
+    gates = _perf_gates(report.perf_gates(outcome))
+    out = "\n".join(head + lanes + matrix + gates)
     budget = MAX_CHARS - len(out) - 400
     parts = []
     shown = 0
@@ -108,6 +109,28 @@ def render(outcome, *, report_path: Path | None = None) -> str:
     else:
         tail = ["", "No signals: nothing crashed, hung, corrupted data or re-enabled the GIL in what was tested."]
     return out + "\n" + "\n".join(tail) + "\n"
+
+
+#: Perf gate rows shown in a PR comment (regressions first); the rest are in the HTML and JSON reports.
+TOP_GATES = 12
+
+
+def _perf_gates(gates: list[dict]) -> list[str]:
+    """Perf gates that did not pass (regressions, then inconclusive ones), and how many passed."""
+    failing = [g for g in gates if g.get("outcome") != "pass"]
+    if not gates:
+        return []
+    out = ["", "### Perf gates", ""]
+    if failing:
+        out += ["| subject | lane | metric | outcome |", "|---|---|---|---|"]
+        for g in failing[:TOP_GATES]:
+            out.append(f"| {text(g['subject'])} | {text(g['lane'])} | {text(g.get('summary', g.get('metric')))} | "
+                       f"{'**REGRESSION**' if g['outcome'] == 'regression' else text(g['outcome'])} |")
+        if len(failing) > TOP_GATES:
+            out.append(f"\n... and {len(failing) - TOP_GATES} more; see the HTML report.")
+    passed = len(gates) - len(failing)
+    out.append(f"{'' if not failing else chr(10)}{wording.count(passed, 'gate')} within budget.")
+    return out
 
 
 def _finding(f: report.Finding, n: int) -> str:
