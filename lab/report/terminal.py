@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lab.records import Lane
+from lab.report import wording
 
 VERDICT_STYLE = {
     "crashes": "bold white on red",
@@ -91,6 +92,7 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
             counts[s.kind] = counts.get(s.kind, 0) + 1
     if counts:
         con.print("signals: " + ", ".join(f"{k} x{n}" for k, n in sorted(counts.items())))
+    _print_perf_gates(con, outcome)
     d = outcome.decision
     con.print(f"decision: [{DECISION_STYLE[d.decision]}]{d.decision.upper()}[/]")
     for t in d.triggers[:20]:
@@ -99,6 +101,23 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
         con.print(f"  ... and {len(d.triggers) - 20} more (see the report)")
     for kind, path in written.items():
         con.print(f"{kind} report: {escape(str(path))}")
+
+
+def _print_perf_gates(con, outcome) -> None:
+    """One line for the perf gates, then each gate that did not pass (inconclusive ones are notes)."""
+    from lab.report import perf_gates
+
+    gates = perf_gates(outcome)
+    if not gates:
+        return
+    tally = {k: sum(g.get("outcome") == k for g in gates) for k in ("regression", "inconclusive", "pass")}
+    con.print(f"perf gates: {wording.count(tally['regression'], 'regression')}, {tally['inconclusive']} "
+              f"inconclusive, {tally['pass']} within budget")
+    for g in gates:
+        if g.get("outcome") != "pass":
+            mark = "[red]![/]" if g["outcome"] == "regression" else "?"
+            con.print(f"  {mark} {escape(g['subject'])} on {escape(g['lane'])}: {escape(str(g.get('summary', '')))}",
+                      overflow="fold")
 
 
 def print_runs(records) -> None:
