@@ -101,3 +101,22 @@ def test_unchanged_build_is_not_flagged(cli, releases):
     assert set(outcomes) == {"p95", "cpu", "rss", "startup", "import"}
     assert set(outcomes.values()) <= {"pass", "inconclusive"}
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.slow
+def test_diff_gates_a_patch_release_of_one_lane(cli, releases):
+    """`ftlab diff` applies the same gates between two runs of one lane: the unchanged release, then the
+    slowed-down one (what a patch release that regressed looks like)."""
+    for folder in (releases["control"], releases["slowed"]):
+        with IndexServer(folder) as index:
+            cli("run", "ftperf-work", "--lane", "3.13", "--no-provision", "--checks", "install,perf",
+                "--index-url", index.url, check=0)
+    proc = cli("diff", "latest~1", "latest", check=1)
+    assert "REGRESSED" in proc.stdout and "perf on ftperf-work on 3.13: p95 latency per call" in proc.stdout
+    doc, _ = cli.json("diff", "latest~1", "latest", check=1)
+    p95 = [g for g in doc["perf_gates"] if g["metric"] == "p95"]
+    assert [g["outcome"] for g in p95] == ["regression"] and p95[0]["ratio"] > 5
+    assert p95[0]["baseline"].startswith("3.13 in run ")
+    # The other way round the newer run is faster: no perf regression.
+    doc, _ = cli.json("diff", "latest", "latest~1")
+    assert all(g["outcome"] != "regression" for g in doc["perf_gates"] if g["metric"] == "p95")
