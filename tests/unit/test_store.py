@@ -87,3 +87,81 @@ def test_unwritable_store_path_is_one_line_error(tmp_path):
     with pytest.raises(StoreError) as err:
         Store(blocker / "sub" / "s.sqlite")
     assert "\n" not in str(err.value) and "--store" in str(err.value)
+
+
+def test_start_run_records_lanes_subjects_and_lock_at_once(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        store.start_run(run_id="r1", argv=[], config={"checks": []}, artifacts_dir="/a", ftlab_version="0",
+                        lanes=[LANE], subjects=[Subject(name="pkg", spec="pkg==1")], lock_text="# ftlab-lock/1\n")
+        run = store.load_run("r1")
+    assert run.lanes == (LANE,) and run.subjects[0].name == "pkg" and run.lock == "# ftlab-lock/1\n"
+
+
+def test_a_file_that_is_not_a_store_is_refused_and_left_as_it_is(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("my notes\n")
+    with pytest.raises(StoreError, match="not an ftlab store"):
+        Store(text)
+    assert text.read_text() == "my notes\n"
+    foreign = tmp_path / "app.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE users (name)")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    with pytest.raises(StoreError, match="SQLite database but not an ftlab store"):
+        Store(foreign)
+    assert foreign.read_bytes() == before
+
+
+def test_a_damaged_store_is_a_one_line_error_naming_the_recovery(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        start(store, "r1")
+        store.record_result(result("r1"))
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\x5a" * (len(data) - 4096)
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError) as err, Store(path) as store:
+        store.load_run("r1")
+    assert "\n" not in str(err.value) and "is damaged" in str(err.value) and ".recover" in str(err.value)
+    assert path.read_bytes() == bytes(data)
+
+
+def test_check_passes_a_sound_store_and_names_broken_rows(tmp_path):
+    from lab.storecheck import check_store
+
+    with Store(tmp_path / "s.sqlite") as store:
+        start(store, "r1")
+        store.record_result(result("r1"))
+        store.finish_run("r1", verdicts=[Verdict(subject="pkg", lane="3.13", verdict="crashes")],
+                         decision=Decision(decision="no-go"))
+        start(store, "r2")  # unfinished: resumable, not a problem
+        sound = check_store(store)
+        assert sound.sound and sound.unfinished == ("r2 (interrupted)",) and sound.counts["results"] == 1
+        store.conn.execute("PRAGMA foreign_keys=OFF")
+        store.conn.execute("UPDATE signals SET lane = '3.12'")
+        store.conn.execute("INSERT INTO results VALUES ('x/pkg/3.13/install', 'ghost', 'pkg', '3.13', 'install',"
+                           " 'ok', '', 0, NULL, '{', '', 0)")
+        store.conn.execute("DELETE FROM verdicts")
+        broken = check_store(store)
+    problems = " | ".join(broken.problems)
+    assert not broken.sound and not broken.damaged
+    for expected in ("results row", "job id does not start with its run id", "signal that disagrees",
+                     "data is not JSON", "finished run without one verdict"):
+        assert expected in problems, problems
+
+
+def test_two_processes_creating_one_store_at_once(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "new.sqlite"
+    code = ("import sys; from lab.store import Store; s = Store(sys.argv[1]);"
+            "s.start_run(run_id=sys.argv[2], argv=[], config={}, artifacts_dir='/a', ftlab_version='0')")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), f"r{i}"], stderr=subprocess.PIPE, text=True)
+             for i in range(4)]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    with Store(path) as store:
+        assert sorted(store.run_ids()) == ["r0", "r1", "r2", "r3"]
