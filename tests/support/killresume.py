@@ -4,6 +4,7 @@ The subjects are tiny wheels served by the loopback index (``tests.support.index
 import cleanly (each import takes a moment, so the import stage has a window to be killed in), one whose
 import fails (a finding, so signals are compared too), and one whose import is slow: the kill comes while
 its sandboxed child runs, so "no process of the killed run survives" is asserted about a live child.
+A run can also be killed while its lane venvs are being filled (``kill_during="install"``).
 
 ``kill_and_resume`` does it all and returns counts (and details for a test to assert on); it is used by
 ``tests/e2e/test_kill_resume.py`` and ``benchmarks/killresume.py``.
@@ -123,28 +124,46 @@ def run_processes(runs_dir: Path) -> list[str]:
     return found
 
 
-def _slow_child_running(runs_dir: Path) -> bool:
-    return any("/import/" in c and SLOW in c for c in run_processes(runs_dir))
+#: Where a run can be killed: while the slow package's import runs (results recorded, envs built), or
+#: while lane venvs are being filled (nothing recorded yet; the resume must rebuild them).
+KILL_POINTS = ("import", "install")
 
 
-def kill_and_resume(index_url: str, lanes: Sequence[str], workdir: Path) -> dict[str, Any]:
-    """Run, kill -9 ftlab while the slow import runs, resume; then the same run uninterrupted. Counts and
-    details; ``error`` is set (and the rest partial) when the run could not be killed mid-way."""
+def _kill_point_reached(kill_during: str, store: Path, runs_dir: Path) -> bool:
+    if kill_during == "install":
+        return any(" pip install" in c for c in run_processes(runs_dir))
+    return bool(_recorded(store)) and any("/import/" in c and SLOW in c for c in run_processes(runs_dir))
+
+
+def uninterrupted(index_url: str, lanes: Sequence[str], workdir: Path) -> dict[str, Any]:
+    """The same run, done without interruption: what a resumed run must end up equal to."""
+    store = workdir / "ftlab.sqlite"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    proc = ftlab(store, *run_args(index_url, lanes))
+    return {"exit": proc.returncode, "seconds": round(time.monotonic() - t0, 2), "results": snapshot(store),
+            "verdicts": verdict_table(store)}
+
+
+def kill_and_resume(index_url: str, lanes: Sequence[str], workdir: Path, *, kill_during: str = "import",
+                    baseline: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run, kill -9 ftlab at ``kill_during``, resume; compare with ``baseline`` (an ``uninterrupted`` run,
+    done here when not given). Counts and details; ``error`` is set (and the rest partial) when the run
+    could not be killed mid-way."""
     started = time.monotonic()
     killed_store = workdir / "killed" / "ftlab.sqlite"
-    straight_store = workdir / "straight" / "ftlab.sqlite"
-    for store in (killed_store, straight_store):
-        store.parent.mkdir(parents=True, exist_ok=True)
+    killed_store.parent.mkdir(parents=True, exist_ok=True)
     args = run_args(index_url, lanes)
     runs_dir = killed_store.parent / "runs"
-    out: dict[str, Any] = {"packages": len(PACKAGES), "lanes": list(lanes), "error": None}
+    out: dict[str, Any] = {"packages": len(PACKAGES), "lanes": list(lanes), "kill_during": kill_during,
+                           "error": None}
 
     t0 = time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "lab", *args], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=_env(killed_store), cwd=killed_store.parent)
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while proc.poll() is None and time.monotonic() < deadline:
-        if _recorded(killed_store) and _slow_child_running(runs_dir):
+        if _kill_point_reached(kill_during, killed_store, runs_dir):
             break
         time.sleep(0.05)
     if proc.poll() is not None:
@@ -170,17 +189,16 @@ def kill_and_resume(index_url: str, lanes: Sequence[str], workdir: Path) -> dict
     out["store_check_exit"] = check.returncode
     out["store_check"] = json.loads(check.stdout) if check.stdout.strip() else None
 
-    t0 = time.monotonic()
-    uninterrupted = ftlab(straight_store, *args)
-    out["seconds_uninterrupted"] = round(time.monotonic() - t0, 2)
-    out["uninterrupted_exit"] = uninterrupted.returncode
-    straight = snapshot(straight_store)
+    baseline = baseline or uninterrupted(index_url, lanes, workdir / "straight")
+    out["seconds_uninterrupted"] = baseline["seconds"]
+    out["uninterrupted_exit"] = baseline["exit"]
+    straight = baseline["results"]
 
     lost = sorted(k for k in before if k not in after)
     redone = sorted(k for k in before if k in after and after[k][2] != before[k][2])
     mismatched = sorted(k for k in set(after) | set(straight)
                         if after.get(k, (None, None))[:2] != straight.get(k, (None, None))[:2])
-    verdicts_killed, verdicts_straight = verdict_table(killed_store), verdict_table(straight_store)
+    verdicts_killed, verdicts_straight = verdict_table(killed_store), baseline["verdicts"]
     out.update({
         "jobs_total": len(after),
         "jobs_uninterrupted": len(straight),
