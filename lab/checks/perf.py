@@ -16,8 +16,8 @@ spread is a `perf-regression` finding; one within it is recorded as inconclusive
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
@@ -28,9 +28,10 @@ from lab.subjects import declared_probes
 #: Cold-process samples per measurement: a median with an interval that excludes the extremes.
 SAMPLES = 15
 #: Seconds per thread count and repeat of a workload (--perf-seconds), and the repeats (--perf-repeats).
-#: 0.3 s x 3 repeats at 1 and 2 threads keeps a subject's perf job around 10 s on 2 cores.
-SECONDS = 0.3
-REPEATS = 3
+#: 0.2 s x 5 repeats at 1 and 2 threads: about 7 s of measurement per workload and lane on 2 cores;
+#: five repeats a side keep chance separations (and so flagged unchanged builds) rare (probes/runtime/perf.py).
+SECONDS = 0.2
+REPEATS = 5
 #: Warm-up before each window (not counted): caches, specialisation, lazy imports.
 WARMUP_S = 0.1
 #: Workloads per subject: the first probes in order (the standard library has dozens).
@@ -47,16 +48,15 @@ def _settings(ctx: RunContext) -> dict[str, Any]:
             "warmup_s": WARMUP_S, "max_workloads": MAX_WORKLOADS}
 
 
+def measure_lock(ctx: RunContext) -> Path:
+    return ctx.artifacts_dir / "perf" / "measure.lock"
+
+
 class PerfCheck(Check):
     name = "perf"
     description = ("throughput and thread scaling of the subject's probes, latency p50/p95/p99, CPU per "
                    "operation, RSS, startup and import time, gated against a baseline lane")
     needs_env = True
-
-    def __init__(self) -> None:
-        #: Perf jobs run one at a time: two at once would measure each other (and on 2 cores, the
-        #: second thread of every workload would have no core of its own).
-        self._one_at_a_time = threading.Lock()
 
     def timeout_for(self, ctx: RunContext) -> float:
         s = _settings(ctx)
@@ -67,6 +67,11 @@ class PerfCheck(Check):
     def prepare(self, ctx: RunContext, progress: Any = None) -> None:
         # A wrong --baseline is bad input: say so before measuring anything.
         baseline_lane(ctx.lanes, ctx.options.get("perf_baseline"))
+        # Jobs run side by side but measure in turns on this file (probes/runtime/perf.py: exclusive):
+        # two measurements at once would slow each other, and turns spread load drift over every lane.
+        lock = measure_lock(ctx)
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.touch()
         if "probe_catalog" not in ctx.prepared:
             from lab.probes_list import load_catalog
 
@@ -90,12 +95,11 @@ class PerfCheck(Check):
             return untestable
         env = ctx.prepared["envs"][job.lane.name]
         options: dict[str, Any] = {"samples": int(ctx.options.get("perf_samples") or SAMPLES), **_settings(ctx),
-                                   "probes": self.workload_probes(job, ctx)}
+                                   "probes": self.workload_probes(job, ctx), "measure_lock": str(measure_lock(ctx))}
         if not env.runtime_ok:
             # Workloads draw their calls with hypothesis; without it only the cold part runs.
             options["max_workloads"] = 0
-        with self._one_at_a_time:
-            outcome, workdir = run_runtime(job, ctx, "perf", options)
+        outcome, workdir = run_runtime(job, ctx, "perf", options)
         result = result_from_outcome(job, outcome, workdir)
         if not env.runtime_ok and result.status == "ok":
             note = f"no workload measured: {env.runtime_reason or 'hypothesis missing in the lane'}"

@@ -59,7 +59,7 @@ def assert_measured(r: dict) -> None:
     for key in ("bare_startup_ms", "import_ms", "rss_mb"):
         assert data[key]["n"] == 15 and len(data[key]["values"]) == 15
     (w,) = data["workloads"]
-    assert w["probe"] == "ftperf_work.probes:WorkProbe" and w["error"] is None and w["repeats"] == 3
+    assert w["probe"] == "ftperf_work.probes:WorkProbe" and w["error"] is None and w["repeats"] == 5
     assert [p["threads"] for p in w["points"]][:2] == [1, 2]
     one = w["points"][0]
     lat = {q: one["latency_us"][q]["median"] for q in ("p50", "p95", "p99")}
