@@ -28,7 +28,8 @@ from lab.store import RunRecord
 from lab.verdict import is_gating
 
 #: diff documents: ftlab-diff/1: first version.
-FORMAT = "ftlab-diff/1"
+#: ftlab-diff/2: adds perf_gates (each perf result gated against the same lane of the older run).
+FORMAT = "ftlab-diff/2"
 
 #: Numeric `data` fields compared between runs, wherever they sit in a result's data (one level of
 #: nesting is searched). Others are check internals (seeds, counts of scenarios), not measurements.

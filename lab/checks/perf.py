@@ -16,6 +16,8 @@ spread is a `perf-regression` finding; one within it is recorded as inconclusive
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,11 @@ class PerfCheck(Check):
         lock = measure_lock(ctx)
         lock.parent.mkdir(parents=True, exist_ok=True)
         lock.touch()
+        # As many jobs at once as there are lanes: jobs are planned subject by subject, so a subject's
+        # lanes measure in turns with each other, and no job waits for a whole queue of others (its
+        # timeout runs while it waits).
+        lanes = sum(1 for lane in ctx.lanes if lane.available)
+        ctx.prepared["perf_slots"] = threading.BoundedSemaphore(max(1, lanes))
         if "probe_catalog" not in ctx.prepared:
             from lab.probes_list import load_catalog
 
@@ -99,7 +106,8 @@ class PerfCheck(Check):
         if not env.runtime_ok:
             # Workloads draw their calls with hypothesis; without it only the cold part runs.
             options["max_workloads"] = 0
-        outcome, workdir = run_runtime(job, ctx, "perf", options)
+        with ctx.prepared.get("perf_slots") or contextlib.nullcontext():
+            outcome, workdir = run_runtime(job, ctx, "perf", options)
         result = result_from_outcome(job, outcome, workdir)
         if not env.runtime_ok and result.status == "ok":
             note = f"no workload measured: {env.runtime_reason or 'hypothesis missing in the lane'}"

@@ -31,7 +31,7 @@ def test_correct_to_buggy_regresses(runs):
     ops = next(m for m in d.metrics if m.metric == "ops_per_s" and m.lane == "3.13t")
     assert (ops.change, ops.wording) == ("worse", "2.2x slower")
     doc = d.to_json()
-    assert doc["format"] == "ftlab-diff/1" and doc["regressed"] is True
+    assert doc["format"] == "ftlab-diff/2" and doc["regressed"] is True and doc["perf_gates"] == []
     assert doc["decision"] == {"before": "no-go", "after": "no-go", "change": "same"}
 
 
