@@ -273,6 +273,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
                              for r in records]})
     else:
         terminal.print_runs(records)
+        if any(r.status == "interrupted" for r in records):
+            print("runs marked interrupted did not finish; 'ftlab run --resume [RUN]' finishes one (the latest "
+                  "by default), keeping the jobs it recorded", file=sys.stderr)
     return EXIT_OK
 
 

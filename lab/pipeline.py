@@ -108,10 +108,8 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         checks = request.checks
         options = dict(request.options)
         lock = _resolve_lock(subjects, checks, options, lanes, reporter)
-        run_id = new_run_id()
-        artifacts_dir = (request.store_path.parent / "runs" / run_id).resolve()
+        run_id, artifacts_dir, ownership = _new_run(request.store_path.parent / "runs")
         done = set()
-        ownership = _own_new_run(artifacts_dir, run_id)
         try:
             store.start_run(run_id=run_id, argv=list(request.argv), artifacts_dir=str(artifacts_dir),
                             ftlab_version=lab.__version__, lanes=lanes, subjects=subjects,
@@ -198,9 +196,20 @@ def resume_target(store: Store, ref: str | None) -> str:
                      "(see 'ftlab runs')")
 
 
-def _own_new_run(artifacts_dir: Path, run_id: str) -> runlock.RunOwnership:
+def _new_run(runs_dir: Path) -> tuple[str, Path, runlock.RunOwnership]:
+    """A fresh run id, its folder and its lock. Creating the folder claims the id: another ftlab process
+    starting a run on the same store in the same second gets another one."""
+    artifacts_dir = runs_dir
     try:
-        return runlock.acquire(artifacts_dir, run_id)
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            run_id = new_run_id()
+            artifacts_dir = (runs_dir / run_id).resolve()
+            try:
+                artifacts_dir.mkdir()
+            except FileExistsError:
+                continue
+            return run_id, artifacts_dir, runlock.acquire(artifacts_dir, run_id)
     except OSError as exc:
         if is_disk_full(exc):
             raise DiskFullError(f"no space left to create the run folder '{artifacts_dir}'; free some space "
