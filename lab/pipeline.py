@@ -94,7 +94,8 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
             done = store.done_job_ids(run_id)
             lock = Lock.parse(previous.lock, source=f"run {run_id}'s lock") if previous.lock else None
             if previous.status == "finished":
-                reporter.note(f"run {run_id} had finished; recomputing its verdicts from its {len(done)} recorded jobs")
+                reporter.note(f"run {run_id} had finished: its jobs that ended in error run again, then its "
+                              "verdicts are recomputed")
             else:
                 reporter.note(f"resuming run {run_id}: {len(done)} jobs already recorded")
             store.reopen_run(run_id)
