@@ -86,6 +86,9 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         ownership = runlock.acquire(store.artifacts_dir(run_id), run_id)
         try:
             previous = store.load_run(run_id)  # read once this process owns the run
+            if previous.status == "finished" and request.resume == "latest":
+                raise UsageError(f"run {run_id} was finished by another ftlab process while this one waited "
+                                 f"for it; nothing is left to resume (see it with 'ftlab report {run_id}')")
             lanes = previous.lanes
             subjects = previous.subjects
             checks = tuple(previous.config["checks"])
