@@ -35,6 +35,21 @@ def is_disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in NO_SPACE_ERRNOS
 
 
+#: Less free space than this where ftlab writes (store, job files, logs) means the disk is full: what
+#: fails there (SQLite's "disk I/O error" creating its shared-memory file, a child that cannot write its
+#: result) fails because of the disk, not because of the store or the package.
+LOW_SPACE_BYTES = 1024 * 1024
+
+
+def free_bytes(path) -> int | None:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
+
+
 class PackageIndexError(FtlabError):
     """The package index cannot be reached or answers with something that is not an index."""
 

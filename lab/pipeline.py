@@ -13,7 +13,7 @@ from lab import lanes as lanes_mod
 from lab import runlock
 from lab.checks import CHECKS
 from lab.checks.base import RunContext
-from lab.errors import DiskFullError, StoreError, UsageError, is_disk_full
+from lab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
 from lab.lock import Lock
 from lab.lock import resolve as resolve_lock
 from lab.plan import plan
@@ -222,17 +222,10 @@ def _new_run(runs_dir: Path) -> tuple[str, Path, runlock.RunOwnership]:
                          "in a writable directory") from None
 
 
-#: A run writes job files, child logs and results beside the store; with less free space than this, a
-#: child that fails is failing on the disk, not on the package, and its result would mislead.
-MIN_FREE_BYTES = 1024 * 1024
-
-
 def _stop_if_disk_full(artifacts_dir: Path) -> None:
-    try:
-        free = shutil.disk_usage(artifacts_dir).free
-    except OSError:
-        return
-    if free < MIN_FREE_BYTES:
+    """A failed job on a full disk failed because of the disk: stop (resumably) instead of recording it."""
+    free = free_bytes(artifacts_dir)
+    if free is not None and free < LOW_SPACE_BYTES:
         raise DiskFullError(f"the disk holding '{artifacts_dir}' is full ({free} bytes free); free some space "
                             "(results recorded so far are kept)")
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.errors import DiskFullError, StoreError, UsageError, is_disk_full
+from lab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
 from lab.records import Decision, Lane, Result, Signal, Subject, Verdict
 
 DEFAULT_STORE = Path(".ftlab") / "ftlab.sqlite"
@@ -188,7 +188,8 @@ class Store:
     def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
         """SQLite's error as one an ftlab user can act on (what happened to the store, what to do)."""
         text = str(exc)
-        if "disk is full" in text or "database or disk is full" in text:
+        free = free_bytes(self.path.parent)
+        if "disk is full" in text or (free is not None and free < LOW_SPACE_BYTES):
             return DiskFullError(f"the disk holding the store at '{self.path}' is full ({text}); "
                                  "free some space (results recorded so far are kept)")
         if isinstance(exc, sqlite3.DatabaseError) and any(

@@ -5,7 +5,7 @@
 mounts the tmpfs, keeps the store and reports on it, and records what ftlab did into OUT.json (outside):
 
 1. a run that finishes (the run that must survive everything after it);
-2. a run started on a disk already full;
+2. a run started on a disk already full, and ``ftlab runs`` there;
 3. a run whose disk fills up after its first result is recorded;
 4. with space again, ``ftlab run --resume`` of that run.
 """
@@ -86,6 +86,7 @@ def main(mountpoint: str, out_path: str) -> int:
 
     filler = _fill(disk)
     out["full_from_start"] = _done(_ftlab(disk, "run", "--lane", "3.13", "--checks", "fingerprint", "--no-provision"))
+    out["runs_while_full"] = _done(_ftlab(disk, "runs", "--json"))
     filler.unlink()
 
     proc = _ftlab(disk, "run", *lane_args, "--checks", "fingerprint", "--no-provision", "--jobs", "1")
