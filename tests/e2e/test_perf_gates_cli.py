@@ -88,6 +88,12 @@ def test_injected_slowdown_is_a_regression(cli, releases):
     assert {g["metric"] for g in slow["data"]["gates"]} == {"p95", "cpu", "rss", "startup", "import"}
     # The regression gates the run (no-go, exit 1) and the decision names it.
     assert doc["decision"] == "no-go" and any("perf-regression" in t for t in doc["triggers"]), doc["triggers"]
+    # Reports: the subject's scaling plot (one line per lane) and the gate table; the PR comment names it.
+    html = Path(doc["reports"]["html"]).read_text()
+    assert "Thread scaling: ftperf-work" in html and "Perf gates" in html and 'class="gate gate-regression"' in html
+    md = Path(doc["reports"]["md"]).read_text()
+    assert "### Perf gates" in md and "**REGRESSION**" in md
+    assert "perf gates: " not in proc.stdout  # --json: only JSON on stdout
 
 
 @pytest.mark.slow

@@ -38,3 +38,10 @@ def test_pyproject_budgets_are_read_where_ftlab_runs(cli):
     (cli.tmp / "pyproject.toml").write_text("[tool.ftlab.perf]\np95 = 1.10\nstratup = 1.2\n")
     proc = cli("run", "pure-pkg", "--checks", "perf", check=2)
     assert "unknown perf budget 'stratup'" in proc.stderr and "did you mean 'startup'" in proc.stderr
+
+
+def test_bad_measurement_options_are_usage_errors(cli):
+    proc = cli("run", "pure-pkg", "--checks", "perf", "--perf-seconds", "0", check=2)
+    assert "--perf-seconds must be positive" in proc.stderr
+    proc = cli("run", "pure-pkg", "--checks", "perf", "--perf-repeats", "0", check=2)
+    assert "--perf-repeats must be at least 1" in proc.stderr
