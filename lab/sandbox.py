@@ -129,7 +129,7 @@ class Limits:
     address_space_mb: int | None = 8192
     #: No file the child writes (its captured stdout included) grows past this: a write beyond fails
     #: with EFBIG instead of filling the disk.
-    file_size_mb: int | None = 1024
+    file_size_mb: int | None = 512
     #: Well above what a test needs, low enough to catch a descriptor leak.
     open_files: int | None = 4096
     #: CPU seconds per process; None: derived from the timeout (every core busy for all of it).

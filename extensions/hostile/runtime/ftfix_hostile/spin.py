@@ -1,0 +1,3 @@
+"""Loops forever in Python."""
+while True:
+    pass
