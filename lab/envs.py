@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -59,6 +59,8 @@ class DistOutcome:
     failure: str = ""  # a FAILURE_PATTERNS class, or "other"
     key_line: str = ""
     log_tail: str = ""
+    #: Processes the install (its build script) left running, killed by the sandbox: command lines.
+    left_running: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None) or k in ("name", "outcome")}
@@ -192,8 +194,11 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
         no_build = ["--no-build"] if wheels_only and not pin.url else []
         cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
         t0 = time.monotonic()
-        p, _ = sandbox.run_tool(cmd, workdir=logs / _safe(pin.name), timeout_s=PIN_TIMEOUT_S, **sandboxed)
-        dists.append(_dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=p is None))
+        p, outcome = sandbox.run_tool(cmd, workdir=logs / _safe(pin.name), timeout_s=PIN_TIMEOUT_S, **sandboxed)
+        dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=p is None)
+        if outcome.orphans:
+            dist = replace(dist, left_running=tuple(o["cmdline"] for o in outcome.orphans))
+        dists.append(dist)
     # The runtime's own needs, constrained to the lock: if they clash with a pin, the pin wins and the
     # stress check says it cannot run, rather than the lane silently testing other versions.
     p, _ = sandbox.run_tool([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
