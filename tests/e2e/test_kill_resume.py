@@ -3,6 +3,8 @@ same results as an uninterrupted run, a sound store, and no process of the kille
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from tests.support import killresume
@@ -40,3 +42,14 @@ def test_killed_run_resumes_to_the_uninterrupted_results(tmp_path, index, baseli
     assert got["jobs_total"] == got["jobs_uninterrupted"] == len(killresume.PACKAGES) * len(LANES) * 2
     assert got["mismatches"] == 0, got["mismatched"]
     assert got["verdict_mismatches"] == 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_marks_the_run_interrupted_and_resume_finishes_it(tmp_path, index, baseline):
+    got = killresume.kill_and_resume(index.url, LANES, tmp_path, baseline=baseline, sig=signal.SIGINT)
+    assert got["error"] is None, got["error"]
+    assert got["exit_after_signal"] == 130, got["stderr_after_signal"]
+    assert got["stderr_after_signal"].rstrip().endswith("(resume with 'ftlab run --resume latest')")
+    assert got["status_after_kill"] == "interrupted" and got["survivors"] == []
+    assert got["resume_exit"] == 1 and got["store_check"]["sound"]
+    assert (got["results_lost"], got["jobs_redone"], got["mismatches"], got["verdict_mismatches"]) == (0, 0, 0, 0)

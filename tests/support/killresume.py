@@ -146,10 +146,10 @@ def uninterrupted(index_url: str, lanes: Sequence[str], workdir: Path) -> dict[s
 
 
 def kill_and_resume(index_url: str, lanes: Sequence[str], workdir: Path, *, kill_during: str = "import",
-                    baseline: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run, kill -9 ftlab at ``kill_during``, resume; compare with ``baseline`` (an ``uninterrupted`` run,
-    done here when not given). Counts and details; ``error`` is set (and the rest partial) when the run
-    could not be killed mid-way."""
+                    baseline: dict[str, Any] | None = None, sig: int = signal.SIGKILL) -> dict[str, Any]:
+    """Run, kill ftlab at ``kill_during`` with ``sig`` (SIGINT: a Ctrl-C), resume; compare with ``baseline``
+    (an ``uninterrupted`` run, done here when not given). Counts and details; ``error`` is set (and the
+    rest partial) when the run could not be killed mid-way."""
     started = time.monotonic()
     killed_store = workdir / "killed" / "ftlab.sqlite"
     killed_store.parent.mkdir(parents=True, exist_ok=True)
@@ -169,9 +169,10 @@ def kill_and_resume(index_url: str, lanes: Sequence[str], workdir: Path, *, kill
     if proc.poll() is not None:
         out["error"] = f"the run ended (exit {proc.returncode}) before it could be killed: {proc.stderr.read()[-2000:]}"
         return out
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
+    os.kill(proc.pid, sig)
+    err = proc.communicate(timeout=RUN_TIMEOUT_S)[1]
+    out["exit_after_signal"] = proc.returncode
+    out["stderr_after_signal"] = err[-1000:]
     out["seconds_before_kill"] = round(time.monotonic() - t0, 2)
     before = snapshot(killed_store)
     time.sleep(SURVIVOR_GRACE_S)
