@@ -36,8 +36,9 @@ SECONDS = 0.2
 REPEATS = 5
 #: Warm-up before each window (not counted): caches, specialisation, lazy imports.
 WARMUP_S = 0.1
-#: Workloads per subject: the first probes in order (the standard library has dozens).
-MAX_WORKLOADS = 3
+#: Workloads per subject: the first probes in order (the standard library has dozens). Two keep a
+#: subject's perf job (turns with the other lanes included) around half a minute on 2 cores.
+MAX_WORKLOADS = 2
 #: Cold part: SAMPLES imports plus as many bare startups, each bounded by the runtime's child timeout.
 COLD_TIMEOUT_S = 600.0
 #: A workload process's fixed costs (interpreter and hypothesis start) beyond its windows.
@@ -59,6 +60,7 @@ class PerfCheck(Check):
     description = ("throughput and thread scaling of the subject's probes, latency p50/p95/p99, CPU per "
                    "operation, RSS, startup and import time, gated against a baseline lane")
     needs_env = True
+    subject_kinds = frozenset({"requirement", "project", "fixture", "stdlib"})
 
     def timeout_for(self, ctx: RunContext) -> float:
         s = _settings(ctx)

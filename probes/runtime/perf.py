@@ -13,10 +13,11 @@ entry points (a wheel carries no pyproject.toml).
 Options (``job["options"]``)::
 
     modules: [str]       # what to import; default: the subject distribution's top-level modules
+                         # (none for the standard library: bare startups only)
     samples: int = 15    # children per cold measurement
     timeout_s: float     # per cold child (20)
     probes: [str]        # workloads, "module:Class"; default: the distribution's ftlab.probes entry points
-    max_workloads: int = 3
+    max_workloads: int = 2
     seconds: float = 0.2 # per thread count and repeat
     warmup_s: float = 0.1
     repeats: int = 5
@@ -70,7 +71,7 @@ REPEATS = 5
 #: Cold samples taken per turn of the measurement lock (the rest of a turn goes to other lanes).
 COLD_CHUNK = 5
 #: Workloads per subject (the standard library has dozens of probes): the first ones, in order.
-MAX_WORKLOADS = 3
+MAX_WORKLOADS = 2
 #: A workload process's fixed costs beyond its windows: interpreter and hypothesis start, drawing calls.
 WORKLOAD_OVERHEAD_S = 30.0
 #: The entry point group an installed distribution declares its probes in.
@@ -276,13 +277,15 @@ def scaling_points(workloads):
 
 def run(job):
     options = job.get("options") or {}
-    modules = list(options.get("modules") or top_level_modules(job))
-    if not modules:
+    # The standard library has nothing to import cold (it is the interpreter): startup and workloads only.
+    stdlib = (job.get("subject") or {}).get("kind") == "stdlib"
+    modules = [] if stdlib else list(options.get("modules") or top_level_modules(job))
+    if not modules and not stdlib:
         return {"status": "error", "data": {"error": "the distribution provides no importable top-level module"},
                 "signals": []}
     n = int(options.get("samples") or SAMPLES)
     timeout = float(options.get("timeout_s") or CHILD_TIMEOUT_S)
-    code = "import " + ", ".join(modules)
+    code = "import " + ", ".join(modules) if modules else None
     bare, full = [], []
     failed = None
     lock = options.get("measure_lock")
@@ -291,6 +294,8 @@ def run(job):
             for _ in range(min(COLD_CHUNK, n - i)):
                 # Interleaved, so drift in machine load hits both series alike.
                 bare.append(sample("pass", timeout))
+                if code is None:
+                    continue
                 try:
                     full.append(sample(code, timeout))
                 except RuntimeError as exc:
