@@ -251,10 +251,6 @@ class Store:
         with self._tx() as c:
             _insert_subjects(c, run_id, subjects)
 
-    def record_lock(self, run_id: str, lock_text: str) -> None:
-        with self._tx() as c:
-            c.execute("UPDATE runs SET lock = ? WHERE run_id = ?", (lock_text, run_id))
-
     def record_result(self, result: Result) -> None:
         """Idempotent by job id: recording a job again replaces its result and signals."""
         with self._tx() as c:
