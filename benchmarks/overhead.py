@@ -7,13 +7,15 @@ figures a report shows can be read knowing it:
 
 - **bare**: ``for _ in range(n): fn(obj, *args)``, the cheapest way Python can call the operation;
 - **harness**: ``perf_workload.window`` with one thread, exactly as a perf job runs it;
-- **ratio**: harness time per operation / bare time per operation (1.00x: the harness is free);
-- **p50 bias**: the harness's median per-call latency minus the bare time per call (what the timer adds
-  to each reported latency).
+- **ratio**: harness time per operation / bare time per operation (1.00x: the harness is free), and
+  **+ns/op**, the difference: what the harness adds to every operation's share of a window;
+- **timer ns**: the median of back-to-back ``perf_counter_ns`` pairs, what timing adds to each reported
+  per-call latency (the harness's own loop is outside the timed span).
 
 Three operations: a dict lookup (tens of ns, the worst case), ``json.dumps`` of a small dict (a few
 us) and SHA-256 of 64 KiB (tens of us, like the perf fixture's 100 us of C work). Each figure is the
-median of ``--repeats`` runs of ``--seconds`` each. Runs in the interpreter that runs it, or re-runs
+median of ``--repeats`` runs of ``--seconds`` each, bare and harness runs alternating so drift in
+machine load hits both. Runs in the interpreter that runs it, or re-runs
 itself in ``--python PATH`` (a lane; it needs hypothesis only for the import of the harness module).
 
     python benchmarks/overhead.py [--python /path/to/python3.13] [--seconds 0.5] [--repeats 5]
@@ -80,15 +82,26 @@ def harness(fn, obj, seconds):
     return point["elapsed_s"] * 1e9 / point["ops"], point["latency_us"]["p50"] * 1000.0
 
 
+def timer_ns(samples=100_000):
+    clock = time.perf_counter_ns
+    spans = []
+    for _ in range(samples):
+        t0 = clock()
+        spans.append(clock() - t0)
+    return statistics.median(spans)
+
+
 def measure(seconds, repeats):
     rows = []
     for label, fn, obj in OPERATIONS:
-        bare = [bare_ns_per_op(fn, obj, seconds) for _ in range(repeats)]
-        timed = [harness(fn, obj, seconds) for _ in range(repeats)]
+        bare, timed = [], []
+        for _ in range(repeats):
+            bare.append(bare_ns_per_op(fn, obj, seconds))
+            timed.append(harness(fn, obj, seconds))
         b = statistics.median(bare)
         h = statistics.median(t[0] for t in timed)
-        p50 = statistics.median(t[1] for t in timed)
-        rows.append({"operation": label, "bare_ns": b, "harness_ns": h, "ratio": h / b, "p50_bias_ns": p50 - b})
+        rows.append({"operation": label, "bare_ns": b, "harness_ns": h, "ratio": h / b, "added_ns": h - b,
+                     "harness_p50_ns": statistics.median(t[1] for t in timed)})
     return rows
 
 
@@ -103,14 +116,16 @@ def main() -> int:
         argv = [args.python, os.path.abspath(__file__), "--seconds", str(args.seconds), "--repeats", str(args.repeats)]
         return subprocess.call(argv + (["--json"] if args.json else []))
     rows = measure(args.seconds, args.repeats)
+    timer = timer_ns()
     if args.json:
-        print(json.dumps({"python": sys.version.split()[0], "rows": rows}, indent=1))
+        print(json.dumps({"python": sys.version.split()[0], "timer_ns": timer, "rows": rows}, indent=1))
         return 0
-    print(f"python {sys.version.split()[0]}, 1 thread, median of {args.repeats} x {args.seconds:g} s")
-    print(f"{'operation':<24}{'bare ns/op':>12}{'harness ns/op':>15}{'ratio':>8}{'p50 bias ns':>13}")
+    print(f"python {sys.version.split()[0]}, 1 thread, median of {args.repeats} x {args.seconds:g} s; "
+          f"timer: {timer:.0f} ns per perf_counter_ns pair (added to each reported latency)")
+    print(f"{'operation':<24}{'bare ns/op':>12}{'harness ns/op':>15}{'ratio':>8}{'+ns/op':>9}")
     for r in rows:
         print(f"{r['operation']:<24}{r['bare_ns']:>12,.0f}{r['harness_ns']:>15,.0f}{r['ratio']:>7.2f}x"
-              f"{r['p50_bias_ns']:>13,.0f}")
+              f"{r['added_ns']:>9,.0f}")
     return 0
 
 
