@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import functools
 import json
+import marshal
 import os
 import shutil
 import signal
@@ -243,8 +244,8 @@ def run_child(
     spec = {"argv": [str(a) for a in argv], "cwd": str(cwd or workdir), "status_fd": status_w,
             "host_pid": os.getpid(), "layers": list(layers), "limits": limits.to_json(timeout_s),
             "writable": [str(workdir), *(str(p) for p in writable)]}
-    spec_path = workdir / "sandbox.json"
-    spec_path.write_text(json.dumps(spec, indent=1))
+    spec_path = workdir / "sandbox.spec"
+    spec_path.write_bytes(marshal.dumps(spec))
     started = time.monotonic()
     timed_out = False
     try:
@@ -320,9 +321,10 @@ def _read_status(fd: int) -> dict:
             break
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks) or b"{}")
-    except ValueError:
+        doc = marshal.loads(b"".join(chunks)) if chunks else {}
+    except (EOFError, ValueError, TypeError):
         return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def kill_tree(pid: int) -> None:

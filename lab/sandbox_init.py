@@ -14,18 +14,18 @@ SPEC``), standard library only, usually as PID 1 of a fresh PID namespace. In or
    cannot undo the above, and dies with this process;
 6. when it ends, every process left in the sandbox is killed; their command lines are reported.
 
-How it went is written as one JSON document to the file descriptor ``status_fd`` (a pipe the host
-holds; the tested command never has it, so it cannot forge it).
+The spec comes in, and how it went goes out, as ``marshal`` data (the host runs this file with its own
+interpreter, and marshal costs no import: this process starts before every child, so its start-up time
+is every child's overhead). The status goes to the file descriptor ``status_fd``, a pipe the host holds;
+the tested command never has it, so it cannot forge it.
 """
 
+import _thread
 import ctypes
-import ctypes.util
-import json
+import marshal
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 
 PR_SET_PDEATHSIG = 1
@@ -52,7 +52,7 @@ def _libc():
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return ctypes.CDLL(None, use_errno=True)  # the C library is already loaded into this process
     except OSError:
         return None
 
@@ -231,8 +231,8 @@ def _self_pid():
 
 
 def main(argv):
-    with open(argv[1], encoding="utf-8") as f:
-        spec = json.load(f)
+    with open(argv[1], "rb") as f:
+        spec = marshal.load(f)
     status_fd = spec["status_fd"]
     layers = list(spec.get("layers") or [])
     notes = []
@@ -260,7 +260,7 @@ def main(argv):
     apply_limits(spec.get("limits") or {})
 
     me = _self_pid()
-    ended = threading.Event()
+    ended = []
 
     def stop(signum, _frame):
         for pid, _cmd in descendants(me):
@@ -274,22 +274,22 @@ def main(argv):
         signal.signal(sig, stop)
 
     try:
-        proc = subprocess.Popen(spec["argv"], cwd=spec["cwd"], stdin=subprocess.DEVNULL,
-                                preexec_fn=lambda: _prctl(libc, PR_SET_PDEATHSIG, signal.SIGKILL))
+        pid = spawn(libc, spec["argv"], spec["cwd"])
     except OSError as exc:
         _write_status(status_fd, {"started": False, "error": str(exc), "layers": layers, "notes": notes})
         return 127
 
     if not in_pidns and host:
         def watch_parent():
-            while not ended.wait(PARENT_POLL_S):
+            while not ended:
+                time.sleep(PARENT_POLL_S)
                 if os.getppid() != host:
                     stop(signal.SIGHUP, None)
 
-        threading.Thread(target=watch_parent, daemon=True).start()
+        _thread.start_new_thread(watch_parent, ())
 
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    ended.set()
+    _pid, status, usage = os.wait4(pid, 0)
+    ended.append(True)
     orphans = sweep(me)
     _write_status(status_fd, {
         "started": True,
@@ -303,8 +303,43 @@ def main(argv):
     return 0
 
 
+def spawn(libc, argv, cwd):
+    """fork + exec: the command, with stdin on /dev/null, dying with this process. Errors before the
+    exec (a missing program) come back through a close-on-exec pipe and are raised here."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            _prctl(libc, PR_SET_PDEATHSIG, signal.SIGKILL)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.chdir(cwd)
+            os.closerange(3, w)
+            os.closerange(w + 1, 1 << 16)
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_DFL)
+            os.execvp(argv[0], argv)
+        except OSError as exc:
+            os.write(w, f"{argv[0]}: {exc.strerror or exc}".encode())
+        finally:
+            os._exit(127)
+    os.close(w)
+    error = b""
+    while True:
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        error += chunk
+    os.close(r)
+    if error:
+        os.waitpid(pid, 0)
+        raise OSError(error.decode("utf-8", "replace"))
+    return pid
+
+
 def _write_status(fd, doc):
-    data = json.dumps(doc).encode()
+    data = marshal.dumps(doc)
     while data:
         data = data[os.write(fd, data):]
     os.close(fd)
