@@ -6,11 +6,13 @@ two ``perf_counter_ns`` reads. That costs something per call; this benchmark say
 figures a report shows can be read knowing it:
 
 - **bare**: ``for _ in range(n): fn(obj, *args)``, the cheapest way Python can call the operation;
-- **harness**: ``perf_workload.window`` with one thread, exactly as a perf job runs it;
+- **harness**: ``perf_workload.timed_window`` with one thread (warm-up, then the window), exactly as a
+  perf job runs it;
 - **ratio**: harness time per operation / bare time per operation (1.00x: the harness is free), and
   **+ns/op**, the difference: what the harness adds to every operation's share of a window;
 - **timer ns**: the median of back-to-back ``perf_counter_ns`` pairs, what timing adds to each reported
-  per-call latency (the harness's own loop is outside the timed span).
+  per-call latency (the harness's own loop is outside the timed span). Fast operations are timed one
+  call in N (at most 20,000 latencies per window), so the timer is not charged to every call.
 
 Three operations: a dict lookup (tens of ns, the worst case), ``json.dumps`` of a small dict (a few
 us) and SHA-256 of 64 KiB (tens of us, like the perf fixture's 100 us of C work). Each figure is the
@@ -74,11 +76,10 @@ def bare_ns_per_op(fn, obj, seconds):
 
 def harness(fn, obj, seconds):
     """(ns per op, median latency ns) of one window, one thread, as a perf job measures it."""
-    from probes.runtime.perf_workload import window
+    from probes.runtime.perf_workload import timed_window
 
     calls = [(fn, ())]  # a probe's bound method is called the same way: fn(obj, *args)
-    window(obj, calls, 1, seconds / 5)  # warm-up, as the job does
-    point = window(obj, calls, 1, seconds)
+    point = timed_window(obj, calls, 1, seconds, seconds / 5)
     return point["elapsed_s"] * 1e9 / point["ops"], point["latency_us"]["p50"] * 1000.0
 
 

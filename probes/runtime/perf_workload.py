@@ -11,8 +11,9 @@ Per thread count it writes::
     {"threads": n, "ops": int, "elapsed_s": float, "ops_per_s": float, "cpu_us_per_op": float,
      "latency_us": {"p50", "p95", "p99", "n"}, "errors": int}
 
-``latency_us`` is the wall time of single calls, timed around the call itself (the harness's own cost
-per call is what ``benchmarks/overhead.py`` measures); ``cpu_us_per_op`` is the process's CPU time
+``latency_us`` is the wall time of single calls (every call, or one in ``stride`` when there are more than
+LATENCY_SAMPLES in a window), timed around the call itself (the harness's own cost per call is what
+``benchmarks/overhead.py`` measures); ``cpu_us_per_op`` is the process's CPU time
 (every thread) over the window divided by the calls made. ``rss_mb`` is the process's peak RSS.
 """
 
@@ -26,8 +27,9 @@ import time
 from probes.runtime import protocol
 from probes.runtime.perf import percentile
 
-#: Latencies kept per window: every call is timed, one in ``stride`` is kept, so memory stays bounded
-#: (a 100 ns operation makes millions of calls in a window) and percentiles still rest on many calls.
+#: Latencies kept per window: one call in ``stride`` is timed, so memory stays bounded (a 100 ns
+#: operation makes millions of calls in a window), the timer's cost is not charged to every call, and
+#: percentiles still rest on many calls.
 LATENCY_SAMPLES = 20000
 #: A worker that does not stop this long after being told to is stuck (a deadlock): give up.
 JOIN_S = 5.0
@@ -60,14 +62,18 @@ def window(obj, calls, threads, seconds, stride=1):
         for fn, args in itertools.cycle(calls[start:] + calls[:start]):
             if not running[0]:
                 break
-            t0 = clock()
-            try:
-                fn(obj, *args)
-            except Exception:
-                failed += 1
-            t1 = clock()
-            if count % stride == 0:
-                keep(t1 - t0)
+            if count % stride:
+                try:
+                    fn(obj, *args)
+                except Exception:
+                    failed += 1
+            else:
+                t0 = clock()
+                try:
+                    fn(obj, *args)
+                except Exception:
+                    failed += 1
+                keep(clock() - t0)
             count += 1
         done[index] = count
         errors[index] = failed
@@ -108,15 +114,15 @@ def measure(probe, seed, counts, seconds, warmup):
     target = Target(probe)
     calls = bound_calls(target, seed)
     obj = target.make()
-    points = []
-    for n in counts:
-        # Warm-up at the same thread count (not counted): caches, specialisation, lazy imports, and the
-        # call rate that sets how many latencies to keep.
-        trial = window(obj, calls, n, warmup)
-        expected = trial["ops_per_s"] * seconds
-        stride = max(1, int(expected // LATENCY_SAMPLES))
-        points.append(window(obj, calls, n, seconds, stride))
-    return points
+    return [timed_window(obj, calls, n, seconds, warmup) for n in counts]
+
+
+def timed_window(obj, calls, threads, seconds, warmup):
+    """One measured window after a warm-up at the same thread count (not counted: caches,
+    specialisation, lazy imports), which also gives the call rate that sets the latency stride."""
+    trial = window(obj, calls, threads, warmup)
+    stride = max(1, int(trial["ops_per_s"] * seconds // LATENCY_SAMPLES))
+    return window(obj, calls, threads, seconds, stride)
 
 
 def peak_rss_mb():
