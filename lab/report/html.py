@@ -340,7 +340,17 @@ class _Renderer:
         else:
             body = self.data_facts(r)
         signals = "".join(self.signal(s, r) for s in r.signals)
-        return f'<div class="check" id="{anchor(r.job_id)}">{head}{reason}{body}{signals}</div>'
+        return f'<div class="check" id="{anchor(r.job_id)}">{head}{reason}{body}{self.sandbox_note(r)}{signals}</div>'
+
+    def sandbox_note(self, r: Result) -> str:
+        """Processes the tested code left running, which the sandbox killed when the check ended."""
+        box = r.data.get("sandbox")
+        orphans = box.get("orphans") if isinstance(box, dict) else None
+        if not orphans:
+            return ""
+        items = "".join(f"<li><code>{e(o.get('cmdline', '?'))}</code></li>" for o in orphans if isinstance(o, dict))
+        return (f'<div class="sandbox-note"><b>{e(wording.count(len(orphans), "process", "processes"))} left running</b> when '
+                f'the check ended, killed by the sandbox:<ul>{items}</ul></div>')
 
     def install_record(self, data: Mapping[str, Any]) -> str:
         rows = []
@@ -355,6 +365,10 @@ class _Renderer:
                 failure = f'<b>{e(d.get("failure", ""))}</b> {e(d.get("key_line", ""))}'
             if d.get("log_tail"):
                 failure += self.pre_details("install log (tail)", d["log_tail"])
+            if d.get("left_running"):
+                failure += (f'<div class="sandbox-note">the build left {e(wording.count(len(d["left_running"]), "process", "processes"))} '
+                            'running, killed by the sandbox: '
+                            + ", ".join(f"<code>{e(c)}</code>" for c in d["left_running"]) + "</div>")
             rows.append(f'<tr><td><b>{e(d.get("name", "?"))}</b></td><td>{e(d.get("version") or "-")}</td>'
                         f'<td><span class="io io-{e(outcome)}">{e(outcome)}</span></td><td>{f"<code>{e(what)}</code>" if what else ""}</td>'
                         f'<td data-sort="{_num(d.get("seconds"))}">{e(wording.seconds(d.get("seconds")))}</td>'

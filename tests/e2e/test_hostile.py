@@ -4,6 +4,8 @@ sandbox changes and no process started by the run is left."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lab import sandbox
@@ -32,6 +34,10 @@ def test_hostile_packages_are_contained_and_recorded(py312, tmp_path):
     assert {s["kind"] for s in imports["signals"]} == {"crash", "hang", "import-error"}
     assert any(hostile.MARKERS[0] in o["cmdline"] for o in imports["data"]["sandbox"]["orphans"])
     assert got["survivors"] == []
+    assert "left running</b> when the check ended, killed by the sandbox" in got["report_html"]
+    # uv runs setup.py once for the build requirements and once for the wheel: one daemon each time.
+    assert re.search(r"the build left \d+ process(es)? running, killed by the sandbox: <code>[^<]*"
+                     + hostile.MARKERS[1], got["report_html"])
     assert got["connections"] == 0
     assert got["touched_outside"] == []
     print(f"hostile suite: {got['cases_contained']}/{got['cases']} contained in {got['seconds']} s")

@@ -165,4 +165,6 @@ def run_suite(workdir: Path, lane: str = "3.12") -> dict[str, Any]:
     if not sound or runs != 2:
         stray.append(f"{store} (integrity ok: {sound}, runs: {runs}, expected 2)")
     out["touched_outside"] = stray
+    pages = sorted((workdir / "reports").glob("*.html"), key=lambda p: p.stat().st_mtime)
+    out["report_html"] = pages[-1].read_text(encoding="utf-8") if pages else ""
     return out
