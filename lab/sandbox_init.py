@@ -161,7 +161,11 @@ def drop_privileges(libc):
 def _proc_table():
     """pid -> (ppid, command line) for every process this /proc shows."""
     table = {}
-    for name in os.listdir("/proc"):
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return table  # no procfs (macOS): the process group and the host's kill are all there is
+    for name in names:
         if not name.isdigit():
             continue
         try:
