@@ -133,7 +133,24 @@ def main_inner(argv: list[str]) -> int:
     if args.command is None:
         build_parser().print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command in ("run", "demo"):
+        _cancel_on_signals()
     return COMMANDS[args.command](args)
+
+
+def _cancel_on_signals() -> None:
+    """Ctrl-C or SIGTERM cancel a run at once: every sandbox is killed whole before the run unwinds
+    (instead of waiting for the jobs running now), then it ends as interrupted, resumable."""
+    import signal
+
+    from lab import sandbox
+
+    def cancel(signum: int, _frame: object) -> None:
+        sandbox.kill_all()
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, cancel)
 
 
 def _store_path(args: argparse.Namespace) -> Path:
@@ -262,7 +279,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     if args.check:
         return _check_store(args)
-    with Store(_store_path(args)) as store:
+    with Store(_store_path(args), create=False) as store:
         # A run still `running` in the store whose process is gone (killed) shows as interrupted.
         records = [replace(r, status=runlock.effective_status(r.status, r.artifacts_dir))
                    for r in (store.load_run(rid) for rid in store.run_ids())]
@@ -283,7 +300,7 @@ def _check_store(args: argparse.Namespace) -> int:
     from lab.store import Store
     from lab.storecheck import check_store
 
-    with Store(_store_path(args)) as store:
+    with Store(_store_path(args), create=False) as store:
         result = check_store(store)
     if args.json:
         _emit_json(result.to_json())
@@ -355,7 +372,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from lab.store import Store
 
     store_path = _store_path(args)
-    with Store(store_path) as store:
+    with Store(store_path, create=False) as store:
         record = store.load_run(args.run)
     outcome = outcome_for_report(record, store_path=store_path)
     to_stdout = str(args.output) == "-" or (args.output is None and args.format != "html")
@@ -377,7 +394,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from lab.diff import diff_runs, dumps, format_text
     from lab.store import Store
 
-    with Store(_store_path(args)) as store:
+    with Store(_store_path(args), create=False) as store:
         before, after = store.load_run(args.before), store.load_run(args.after)
     if before.run_id == after.run_id:
         raise UsageError(f"'{args.before}' and '{args.after}' are the same run ({before.run_id}); pass two different runs")

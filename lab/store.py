@@ -133,8 +133,13 @@ def new_run_id() -> str:
 class Store:
     """A connection to one store file. Use as a context manager; every write is its own transaction."""
 
-    def __init__(self, path: Path | str = DEFAULT_STORE):
+    def __init__(self, path: Path | str = DEFAULT_STORE, *, create: bool = True):
+        """`create=False` for commands that only read: a mistyped --store must not become a new, empty,
+        "sound" store."""
         self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"there is no store at '{self.path}' (no runs yet); start one with 'ftlab run', "
+                             "or pass --store PATH of an existing store")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _refuse_foreign_file(self.path)

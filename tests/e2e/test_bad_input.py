@@ -171,3 +171,11 @@ def test_resume_with_nothing_to_resume(cli, seeded):
     assert_one_line_error(cli("run", "--resume"), "no unfinished run to resume")
     assert_one_line_error(cli("run", "--resume", "nope"), "run 'nope' is not in the store")
     assert_run_intact(cli, seeded)
+
+
+@pytest.mark.parametrize("command", [("runs",), ("runs", "--check"), ("report",), ("diff", "latest~1", "latest")])
+def test_reading_commands_never_create_a_store(cli, tmp_path, command):
+    typo = tmp_path / "stroe" / "ftlab.sqlite"
+    proc = cli(*command, "--store", str(typo))
+    assert_one_line_error(proc, f"there is no store at '{typo}'", "--store PATH")
+    assert not typo.exists() and not typo.parent.exists()
