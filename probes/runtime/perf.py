@@ -35,7 +35,8 @@ Options (``job["options"]``)::
                                 "p99": spread}, "errors": int}],
                     "rss_mb": spread, "error": str|null}],
      "scaling": [{"threads", "ops_per_s", "speedup"}],   # the first workload's medians, for the plots
-     "workload_note": str|null}                          # why nothing was measured under load
+     "workload_note": str|null,                          # why nothing was measured under load
+     "turns": {"count": int, "waited_s": float}|null}    # turns taken on the run's measurement lock
 
 with ``stats = {"p50", "p95", "mean", "min", "max", "n", "values"}`` over samples and ``spread = {"median",
 "min", "max", "values"}`` over repeats. The host compares lanes against the run's baseline lane and
@@ -145,15 +146,19 @@ def top_level_modules(job):
 
 
 @contextlib.contextmanager
-def exclusive(path):
+def exclusive(path, waits=None):
     """Hold the run's measurement lock (a file the host made; ``flock`` works on a read-only descriptor,
     and across the sandbox's mount namespace): perf jobs of several lanes then take turns, chunk by
-    chunk, instead of measuring each other, and drift in machine load is spread over every lane."""
+    chunk, instead of measuring each other, and drift in machine load is spread over every lane.
+    Seconds spent waiting for a turn are appended to ``waits``."""
     if not path or fcntl is None or not os.path.isfile(path):
         yield
         return
     with open(path, "rb") as f:
+        started = time.perf_counter()
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        if waits is not None:
+            waits.append(time.perf_counter() - started)
         try:
             yield
         finally:
@@ -235,7 +240,7 @@ def summarise(probe, repeats, options):
     return entry
 
 
-def measure_workloads(job, options, workdir):
+def measure_workloads(job, options, workdir, waits=None):
     """``(workloads, note)``: the subject's probes timed under load, or why none were."""
     probes = list(options.get("probes") or [])
     subject = (job.get("subject") or {}).get("name")
@@ -259,7 +264,7 @@ def measure_workloads(job, options, workdir):
     for probe in probes:
         runs = []
         for index in range(repeats):
-            with exclusive(options.get("measure_lock")):
+            with exclusive(options.get("measure_lock"), waits):
                 runs.append(workload_repeat(probe, settings, workdir, index))
             if "error" in runs[-1] and index == 0:
                 break  # a workload that cannot start will not start on the next try either
@@ -289,8 +294,9 @@ def run(job):
     bare, full = [], []
     failed = None
     lock = options.get("measure_lock")
+    waits = []
     for i in range(0, n, COLD_CHUNK):
-        with exclusive(lock):
+        with exclusive(lock, waits):
             for _ in range(min(COLD_CHUNK, n - i)):
                 # Interleaved, so drift in machine load hits both series alike.
                 bare.append(sample("pass", timeout))
@@ -319,6 +325,8 @@ def run(job):
         return {"status": status, "data": data, "signals": []}
     workdir = job.get("artifacts_dir") or tempfile.gettempdir()
     os.makedirs(workdir, exist_ok=True)
-    workloads, note = measure_workloads(job, options, workdir)
-    data.update({"workloads": workloads, "scaling": scaling_points(workloads), "workload_note": note})
+    workloads, note = measure_workloads(job, options, workdir, waits)
+    data.update({"workloads": workloads, "scaling": scaling_points(workloads), "workload_note": note,
+                 # None: measured without the run's lock (no lock file, or no flock on this OS).
+                 "turns": {"count": len(waits), "waited_s": round(sum(waits), 3)} if waits else None})
     return {"status": status, "data": data, "signals": []}

@@ -68,6 +68,8 @@ def assert_measured(r: dict) -> None:
     assert one["cpu_us_per_op"]["median"] > 20 and w["rss_mb"]["median"] > 5
     assert [p["threads"] for p in data["scaling"]] == [p["threads"] for p in w["points"]]
     assert data["scaling"][0]["speedup"] == 1.0
+    # Measured in turns on the run's lock (through the sandbox): 3 cold chunks + 5 workload repeats.
+    assert data["turns"]["count"] == 8
 
 
 @pytest.mark.slow
