@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +226,8 @@ def run_child(
 ) -> ChildOutcome:
     """Run one sandboxed child to completion, kill it (and everything it started) on timeout, read its
     result. The child may write only to `workdir` and `writable` where a mount namespace allows it."""
+    if _STOPPING.is_set():
+        raise SandboxError("the run is being cancelled; no new sandbox is started")
     workdir.mkdir(parents=True, exist_ok=True)
     home = workdir / "home"
     tmp = workdir / "tmp"
@@ -257,12 +260,19 @@ def run_child(
             )
             os.close(status_w)
             status_w = -1
+            with _LIVE_LOCK:
+                _LIVE.add(proc.pid)
+            if _STOPPING.is_set():
+                kill_tree(proc.pid)
             try:
                 proc.wait(timeout=timeout_s + KILL_GRACE_S)
             except subprocess.TimeoutExpired:
                 timed_out = True
                 kill_tree(proc.pid)
                 proc.wait()
+            finally:
+                with _LIVE_LOCK:
+                    _LIVE.discard(proc.pid)
         status = _read_status(status_r)
     finally:
         os.close(status_r)
@@ -325,6 +335,24 @@ def _read_status(fd: int) -> dict:
     except (EOFError, ValueError, TypeError):
         return {}
     return doc if isinstance(doc, dict) else {}
+
+
+#: First processes of the sandboxes running now (pids), so a cancelled run can kill them at once
+#: instead of waiting for each to end.
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def kill_all() -> int:
+    """Kill every sandbox of this process now and refuse to start new ones (a run being cancelled:
+    Ctrl-C, SIGTERM). Returns how many were killed."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        pids = list(_LIVE)
+    for pid in pids:
+        kill_tree(pid)
+    return len(pids)
 
 
 def kill_tree(pid: int) -> None:
