@@ -28,7 +28,8 @@ def test_run_default_lanes_accounts_for_both(cli, py313):
         assert any("no free-threaded lane" in t for t in doc["triggers"])
     fps = [r for r in doc["results"] if r["check"] == "fingerprint"]
     assert {r["lane"] for r in fps} == {baseline["name"], ft["name"]}
-    assert {r["status"] for r in fps if r["lane"] == baseline["name"]} == {"ok"}
+    assert {r["status"] for r in fps if r["lane"] == baseline["name"]} == {"ok"}, \
+        [(r["lane"], r["status"], r["reason"], r["data"].get("stderr_tail")) for r in fps]
     assert set(doc) >= {"run_id", "lanes", "results", "verdicts", "go"}
     runs, _ = cli.json("runs", check=0)
     assert [r["run_id"] for r in runs["runs"]] == [doc["run_id"]]
