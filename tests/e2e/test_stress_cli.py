@@ -48,8 +48,9 @@ def stress_result(doc, subject):
 @pytest.mark.slow
 @pytest.mark.parametrize("package", PROBED)
 def test_run_probed_package(cli, package):
+    # Stress only: the import check has its own tests, and numpy's hundreds of modules alone take minutes.
     lane = newest_gil_lane()
-    doc, proc = cli.json("run", package, "--checks", "install,import,stress", "--lane", lane, "--budget", BUDGET,
+    doc, proc = cli.json("run", package, "--checks", "install,stress", "--lane", lane, "--budget", BUDGET,
                          "--no-provision")
     assert proc.returncode in (0, 1), proc.stderr
     result = stress_result(doc, package)
