@@ -1,9 +1,11 @@
-"""Running untrusted code: every child of a lane interpreter starts here.
+"""Running untrusted code: every child of a lane interpreter, and every install, starts here.
 
-Each child gets an allowlisted environment (never a copy of os.environ), a private HOME and TMPDIR,
-its own process group (killed whole on timeout), resource limits it applies to itself before any
-tested code runs (probes/runtime/__main__.py), no network where the OS allows a private network
-namespace, and stdout/stderr captured to capped files that are never parsed as results.
+Each child gets an allowlisted environment (never a copy of os.environ), a private HOME, TMPDIR and
+working folder, its own session and process group, and stdout/stderr captured to capped files that
+are never parsed as results. Its first process is ``lab/sandbox_init.py`` (under ``unshare`` where the
+kernel allows it), which adds the layers the README's "Untrusted code, contained" lists: no network,
+a PID namespace, a read-only machine, no capabilities, resource limits, a subreaper that kills what
+the command leaves behind, and death with the host.
 """
 
 from __future__ import annotations
@@ -77,10 +79,11 @@ def runtime_path() -> str:
     return str(d)
 
 
-#: The layers `unshare` can add (FTLAB_NO_NAMESPACES=1 turns them off where a kernel misbehaves; the
-#: subreaper, limits, private folders and allowlisted environment remain), strongest first; what the kernel refuses is left out (probed once).
+#: The layers `unshare` can add, strongest first; what the kernel refuses is left out (probed once).
 #: A user namespace makes "root" inside harmless outside (and lets an unprivileged user have the rest);
 #: a PID namespace dies whole with its first process; a mount namespace allows the read-only root.
+#: FTLAB_NO_NAMESPACES=1 turns them off where a kernel misbehaves; the subreaper, limits, private
+#: folders and allowlisted environment remain.
 _PIDNS = ("--pid", "--fork", "--kill-child", "--mount", "--mount-proc")
 _USERNS = ("--user", "--map-root-user")
 
@@ -286,7 +289,7 @@ def run_child(
     # The command's own exit status; the first process's when the sandbox died before telling (a kill).
     returncode = status.get("returncode", proc.returncode)
     if not status and not timed_out and proc.returncode and proc.returncode > 0:
-        raise SandboxError(f"the sandbox failed to start (exit {proc.returncode}): "
+        raise SandboxError(f"the sandbox ended without saying how its command did (exit {proc.returncode}): "
                            f"{read_tail(str(stderr_path), 300).strip() or 'no output'}")
     result = read_result(result_path) if result_path else None
     return ChildOutcome(
