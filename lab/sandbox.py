@@ -267,15 +267,19 @@ def run_child(
                 _LIVE.add(proc.pid)
             if _STOPPING.is_set():
                 kill_tree(proc.pid)
+            expired = threading.Event()
+            # A timer, not wait(timeout=): Popen.wait with a timeout polls with sleeps of up to 50 ms,
+            # which every child would pay in full.
+            timer = threading.Timer(timeout_s + KILL_GRACE_S, _expire, (proc.pid, expired))
+            timer.daemon = True
+            timer.start()
             try:
-                proc.wait(timeout=timeout_s + KILL_GRACE_S)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                kill_tree(proc.pid)
                 proc.wait()
             finally:
+                timer.cancel()
                 with _LIVE_LOCK:
                     _LIVE.discard(proc.pid)
+            timed_out = expired.is_set()
         status = _read_status(status_r)
     finally:
         os.close(status_r)
@@ -319,6 +323,11 @@ def run_tool(argv: list[str], *, workdir: Path, timeout_s: float, writable: tupl
     stdout = Path(outcome.stdout_path).read_text(encoding="utf-8", errors="replace")
     stderr = Path(outcome.stderr_path).read_text(encoding="utf-8", errors="replace")
     return subprocess.CompletedProcess(argv, outcome.returncode or 0, stdout, stderr), outcome
+
+
+def _expire(pid: int, expired: threading.Event) -> None:
+    expired.set()
+    kill_tree(pid)
 
 
 def _read_status(fd: int) -> dict:

@@ -28,6 +28,7 @@ import time
 from importlib import machinery
 
 from probes.runtime import protocol
+from probes.runtime.waiting import wait_or_kill
 
 #: Restarts after a crash or hang of the screening process, per module.
 MAX_RESTARTS = 4
@@ -77,11 +78,8 @@ def screen(module, timeout_s, workdir):
         with open(err_path, "wb") as err:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                     start_new_session=True)
-            try:
-                returncode = proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
-                returncode = proc.wait()
+            wait_or_kill(proc, timeout_s, lambda p: os.killpg(p.pid, 9))
+            returncode = proc.returncode
         events = read_events(events_path)
         done = next((e for e in events if e["event"] == "done"), None)
         row["kept"] = sum(e["event"] == "kept" for e in events)

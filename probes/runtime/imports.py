@@ -44,6 +44,7 @@ from importlib import machinery
 from importlib import metadata as importlib_metadata
 
 from probes.runtime import protocol
+from probes.runtime.waiting import wait_or_kill
 
 #: Big C extensions (torch, tensorflow) take tens of seconds to import cold.
 MODULE_TIMEOUT_S = 60.0
@@ -392,12 +393,7 @@ def run_child(module, timeout, gil, workdir, tag, verbose=False):
             env=child_env(gil),
             start_new_session=posix,
         )
-        try:
-            proc.wait(timeout=timeout + KILL_GRACE_S)
-        except subprocess.TimeoutExpired:
-            killed = True
-            _kill_group(proc, posix)
-            proc.wait()
+        killed = wait_or_kill(proc, timeout + KILL_GRACE_S, lambda p: _kill_group(p, posix))
         if posix:
             # Leave nothing behind: daemons or workers the import started share the group.
             _kill_group(proc, posix)

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from probes.runtime.stress.worker import BOOT
+from probes.runtime.waiting import wait_or_kill
 
 #: Time for a worker to start and import the probe (hypothesis alone takes ~0.4 s) before the
 #: coordinator's own timeout counts against it.
@@ -88,13 +89,8 @@ def run_batch(batch, workdir):
     )
     with open(paths["out"], "wb") as out, open(paths["err"], "wb") as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
-        try:
-            returncode = proc.wait(timeout=limit)
-            killed = False
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            returncode = proc.wait()
-            killed = True
+        killed = wait_or_kill(proc, limit, lambda p: os.killpg(p.pid, signal.SIGKILL))
+        returncode = proc.returncode
     summaries, in_flight, interval = _read_events(paths["events"])
     with open(paths["counter"], "rb") as f:
         (runs_in_flight,) = struct.unpack("<q", f.read(8))
