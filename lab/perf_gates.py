@@ -1,6 +1,6 @@
 """Upgrade gates on perf results: a candidate against a baseline, metric by metric, with noise.
 
-The seed's rollout rule: p95 latency at most +3%, CPU per operation at most +5%, RSS at most +5%,
+The usual rollout rule for a Python upgrade: p95 latency at most +3%, CPU per operation at most +5%, RSS at most +5%,
 startup at most +10% (ratios, candidate / baseline). Every gated metric is a list of measurements on
 each side (per-repeat figures of a workload, or cold-process samples); a gate compares the medians and
 then asks whether the breach is outside the measured noise:
@@ -39,7 +39,7 @@ class Metric:
     name: str
     label: str
     unit: str
-    #: The seed's default budget (candidate / baseline).
+    #: The default budget (candidate / baseline).
     budget: float
     #: Differences below this (in the metric's unit) never breach a gate.
     floor: float = 0.0
@@ -88,7 +88,7 @@ def _ratio(name: str, value: object, where: str) -> float:
 
 
 def parse_budgets(text: str | None, base: Mapping[str, float] | None = None) -> dict[str, float]:
-    """``p95=1.05,rss=1.10`` over ``base`` (default: the seed's budgets)."""
+    """``p95=1.05,rss=1.10`` over ``base`` (default: the rollout budgets)."""
     budgets = dict(base or default_budgets())
     for part in (text or "").split(","):
         if not part.strip():
@@ -116,7 +116,7 @@ def pyproject_budgets(directory: Path) -> dict[str, float]:
 
 
 def resolve_budgets(text: str | None, directory: Path) -> dict[str, float]:
-    """Budgets for a run: the seed's defaults, then pyproject.toml's [tool.ftlab.perf], then the flag."""
+    """Budgets for a run: the defaults, then pyproject.toml's [tool.ftlab.perf], then the flag."""
     return parse_budgets(text, {**default_budgets(), **pyproject_budgets(directory)})
 
 

@@ -6,7 +6,7 @@ The cp313 wheel of the slowed-down release sleeps 1 ms in every call (built with
 ``-DFTPERF_DELAY_US=1000``; a call is ~100 us of C work otherwise): ``perf-regression`` on p95 latency.
 The control release is built the same way for both lanes and must not be flagged; inconclusive is
 allowed, that is what the noise rule is for. The two lanes are different interpreters, whose own
-startup and import machinery differ by more than the seed's 10%: those gates are relaxed here so the
+startup and import machinery differ by more than the 10% budget: those gates are relaxed here so the
 test is about the build, not about 3.13 against 3.12.
 """
 
@@ -22,7 +22,7 @@ from tests.support.index_server import IndexServer
 
 FIXTURE = Path(__file__).resolve().parents[2] / "extensions" / "perf" / "work"
 DELAY_US = 1000
-#: Interpreter-level gates relaxed (see the module doc); p95, cpu and rss keep the seed's budgets.
+#: Interpreter-level gates relaxed (see the module doc); p95, cpu and rss keep the default budgets.
 INTERPRETER_BUDGETS = "startup=3,import=5"
 
 
