@@ -53,6 +53,7 @@ def test_cancel_kills_running_sandboxes_at_once(tmp_path, py312, sig):
         err = proc.communicate(timeout=EXIT_WITHIN_S + 30)[1]
         took = time.monotonic() - sent
         assert proc.returncode == 130, err
+        assert err.rstrip().endswith("(resume with 'ftlab run --resume latest')"), err
         assert took < EXIT_WITHIN_S, f"ftlab took {took:.1f} s to exit after the signal"
         time.sleep(1)
         assert killresume.run_processes(runs_dir) == []

@@ -1,9 +1,9 @@
 """kill -9 of a real multi-package run, then `ftlab run --resume`: nothing lost, nothing redone, the
-same results as an uninterrupted run, a sound store, and no process of the killed run left behind."""
+same results as an uninterrupted run, a sound store, and no process of the killed run left behind.
+Ctrl-C and SIGTERM (which kill the sandboxes at once and end the run as interrupted) are in
+test_cancel.py."""
 
 from __future__ import annotations
-
-import signal
 
 import pytest
 
@@ -42,14 +42,3 @@ def test_killed_run_resumes_to_the_uninterrupted_results(tmp_path, index, baseli
     assert got["jobs_total"] == got["jobs_uninterrupted"] == len(killresume.PACKAGES) * len(LANES) * 2
     assert got["mismatches"] == 0, got["mismatched"]
     assert got["verdict_mismatches"] == 0
-
-
-@pytest.mark.slow
-def test_ctrl_c_marks_the_run_interrupted_and_resume_finishes_it(tmp_path, index, baseline):
-    got = killresume.kill_and_resume(index.url, LANES, tmp_path, baseline=baseline, sig=signal.SIGINT)
-    assert got["error"] is None, got["error"]
-    assert got["exit_after_signal"] == 130, got["stderr_after_signal"]
-    assert got["stderr_after_signal"].rstrip().endswith("(resume with 'ftlab run --resume latest')")
-    assert got["status_after_kill"] == "interrupted" and got["survivors"] == []
-    assert got["resume_exit"] == 1 and got["store_check"]["sound"]
-    assert (got["results_lost"], got["jobs_redone"], got["mismatches"], got["verdict_mismatches"]) == (0, 0, 0, 0)

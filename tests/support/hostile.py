@@ -31,7 +31,7 @@ PWNED = ("ftfix-hostile-pwned.txt", "ftfix-hostile-build-pwned.txt")
 #: A hung import is cut off after this: three attacks hang, so it sets most of the suite's time.
 MODULE_TIMEOUT_S = 4
 #: Address space per sandboxed process: the allocation attack stops at this instead of 8 GB.
-MEMORY_LIMIT_MB = 1024
+MEMORY_LIMIT_MB = 512
 RUN_TIMEOUT_S = 400.0
 
 #: module -> (outcome, text its evidence must contain). extensions/README.md's hostile table.
