@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         where = f" writing '{exc.filename}'" if exc.filename else ""
-        print(f"ftlab: error: no space left on the disk{where}; free some space (results recorded so far are "
+        print(f"ftlab: error: the disk is full: no space left on the disk{where}; free some space (results recorded so far are "
               "kept; 'ftlab run --resume' finishes an unfinished run)", file=sys.stderr)
         return EXIT_USAGE
 

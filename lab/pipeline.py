@@ -140,7 +140,7 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         except OSError as exc:
             if not is_disk_full(exc):
                 raise
-            raise DiskFullError(f"no space left on the disk of '{exc.filename or artifacts_dir}'; free some space "
+            raise DiskFullError(f"the disk is full: no space left on the disk of '{exc.filename or artifacts_dir}'; free some space "
                                 f"(results recorded so far are kept), then finish run {run_id} with "
                                 f"'ftlab run --resume {run_id}'") from None
     return RunOutcome(run_id=run_id, lanes=tuple(lanes), results=record.results, verdicts=tuple(verdict_list),
@@ -216,7 +216,7 @@ def _new_run(runs_dir: Path) -> tuple[str, Path, runlock.RunOwnership]:
             return run_id, artifacts_dir, runlock.acquire(artifacts_dir, run_id)
     except OSError as exc:
         if is_disk_full(exc):
-            raise DiskFullError(f"no space left to create the run folder '{artifacts_dir}'; free some space "
+            raise DiskFullError(f"the disk is full: no space left to create the run folder '{artifacts_dir}'; free some space "
                                 "or pass --store PATH on another disk") from None
         raise StoreError(f"cannot create the run folder '{artifacts_dir}' ({exc.strerror}); pass --store PATH "
                          "in a writable directory") from None

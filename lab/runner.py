@@ -40,7 +40,7 @@ def _guarded(fn: Callable[[Job], Result], job: Job) -> Result:
         return fn(job)
     except Exception as exc:  # recorded with its traceback, never hidden
         if is_disk_full(exc):
-            raise DiskFullError(f"no space left on the disk of '{exc.filename or 'the run folder'}'; free some "
+            raise DiskFullError(f"the disk is full: no space left on the disk of '{exc.filename or 'the run folder'}'; free some "
                                 "space (results recorded so far are kept)") from None
         reason = str(exc) if isinstance(exc, FtlabError) else f"ftlab internal error: {type(exc).__name__}: {exc}"
         return Result(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,

@@ -146,7 +146,7 @@ class Store:
             self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             if is_disk_full(exc):
-                raise DiskFullError(f"no space left to create the store at '{self.path}'; free some space "
+                raise DiskFullError(f"the disk is full: no space left to create the store at '{self.path}'; free some space "
                                     "or pass --store PATH on another disk") from None
             raise StoreError(
                 f"cannot open the store at '{self.path}' ({exc}); pass --store PATH in a writable directory"

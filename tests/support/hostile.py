@@ -120,7 +120,7 @@ def run_suite(workdir: Path, lane: str = "3.12") -> dict[str, Any]:
     listener = Listener()
     started = time.monotonic()
     try:
-        proc = _ftlab(workdir, "run", str(HOSTILE / "runtime"), str(HOSTILE / "build"), str(HARMLESS),
+        proc = _ftlab(workdir, "run", str(HOSTILE / "runtime"), str(HOSTILE / "buildscript"), str(HARMLESS),
                       "--lane", lane, "--no-provision", "--checks", "install,import",
                       "--module-timeout", str(MODULE_TIMEOUT_S), "--memory-limit", str(MEMORY_LIMIT_MB), "--json")
     finally:

@@ -1,0 +1,1 @@
+"""Harmless: the attack is in setup.py, which runs while the package is built."""
