@@ -1,7 +1,7 @@
 """`ftlab probes` and `ftlab run ... --checks install,import,stress` through the real CLI.
 
-The run tests install from PyPI (network) and race for real (slow): every probed package on the
-newest GIL lane, and a pure-Python package nobody wrote a probe for (the auto-probe path).
+The run tests install from PyPI (network) and race for real (slow) on the newest GIL lane: three
+probed packages, and pure-Python packages nobody wrote a probe for (the auto-probe path).
 """
 
 from __future__ import annotations
