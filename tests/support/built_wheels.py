@@ -9,17 +9,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
 import os
 import shutil
 import subprocess
-import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from tests.support.dists import dist_name
+from tests.support.dists import dist_name, zip_wheel
 from tests.support.lanes import VENV_TIMEOUT_S, _clean_env, _uv
 
 #: What the stress and perf runtimes install into every lane venv, and what that pulls in on 3.11+.
@@ -48,11 +44,6 @@ def build_project_wheel(project: Path, python: str, dest: Path, *, cflags: str =
     return target
 
 
-def _record_line(path: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{path},sha256={digest},{len(data)}"
-
-
 def repack_installed(name: str, dest: Path) -> Path:
     """The host's installed ``name`` (pure Python) as a ``py3-none-any`` wheel in ``dest``."""
     dist = metadata.distribution(name)
@@ -70,14 +61,8 @@ def repack_installed(name: str, dest: Path) -> Path:
             path = f"{info}/{path.split('.dist-info/', 1)[1]}"
         files[path] = Path(str(dist.locate_file(rel))).read_bytes()
     files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: ftlab-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    record = [_record_line(p, d) for p, d in files.items()] + [f"{info}/RECORD,,"]
-    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path, data in files.items():
-            zf.writestr(zipfile.ZipInfo(path, date_time=(2024, 1, 1, 0, 0, 0)), data)
     target = dest / f"{dist_name(dist.metadata['Name'])}-{version}-py3-none-any.whl"
-    target.write_bytes(buf.getvalue())
+    target.write_bytes(zip_wheel(files, info))
     return target
 
 

@@ -73,6 +73,12 @@ def wheel_bytes(name: str, version: str, tag: str, metadata: str, modules: dict[
     files = {**{p: s.encode() for p, s in modules.items()}}
     files[f"{info}/METADATA"] = metadata.encode()
     files[f"{info}/WHEEL"] = wheel_meta.encode()
+    return zip_wheel(files, info)
+
+
+def zip_wheel(files: dict[str, bytes], info: str) -> bytes:
+    """The wheel archive of ``files`` (archive path -> content) with its RECORD added under ``info``."""
+    files = dict(files)
     record = [_record_line(p, d) for p, d in files.items()] + [f"{info}/RECORD,,"]
     files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
     buf = io.BytesIO()
