@@ -112,19 +112,6 @@ def isolation_prefix(network: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (), ()
 
 
-@functools.cache
-def _pdeathsig_prefix() -> tuple[str, ...]:
-    """`setpriv --pdeathsig KILL`: the sandbox's first process dies when the host does (kill -9 included)."""
-    setpriv = shutil.which("setpriv")
-    if not setpriv:
-        return ()
-    try:
-        ok = subprocess.run([setpriv, "--pdeathsig", "KILL", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        ok = False
-    return (setpriv, "--pdeathsig", "KILL") if ok else ()
-
-
 @dataclass(frozen=True, kw_only=True)
 class Limits:
     """Resource limits of one sandbox (None: the limit is left as the host has it)."""
@@ -242,13 +229,14 @@ def run_child(
     extra.update(env_extra or {})
     env = base_env(network=network, home=str(home), extra=extra)
     prefix, layers = isolation_prefix(network)
-    if "pidns" in layers:
-        prefix = (*_pdeathsig_prefix(), *prefix)
     stdout_path = workdir / "stdout.txt"
     stderr_path = workdir / "stderr.txt"
     status_r, status_w = os.pipe()
+    # The lifeline: the sandbox holds the read end, only this process the write end (not inheritable),
+    # so the sandbox sees end-of-file, and kills itself whole, when this process ends however it ends.
+    life_r, life_w = os.pipe()
     spec = {"argv": [str(a) for a in argv], "cwd": str(cwd or workdir), "status_fd": status_w,
-            "host_pid": os.getpid(), "layers": list(layers), "limits": limits.to_json(timeout_s),
+            "lifeline_fd": life_r, "layers": list(layers), "limits": limits.to_json(timeout_s),
             "writable": [str(workdir), *(str(p) for p in writable)]}
     spec_path = workdir / "sandbox.spec"
     spec_path.write_bytes(marshal.dumps(spec))
@@ -259,10 +247,11 @@ def run_child(
             proc = subprocess.Popen(
                 [*prefix, sys.executable, "-I", "-S", str(SANDBOX_INIT), str(spec_path)], stdout=out, stderr=err,
                 stdin=subprocess.DEVNULL, env=env, cwd=str(cwd or workdir), start_new_session=True,
-                pass_fds=(status_w,),
+                pass_fds=(status_w, life_r),
             )
             os.close(status_w)
-            status_w = -1
+            os.close(life_r)
+            status_w = life_r = -1
             with _LIVE_LOCK:
                 _LIVE.add(proc.pid)
             if _STOPPING.is_set():
@@ -282,9 +271,9 @@ def run_child(
             timed_out = expired.is_set()
         status = _read_status(status_r)
     finally:
-        os.close(status_r)
-        if status_w >= 0:
-            os.close(status_w)
+        for fd in (status_r, life_w, status_w, life_r):
+            if fd >= 0:
+                os.close(fd)
     duration = time.monotonic() - started
     for p in (stdout_path, stderr_path):
         cap_file(p)

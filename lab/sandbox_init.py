@@ -4,8 +4,10 @@ leaves nothing of it behind.
 Run by ``lab/sandbox.py`` with the host's Python in isolated mode (``python -I -S sandbox_init.py
 SPEC``), standard library only, usually as PID 1 of a fresh PID namespace. In order:
 
-1. parent death: dies with the host (PR_SET_PDEATHSIG, plus a watchdog where that is missing), taking
-   everything it started along, so a ``kill -9`` of ftlab leaves no sandboxed process behind;
+1. host death: it holds the read end of a "lifeline" pipe whose only write end is the host's; when
+   the host ends, however it ends (``kill -9`` included, even before this process started), the read
+   returns end-of-file and this process kills everything it started, so nothing sandboxed outlives
+   ftlab (no race, unlike a parent-death signal armed after the fork; no polling);
 2. subreaper: processes the command orphans (daemons, double forks, ``setsid``) are re-parented here;
 3. file system: where it has a mount namespace, every mount becomes read-only except the job's own
    folders, and /dev/shm is a private tmpfs;
@@ -42,8 +44,6 @@ _KEEP_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noa
 
 #: /dev/shm inside the sandbox (multiprocessing's semaphores live there): private, and bounded.
 SHM_SIZE = "256m"
-#: How often the watchdog looks for a dead host where PR_SET_PDEATHSIG does not exist.
-PARENT_POLL_S = 1.0
 #: Rounds of "kill what is left, reap, look again": each round catches what the last one's victims forked.
 SWEEP_ROUNDS = 50
 
@@ -242,13 +242,6 @@ def main(argv):
     notes = []
     libc = _libc()
 
-    host = spec.get("host_pid")
-    in_pidns = "pidns" in layers
-    if not in_pidns:
-        # SIGTERM, not SIGKILL: its handler below kills what the command left (the subreaper sees it all).
-        _prctl(libc, PR_SET_PDEATHSIG, signal.SIGTERM)
-        if host and os.getppid() != host:
-            return 0  # the host died before we could tie ourselves to it
     if _prctl(libc, PR_SET_CHILD_SUBREAPER, 1):
         layers.append("subreaper")
     if "mountns" in layers and spec.get("writable"):
@@ -264,7 +257,6 @@ def main(argv):
     apply_limits(spec.get("limits") or {})
 
     me = _self_pid()
-    ended = []
 
     def stop(signum, _frame):
         for pid, _cmd in descendants(me):
@@ -277,23 +269,27 @@ def main(argv):
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, stop)
 
+    def watch_lifeline(fd):
+        # Blocks until the host's end closes: the host ended (kill -9 included) or is done with us.
+        while True:
+            try:
+                if not os.read(fd, 64):
+                    break
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+        stop(signal.SIGHUP, None)
+
+    _thread.start_new_thread(watch_lifeline, (spec["lifeline_fd"],))
+
     try:
         pid = spawn(libc, spec["argv"], spec["cwd"])
     except OSError as exc:
         _write_status(status_fd, {"started": False, "error": str(exc), "layers": layers, "notes": notes})
         return 127
 
-    if not in_pidns and host:
-        def watch_parent():
-            while not ended:
-                time.sleep(PARENT_POLL_S)
-                if os.getppid() != host:
-                    stop(signal.SIGHUP, None)
-
-        _thread.start_new_thread(watch_parent, ())
-
     _pid, status, usage = os.wait4(pid, 0)
-    ended.append(True)
     orphans = sweep(me)
     _write_status(status_fd, {
         "started": True,
@@ -311,11 +307,14 @@ def spawn(libc, argv, cwd):
     """fork + exec: the command, with stdin on /dev/null, dying with this process. Errors before the
     exec (a missing program) come back through a close-on-exec pipe and are raised here."""
     r, w = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(r)
             _prctl(libc, PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:
+                os._exit(127)  # this process died before the death signal was armed
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)
             os.chdir(cwd)
