@@ -28,7 +28,7 @@ import time
 from importlib import machinery
 
 from probes.runtime import protocol
-from probes.runtime.waiting import wait_or_kill
+from probes.runtime.children import wait_or_kill
 
 #: Restarts after a crash or hang of the screening process, per module.
 MAX_RESTARTS = 4

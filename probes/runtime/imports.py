@@ -44,7 +44,7 @@ from importlib import machinery
 from importlib import metadata as importlib_metadata
 
 from probes.runtime import protocol
-from probes.runtime.waiting import wait_or_kill
+from probes.runtime.children import wait_or_kill
 
 #: Big C extensions (torch, tensorflow) take tens of seconds to import cold.
 MODULE_TIMEOUT_S = 60.0

@@ -44,12 +44,13 @@ turns budget overruns outside the measured spread into ``perf-regression`` signa
 """
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+
+from probes.runtime.children import run_json_child
 
 try:
     import fcntl
@@ -194,19 +195,7 @@ def workload_repeat(probe, options, workdir, index):
     # 1, 2, 4... up to the cores (at least 2): as many windows as the cores' bit length.
     windows = len(counts) or max(2, os.cpu_count() or 2).bit_length()
     timeout = (options["seconds"] + options["warmup_s"]) * windows + WORKLOAD_OVERHEAD_S
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": "the workload did not finish within %.0f s" % timeout}
-    try:
-        with open(out, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        last = (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
-        return {"error": "the workload failed: %s" % last[:300]}
-    finally:
-        if os.path.exists(out):
-            os.unlink(out)
+    return run_json_child(cmd, out, timeout, "the workload")
 
 
 def summarise(probe, repeats, options):

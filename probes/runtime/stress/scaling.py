@@ -10,13 +10,13 @@ Only probes whose search found nothing are measured, at the interpreter's defaul
 """
 
 import argparse
-import json
 import os
 import sys
 import threading
 import time
 
 from probes.runtime import protocol
+from probes.runtime.children import run_json_child
 from probes.runtime.stress.draw import Shape, draw_scenarios
 from probes.runtime.stress.target import Target
 
@@ -99,21 +99,10 @@ def main(argv=None):
 
 def run_in_child(probe, seed, seconds, workdir, timeout):
     """The scaling points, or ``{"error": why}``; the measurement runs in its own process."""
-    import subprocess
-
     out = os.path.join(workdir, "scaling-%d.json" % os.getpid())
     cmd = [sys.executable, "-m", "probes.runtime.stress.scaling", "--probe", probe, "--seed", str(seed),
            "--seconds", str(seconds), "--out", out]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": "the measurement did not finish within %.0f s" % timeout}
-    try:
-        with open(out, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        last = (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
-        return {"error": "the measurement failed: %s" % last[:300]}
+    return run_json_child(cmd, out, timeout, "the measurement")
 
 
 if __name__ == "__main__":
