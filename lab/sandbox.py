@@ -154,9 +154,6 @@ class ChildOutcome:
     layers: tuple[str, ...] = ()
     #: Processes still running when the command ended, killed by the sandbox: {"pid", "cmdline"}.
     orphans: tuple[dict, ...] = ()
-    #: CPU seconds and peak RSS of the command (its own process and the children it waited for).
-    cpu_s: float | None = None
-    max_rss_mb: float | None = None
     notes: tuple[str, ...] = ()
 
     @property
@@ -294,8 +291,6 @@ def run_child(
         result=result,
         layers=tuple(status.get("layers") or layers),
         orphans=tuple(status.get("orphans") or ()),
-        cpu_s=status.get("cpu_s"),
-        max_rss_mb=status.get("max_rss_mb"),
         notes=tuple(status.get("notes") or ()),
     )
 

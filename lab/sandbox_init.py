@@ -259,11 +259,7 @@ def main(argv):
     me = _self_pid()
 
     def stop(signum, _frame):
-        for pid, _cmd in descendants(me):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        sweep(me)
         os._exit(128 + signum)
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -289,7 +285,7 @@ def main(argv):
         _write_status(status_fd, {"started": False, "error": str(exc), "layers": layers, "notes": notes})
         return 127
 
-    _pid, status, usage = os.wait4(pid, 0)
+    _pid, status = os.waitpid(pid, 0)
     orphans = sweep(me)
     _write_status(status_fd, {
         "started": True,
@@ -297,8 +293,6 @@ def main(argv):
         "orphans": orphans,
         "layers": layers,
         "notes": notes,
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "max_rss_mb": round(usage.ru_maxrss / 1024.0, 1),
     })
     return 0
 
