@@ -21,7 +21,7 @@ from packaging.markers import Marker
 from packaging.utils import parse_wheel_filename
 
 from lab import sandbox
-from lab.lock import Lock, Pin, uv_cache_dir, uv_command
+from lab.lock import Lock, Pin, run_uv_sandboxed, uv_command
 from lab.records import Lane
 
 #: Installing one pin: a cold sdist build of a big C extension can take many minutes.
@@ -180,9 +180,6 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
     common = ["--python", python, "--default-index", lock.index_url] if lock.index_url else ["--python", python]
     # Installs build sdists, which runs their code: each runs sandboxed, able to write only the venv and
     # uv's cache (shared across runs, so a second lane or run reuses downloads and built wheels).
-    cache = uv_cache_dir()
-    sandboxed = {"writable": (venv, *((cache,) if cache else ())),
-                 "env_extra": {"UV_CACHE_DIR": str(cache)} if cache else {}}
     logs = root / f"{lane.name}-logs"
     dists = []
     for pin in lock.pins:
@@ -194,25 +191,22 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
         no_build = ["--no-build"] if wheels_only and not pin.url else []
         cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
         t0 = time.monotonic()
-        p, outcome = sandbox.run_tool(cmd, workdir=logs / _safe(pin.name), timeout_s=PIN_TIMEOUT_S, **sandboxed)
+        p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=PIN_TIMEOUT_S,
+                                      writable=(venv,))
         dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=p is None)
         if outcome.orphans:
             dist = replace(dist, left_running=tuple(o["cmdline"] for o in outcome.orphans))
         dists.append(dist)
     # The runtime's own needs, constrained to the lock: if they clash with a pin, the pin wins and the
     # stress check says it cannot run, rather than the lane silently testing other versions.
-    p, _ = sandbox.run_tool([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
-                            workdir=logs / "ftlab-runtime", timeout_s=PIN_TIMEOUT_S, **sandboxed)
+    p, _ = run_uv_sandboxed([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
+                            workdir=logs / "ftlab-runtime", timeout_s=PIN_TIMEOUT_S, writable=(venv,))
     runtime_ok = p is not None and p.returncode == 0
     runtime_reason = "" if runtime_ok else \
         f"hypothesis cannot join this lock: {classify(p.stderr)[1] if p else 'the install timed out'}"
     return LaneEnv(lane=lane.name, venv=str(venv), python=python, ok=True, dists=tuple(dists),
                    runtime_ok=runtime_ok, runtime_reason=runtime_reason,
                    seconds=time.monotonic() - started, wheels_only=wheels_only)
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
 
 
 #: What a copy of a local project leaves out: build leftovers and VCS data (they belong to the user's tree).

@@ -166,14 +166,25 @@ def uv_cache_dir() -> Path | None:
     return Path(path)
 
 
+def run_uv_sandboxed(argv: list[str], *, workdir: Path, timeout_s: float, writable: Sequence[Path] = ()):
+    """uv running what may build sdists (their code), sandboxed with network: it may write ``writable``
+    and uv's cache, shared with every other run of uv. ``sandbox.run_tool``'s (process or None, outcome)."""
+    from lab import sandbox
+
+    cache = uv_cache_dir()
+    return sandbox.run_tool(argv, workdir=workdir, timeout_s=timeout_s,
+                            writable=(*writable, *((cache,) if cache else ())),
+                            env_extra={"UV_CACHE_DIR": str(cache)} if cache else {})
+
+
 def _subject_line(s: Subject) -> str:
     if s.kind in ("project", "fixture"):
         return str(Path(s.path).resolve())
     return s.spec
 
 
-def compile_command(index_url: str, python_version: str, universal: bool,
-                    extra_index_urls: Sequence[str] = (), requirements_in: str = "-") -> list[str]:
+def compile_command(index_url: str, python_version: str, universal: bool, requirements_in: str,
+                    extra_index_urls: Sequence[str] = ()) -> list[str]:
     cmd = [*uv_command(), "pip", "compile", requirements_in, "--no-header", "--annotation-style", "line",
            "--python-version", python_version, "--default-index", index_url,
            # A lock must never wait on downloading an interpreter; uv builds sdists for metadata with any.
@@ -200,18 +211,13 @@ def resolve(
     index_url = (index_url or configured_index_url()).rstrip("/")
     # Resolving can build sdists for their metadata, which runs their code: uv runs sandboxed, able to
     # write only its cache and the local projects being resolved (their builds write into their trees).
-    from lab import sandbox
-
     projects = tuple(Path(s.path).resolve() for s in subjects if s.kind in ("project", "fixture"))
-    cache = uv_cache_dir()
     with tempfile.TemporaryDirectory(prefix="ftlab-lock-") as tmp:
         requirements_in = Path(tmp) / "subjects.in"
         requirements_in.write_text("".join(_subject_line(s) + "\n" for s in subjects))
-        cmd = compile_command(index_url, python_version, universal, extra_index_urls, str(requirements_in))
+        cmd = compile_command(index_url, python_version, universal, str(requirements_in), extra_index_urls)
         try:
-            proc, _ = sandbox.run_tool(cmd, workdir=Path(tmp) / "sandbox", timeout_s=timeout_s,
-                                       writable=(*projects, *((cache,) if cache else ())),
-                                       env_extra={"UV_CACHE_DIR": str(cache)} if cache else {})
+            proc, _ = run_uv_sandboxed(cmd, workdir=Path(tmp) / "sandbox", timeout_s=timeout_s, writable=projects)
         except (OSError, FtlabError) as exc:
             raise FtlabError(f"cannot run uv ({cmd[0]}): {exc}; install it with 'pip install uv'") from None
     if proc is None:

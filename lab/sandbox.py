@@ -66,6 +66,11 @@ def base_env(*, network: bool = False, home: str | None = None, extra: dict[str,
     return env
 
 
+def folder_name(text: str) -> str:
+    """``text`` (a distribution or subject name) as one safe folder name for a child's working folder."""
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)
+
+
 @functools.cache
 def runtime_path() -> str:
     """A directory holding only `probes`, for the child's PYTHONPATH.

@@ -35,8 +35,7 @@ class RunContext:
         return self.lane_pythons.get(lane.name, lane.path)
 
     def job_dir(self, job: Job) -> Path:
-        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in job.subject.name)
-        return self.artifacts_dir / job.check / job.lane.name / safe
+        return self.artifacts_dir / job.check / job.lane.name / sandbox.folder_name(job.subject.name)
 
 
 class Check:
