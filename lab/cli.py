@@ -63,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--baseline", default=None, metavar="LANE",
                     help="perf: the lane every other lane is gated against (default: the first GIL lane)")
     sp.add_argument("--perf-seconds", type=float, default=None, metavar="SECONDS",
-                    help="perf: seconds per thread count and repeat of each workload (default: 0.3; more is steadier)")
+                    help="perf: seconds per thread count and repeat of each workload (default: 0.2; more is steadier)")
     sp.add_argument("--perf-repeats", type=int, default=None, metavar="N",
-                    help="perf: fresh processes per workload, for the spread (default: 3)")
+                    help="perf: fresh processes per workload, for the spread (default: 5)")
     sp.add_argument("--memory-limit", type=int, default=None, metavar="MB",
                     help="address space per sandboxed process (default: 8192); an allocation past it is a MemoryError")
     sp.add_argument("--resume", nargs="?", const="latest", default=None, metavar="RUN",
