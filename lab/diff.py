@@ -21,11 +21,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lab.judge import judge
 from lab.perf_gates import Gate, default_budgets, gate_pair
 from lab.records import LANE_SUBJECT, VERDICTS, Lane
 from lab.report import wording
 from lab.store import RunRecord
-from lab.verdict import is_gating
 
 #: diff documents: ftlab-diff/1: first version.
 #: ftlab-diff/2: adds perf_gates (each perf result gated against the same lane of the older run).
@@ -212,20 +212,19 @@ def normalise(summary: str) -> str:
     return _NUMBER.sub("#", summary).strip()
 
 
-def _signals(run: RunRecord, lane_key) -> dict[SignalKey, tuple]:
+def _signals(run: RunRecord, lane_key) -> dict[SignalKey, Any]:
+    """The run's judged findings (lab.judge: a finding the baseline lane shares does not gate) by key."""
     out = {}
-    for r in run.results:
-        for s in r.signals:
-            key = SignalKey(subject=r.subject, lane=lane_key(r.lane), check=r.check, kind=s.kind,
-                            summary=normalise(s.summary))
-            out.setdefault(key, (r, s))
+    for f in judge(run.lanes, run.results):
+        key = SignalKey(subject=f.subject, lane=lane_key(f.lane), check=f.check, kind=f.kind,
+                        summary=normalise(f.summary))
+        out.setdefault(key, f)
     return out
 
 
-def _change(pair: tuple, lane_label: str) -> SignalChange:
-    r, s = pair
-    return SignalChange(subject=r.subject, lane=lane_label, check=r.check, kind=s.kind, summary=s.summary,
-                        gating=is_gating(s))
+def _change(f, lane_label: str) -> SignalChange:
+    return SignalChange(subject=f.subject, lane=lane_label, check=f.check, kind=f.kind, summary=f.summary,
+                        gating=f.gating)
 
 
 def _verdict_change(before: str, after: str) -> str:

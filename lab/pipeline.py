@@ -14,6 +14,7 @@ from lab import runlock
 from lab.checks import CHECKS
 from lab.checks.base import RunContext
 from lab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
+from lab.judge import judge
 from lab.lock import Lock
 from lab.lock import resolve as resolve_lock
 from lab.plan import plan
@@ -176,8 +177,9 @@ def _run_plan(ctx: RunContext, store: Store, checks, done: set[str], lock: Lock 
             if after != before:
                 store.record_result(after)
     record = store.load_run(run_id)
-    verdict_list = verdicts(subjects, lanes, record.results)
-    decision = decide(lanes, record.results, verdict_list)
+    found = judge(lanes, record.results)
+    verdict_list = verdicts(subjects, lanes, record.results, found)
+    decision = decide(lanes, record.results, verdict_list, found)
     store.finish_run(run_id, verdicts=verdict_list, decision=decision)
     return record, verdict_list, decision
 

@@ -9,7 +9,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Verdicts, most severe first (DESIGN.md). Order matters: the worst one wins.
-VERDICTS = ("crashes", "unsafe", "gil-fallback", "not-installable", "ready", "untested")
+VERDICTS = ("crashes", "unsafe", "gil-fallback", "not-installable", "not-importable", "ready", "untested")
+
+#: What each verdict means, for every report's legend. A verdict also names the checks it rests on
+#: (`Verdict.checks`): `ready` after install and import says nothing about threads.
+VERDICT_MEANING = {
+    "crashes": "crashed or hung in a check (import or stress), on this lane",
+    "unsafe": "wrong results, unexpected exceptions or broken invariants under concurrent calls",
+    "gil-fallback": "importing it turns the GIL back on (free-threaded lanes)",
+    "not-installable": "the install failed on this lane (no wheel, build failure)",
+    "not-importable": "its top-level module fails to import, or a submodule fails here but imports on the baseline",
+    "ready": "no finding that counts against it in the checks that ran (named with the verdict)",
+    "untested": "not tested: lane unavailable, check skipped or failed (the reason is given)",
+}
 
 #: Result statuses. `findings`: the check ran and found something; `error`: the check itself failed
 #: to run (its evidence says why); `skipped`: not run, with a reason; `crash`/`timeout`: the child died.
@@ -131,9 +143,17 @@ class Verdict:
     lane: str
     verdict: str
     reasons: tuple[str, ...] = ()
+    #: The package checks that ran on this subject and lane (ok or findings): what the verdict rests on.
+    checks: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """`ready (install, import)`: the verdict with the checks it rests on."""
+        return f"{self.verdict} ({', '.join(self.checks)})" if self.checks and self.verdict != "untested" else self.verdict
 
     def to_json(self) -> dict[str, Any]:
-        return {"subject": self.subject, "lane": self.lane, "verdict": self.verdict, "reasons": list(self.reasons)}
+        return {"subject": self.subject, "lane": self.lane, "verdict": self.verdict, "reasons": list(self.reasons),
+                "checks": list(self.checks)}
 
 
 @dataclass(frozen=True, kw_only=True)

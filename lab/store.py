@@ -28,7 +28,8 @@ from lab.records import Decision, Lane, Result, Signal, Subject, Verdict
 DEFAULT_STORE = Path(".ftlab") / "ftlab.sqlite"
 
 #: 1: runs, lanes, subjects, results, signals, verdicts.
-SCHEMA_VERSION = 1
+#: 2: verdicts name the checks they rest on (`checks`, a JSON list).
+SCHEMA_VERSION = 2
 
 #: Another ftlab process may hold the write lock while it records a result; wait rather than fail.
 BUSY_TIMEOUT_S = 30.0
@@ -105,7 +106,8 @@ CREATE TABLE verdicts (
 """
 
 #: MIGRATIONS[n] takes a store from version n to n + 1.
-MIGRATIONS = {0: _SCHEMA_V1}
+MIGRATIONS = {0: _SCHEMA_V1,
+              1: "ALTER TABLE verdicts ADD COLUMN checks TEXT NOT NULL DEFAULT '[]';"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,8 +284,8 @@ class Store:
         with self._tx() as c:
             c.execute("DELETE FROM verdicts WHERE run_id = ?", (run_id,))
             for v in verdicts:
-                c.execute("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?)",
-                          (run_id, v.subject, v.lane, v.verdict, json.dumps(list(v.reasons))))
+                c.execute("INSERT INTO verdicts(run_id, subject, lane, verdict, reasons, checks) VALUES (?, ?, ?, ?, ?, ?)",
+                          (run_id, v.subject, v.lane, v.verdict, json.dumps(list(v.reasons)), json.dumps(list(v.checks))))
             c.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, decision = ?, triggers = ? WHERE run_id = ?",
                 (time.time(), status, decision.decision, json.dumps(list(decision.triggers)), run_id),
@@ -364,9 +366,9 @@ class Store:
             "SELECT doc FROM subjects WHERE run_id = ? ORDER BY position", (run_id,)))
         results = self.results(run_id)
         verdicts = tuple(
-            Verdict(subject=s, lane=ln, verdict=v, reasons=tuple(json.loads(r)))
-            for s, ln, v, r in self._read(
-                "SELECT subject, lane, verdict, reasons FROM verdicts WHERE run_id = ?", (run_id,))
+            Verdict(subject=s, lane=ln, verdict=v, reasons=tuple(json.loads(r)), checks=tuple(json.loads(c)))
+            for s, ln, v, r, c in self._read(
+                "SELECT subject, lane, verdict, reasons, checks FROM verdicts WHERE run_id = ?", (run_id,))
         )
         return RunRecord(
             run_id=row[0], created_at=row[1], finished_at=row[2], status=row[3], ftlab_version=row[4],

@@ -1,96 +1,80 @@
-"""Verdicts per subject and lane, and the go/no-go for a whole run. Pure functions over records."""
+"""Verdicts per subject and lane, and the go/no-go for a whole run. Pure functions over records, reading
+the judged findings of lab.judge (each signal against the baseline GIL lane)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from lab.records import LANE_SUBJECT, VERDICTS, Decision, Lane, Result, Subject, Verdict
-
-#: Which verdict each signal kind pushes a subject to. Kinds not listed do not change the verdict.
-SIGNAL_VERDICT = {
-    "crash": "crashes",
-    "hang": "crashes",
-    "corruption": "unsafe",
-    "unexpected-exception": "unsafe",
-    "invariant-broken": "unsafe",
-    "gil-reenabled": "gil-fallback",
-    "install-failed": "not-installable",
-    "no-wheel": "not-installable",
-    "import-error": "not-installable",
-}
-
-#: Signal kinds that make a run no-go (the release gate). built-from-sdist only gates wheels-only runs,
-#: where it cannot occur (a missing wheel is `no-wheel` there).
-GATING_KINDS = frozenset(SIGNAL_VERDICT) | {"perf-regression"}
-
-def is_known(signal) -> bool:
-    """A finding a probe declares as documented behaviour (e.g. numpy: in-place writes to a shared
-    array race, as its thread-safety page says). Reports show it; it does not decide anything, since
-    adopting 3.14t does not change it: it is the documented contract on every build."""
-    return bool(signal.evidence.get("expected_finding"))
-
-
-def is_gating(signal) -> bool:
-    """Whether a signal makes a run no-go."""
-    return signal.kind in GATING_KINDS and not is_known(signal)
-
+from lab.judge import SAME, Finding, judge, ordered
+from lab.records import VERDICTS, Decision, Lane, Result, Subject, Verdict
 
 #: Checks that test a package (as opposed to fingerprinting a lane).
 PACKAGE_CHECKS = ("install", "import", "stress", "perf")
 
 
-def verdicts(subjects: Sequence[Subject], lanes: Sequence[Lane], results: Iterable[Result]) -> list[Verdict]:
+def verdicts(subjects: Sequence[Subject], lanes: Sequence[Lane], results: Iterable[Result],
+             found: Sequence[Finding] | None = None) -> list[Verdict]:
+    """A verdict per subject and lane. `found` is the run's judged findings (lab.judge.judge), when the
+    caller has them already."""
+    results = list(results)
+    found = judge(lanes, results) if found is None else found
     by_cell: dict[tuple[str, str], list[Result]] = {}
     for r in results:
         by_cell.setdefault((r.subject, r.lane), []).append(r)
-    out = []
-    for s in subjects:
-        for lane in lanes:
-            out.append(_verdict(s, lane, by_cell.get((s.name, lane.name), [])))
-    return out
+    findings_by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in found:
+        findings_by_cell.setdefault((f.subject, f.lane), []).append(f)
+    return [_verdict(s, lane, by_cell.get((s.name, lane.name), []), findings_by_cell.get((s.name, lane.name), []))
+            for s in subjects for lane in lanes]
 
 
-def _verdict(subject: Subject, lane: Lane, results: list[Result]) -> Verdict:
+def _verdict(subject: Subject, lane: Lane, results: list[Result], found: list[Finding]) -> Verdict:
+    tested = [r for r in results if r.check in PACKAGE_CHECKS and r.status in ("ok", "findings")]
+    checks = tuple(dict.fromkeys(r.check for r in tested))
+
     def make(verdict: str, reasons: list[str]) -> Verdict:
-        return Verdict(subject=subject.name, lane=lane.name, verdict=verdict, reasons=tuple(reasons))
+        return Verdict(subject=subject.name, lane=lane.name, verdict=verdict, reasons=tuple(reasons), checks=checks)
 
     if not lane.available:
         return make("untested", [f"lane unavailable: {lane.reason}"])
     worst = len(VERDICTS) - 1
     reasons: dict[str, list[str]] = {}
-    known = []
-    for r in results:
-        for sig in r.signals:
-            v = SIGNAL_VERDICT.get(sig.kind)
-            if is_known(sig):
-                known.append(f"{r.check}: known {sig.kind}: {sig.summary}")
-                continue
-            if v is None:
-                continue
-            reasons.setdefault(v, []).append(f"{r.check}: {sig.kind}: {sig.summary}")
-            worst = min(worst, VERDICTS.index(v))
+    notes = []
+    for f in found:
+        if f.severity:
+            reasons.setdefault(f.severity, []).append(_reason(f))
+            worst = min(worst, VERDICTS.index(f.severity))
+        else:
+            notes.append(_reason(f))
     if VERDICTS[worst] != "untested":
-        return make(VERDICTS[worst], reasons[VERDICTS[worst]])
-    tested = [r for r in results if r.check in PACKAGE_CHECKS and r.status in ("ok", "findings")]
+        return make(VERDICTS[worst], reasons[VERDICTS[worst]] + notes)
     problems = [f"{r.check}: {r.status}: {r.reason}" for r in results if r.status in ("error", "skipped")]
     if problems:
         return make("untested", problems)
     if not tested:
         return make("untested", ["no package checks ran (ask for --checks install,import,stress)"])
-    return make("ready", [f"{r.check}: ok" + (f" ({r.reason})" if r.reason else "") for r in tested] + known)
+    return make("ready", [f"{r.check}: ok" + (f" ({r.reason})" if r.reason else "") for r in tested] + notes)
 
 
-def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Sequence[Verdict]) -> Decision:
-    """The release gate: no-go on any gating signal; undecided without a tested free-threaded lane."""
+def _reason(f: Finding) -> str:
+    label = "known " if f.known else ""
+    tail = f" [{f.baseline_note}]" if f.baseline_note else ""
+    return f"{f.check}: {label}{f.kind}: {f.summary}{tail}"
+
+
+def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Sequence[Verdict],
+           found: Sequence[Finding] | None = None) -> Decision:
+    """The release gate: no-go on any gating finding, what is new on 3.14t listed first; undecided
+    without a tested free-threaded lane."""
     results = list(results)
-    triggers = []
-    for r in results:
-        for sig in r.signals:
-            if is_gating(sig):
-                where = r.lane if r.subject == LANE_SUBJECT.name else f"{r.subject} on {r.lane}"
-                triggers.append(f"{where}: {sig.kind} ({r.check}): {sig.summary}")
+    found = judge(lanes, results) if found is None else found
+    triggers = [f"{f.where}: {f.kind} ({f.check}{', new on this lane' if f.baseline == 'new' else ''}): {f.summary}"
+                for f in ordered((f for f in found if f.gating), lanes)]
     if triggers:
         return Decision(decision="no-go", triggers=tuple(triggers))
+    # Not gating, never hidden: what the baseline shows alike (a package that installs nowhere).
+    shared = [f"{f.where}: {f.kind} ({f.check}), shared with {f.baseline_lane}, not gating: {f.summary}"
+              for f in ordered(found, lanes) if f.severity and f.baseline == SAME]
     ft = [lane for lane in lanes if lane.gil_disabled]
     pending = []
     if not any(lane.available for lane in ft):
@@ -102,5 +86,5 @@ def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Seque
     if not verdict_list:
         pending.append("no subjects were tested")
     if pending:
-        return Decision(decision="undecided", triggers=tuple(pending))
-    return Decision(decision="go")
+        return Decision(decision="undecided", triggers=tuple(pending + shared))
+    return Decision(decision="go", triggers=tuple(shared))

@@ -8,13 +8,12 @@ results) live here so the HTML, Markdown, JSON and JUnit reports cannot disagree
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lab.records import LANE_SUBJECT, VERDICTS, Result, Signal, Verdict
-from lab.verdict import SIGNAL_VERDICT, is_gating
+from lab.judge import BASELINE, SAME, SIGNAL_VERDICT, Finding, judge, ordered, severity_rank
+from lab.records import LANE_SUBJECT, VERDICTS, Result, Verdict
 
 DEFAULT_REPORT_DIR = Path("reports")
 
@@ -87,63 +86,28 @@ def outcome_for_report(record, store_path: Path | None = None):
 # -- shared views ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class Finding:
-    """One signal with where it was found: the row of every findings table."""
-
-    subject: str
-    lane: str
-    check: str
-    job_id: str
-    signal: Signal
-    #: The verdict this kind pushes a subject to (lab.verdict), or "" for informational kinds.
-    severity: str = ""
-    gating: bool = False
-
-    @property
-    def evidence(self) -> Mapping[str, Any]:
-        return self.signal.evidence
-
-    @property
-    def kind(self) -> str:
-        return self.signal.kind
-
-    @property
-    def summary(self) -> str:
-        return self.signal.summary
-
-    @property
-    def rate(self) -> tuple[int, int] | None:
-        r = self.signal.evidence.get("rate")
-        if isinstance(r, list | tuple) and len(r) == 2 and all(isinstance(x, int) for x in r):
-            return int(r[0]), int(r[1])
-        return None
-
-    @property
-    def repro(self) -> str:
-        r = self.signal.evidence.get("repro")
-        return r if isinstance(r, str) else ""
-
-    @property
-    def where(self) -> str:
-        return self.lane if self.subject == LANE_SUBJECT.name else f"{self.subject} on {self.lane}"
-
-
-def severity_rank(severity: str) -> int:
-    """Sort key: most severe verdict first, informational signals last."""
-    return VERDICTS.index(severity) if severity in VERDICTS else len(VERDICTS)
-
-
 def findings(outcome) -> list[Finding]:
-    """Every signal of the run, most severe first, then by subject, lane and check."""
-    lane_order = {lane.name: i for i, lane in enumerate(outcome.lanes)}
-    out = [
-        Finding(subject=r.subject, lane=r.lane, check=r.check, job_id=r.job_id, signal=s,
-                severity=SIGNAL_VERDICT.get(s.kind, ""), gating=is_gating(s))
-        for r in outcome.results for s in r.signals
-    ]
-    out.sort(key=lambda f: (severity_rank(f.severity), not f.gating, f.subject, lane_order.get(f.lane, 99), f.check))
-    return out
+    """Every signal of the run, judged against the baseline lane (lab.judge): what is new on 3.14t
+    first, then other gating findings, by severity; then shared, informational and known ones."""
+    return ordered(judge(outcome.lanes, outcome.results), outcome.lanes)
+
+
+def headline(found: list[Finding]) -> dict[str, list[Finding]]:
+    """The groups every report leads with: `new` (gating, not shown by the baseline: what adopting 3.14t
+    changes), `gating` (the rest of the gate: crashes and corruption the baseline shares too),
+    `shared` (listed, not gating: the application already lives with them), `info` (optional
+    dependencies, known findings, other information)."""
+    groups: dict[str, list[Finding]] = {"new": [], "gating": [], "shared": [], "info": []}
+    for f in found:
+        if f.new_on_free_threaded:
+            groups["new"].append(f)
+        elif f.gating:
+            groups["gating"].append(f)
+        elif f.baseline in (SAME, BASELINE) and not f.known and f.kind in SIGNAL_VERDICT:
+            groups["shared"].append(f)
+        else:
+            groups["info"].append(f)
+    return groups
 
 
 def subjects(outcome) -> list[str]:

@@ -21,20 +21,13 @@ from typing import Any
 from urllib.parse import quote
 
 from lab import report
-from lab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
+from lab.judge import SIGNAL_VERDICT
+from lab.records import LANE_SUBJECT, VERDICT_MEANING, VERDICTS, Lane, Result, Signal
 from lab.report import charts, wording
 
 ASSETS = Path(__file__).parent / "assets"
 
 #: What each verdict means, for the legend (short; the reasons say the rest).
-VERDICT_MEANING = {
-    "crashes": "the interpreter crashed or hung",
-    "unsafe": "wrong results or unexpected exceptions under threads",
-    "gil-fallback": "importing it turns the GIL back on",
-    "not-installable": "no install, no wheel, or the import fails",
-    "ready": "installed, imported and stress-tested clean",
-    "untested": "not tested (see the reason)",
-}
 
 #: Colour per signal kind (CSS expressions; the stylesheet defines the variables per colour scheme).
 KIND_COLOUR = {
@@ -80,7 +73,7 @@ def render(outcome, *, report_path: Path | None = None, generated_at: float | No
     csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{script_hash}'; "
            "base-uri 'none'; form-action 'none'")
     body = "".join([
-        r.header(generated), r.banner(), r.lanes(), r.matrix(), r.charts(), r.findings_table(),
+        r.header(generated), r.banner(), r.new_on_free_threaded(), r.lanes(), r.matrix(), r.charts(), r.findings_table(),
         r.subjects(), r.lane_checks(), r.footer(),
     ])
     return (
@@ -104,6 +97,7 @@ class _Renderer:
         self.cells = report.verdict_cells(outcome)
         self.results = report.cell_results(outcome)
         self.findings = report.findings(outcome)
+        self.groups = report.headline(self.findings)
         self.finding_ids = {id(f.signal): f"f{i + 1}" for i, f in enumerate(self.findings)}
         self.lane_colour = {lane.name: LANE_COLOURS[i % len(LANE_COLOURS)] for i, lane in enumerate(outcome.lanes)}
 
@@ -123,14 +117,19 @@ class _Renderer:
         gating = sum(f.gating for f in self.findings)
         n_subjects, n_lanes = len(self.subject_names), len(self.o.lanes)
         ft = [lane for lane in self.o.lanes if lane.gil_disabled and lane.available]
+        new = len(self.groups["new"])
         headline = {
             "go": "Go: nothing found that blocks free-threaded adoption",
-            "no-go": f"No-go: {wording.count(gating, 'gating finding')}",
+            "no-go": (f"No-go: {wording.count(new, 'finding')} new on the free-threaded lane"
+                      + (f", {gating - new} more gating" if gating > new else "")) if new
+            else f"No-go: {wording.count(gating, 'gating finding')}",
             "undecided": "Undecided: not enough was tested to say go",
         }.get(d.decision, d.decision)
         sub = (f"{wording.count(n_subjects, 'subject')} × {wording.count(n_lanes, 'lane')} · "
                f"{wording.count(len(ft), 'free-threaded lane')} tested · "
-               f"{wording.count(len(self.findings), 'signal')}")
+               f"{wording.count(len(self.findings), 'signal')}: {new} new on 3.14t, "
+               f"{len(self.groups['shared'])} shared with the GIL lane (not gating), "
+               f"{len(self.groups['info'])} information")
         chips = "".join(
             f'<a class="chip v-{v}" href="#matrix" data-set-filter="matrix:verdict:{v}">'
             f'<b>{n}</b><span>{e(v)}</span></a>'
@@ -146,6 +145,22 @@ class _Renderer:
                 f'<div class="verdict-word">{e(d.decision.upper())}</div>'
                 f'<div class="banner-body"><h1>{e(headline)}</h1><p class="sub">{e(sub)}</p>'
                 f'<div class="chips">{chips}</div>{triggers}</div></section>')
+
+    def new_on_free_threaded(self) -> str:
+        """What adopting 3.14t changes, before anything else: the gating findings its baseline lacks."""
+        new = self.groups["new"]
+        if not new:
+            if not any(lane.gil_disabled and lane.available for lane in self.o.lanes):
+                return ""
+            return ('<section id="new"><h2>New on the free-threaded lane</h2><p class="empty">Nothing: every '
+                    'finding on the free-threaded lane is shared with its GIL baseline or is information.</p></section>')
+        items = "".join(
+            f'<li><span class="kind-tag" style="--kc:{KIND_COLOUR.get(f.kind, "var(--k-other)")}">{e(f.kind)}</span> '
+            f'<b>{e(f.subject)}</b> on {e(f.lane)}: <a href="#{self.finding_ids[id(f.signal)]}">{e(f.summary)}</a>'
+            + (f' <small class="muted">({e(f.baseline_note)})</small>' if f.baseline_note else "") + "</li>"
+            for f in new)
+        return (f'<section id="new"><h2>New on the free-threaded lane <small>{len(new)}</small></h2>'
+                f'<ul class="new-findings">{items}</ul></section>')
 
     def lanes(self) -> str:
         cards = []
@@ -202,7 +217,7 @@ class _Renderer:
                 cells.append(
                     f'<td class="cell v-{verdict}" data-col-lane="{e(lane.name)}" data-verdict="{verdict}" '
                     f'data-sort="{VERDICTS.index(verdict)}" title="{e(reasons)}">'
-                    f'<a href="#{anchor(s, lane.name)}">{e(verdict)}{count}</a></td>')
+                    f'<a href="#{anchor(s, lane.name)}">{e(verdict)}{count}</a>{_rests_on(v)}</td>')
             rows.append(f'<tr data-verdict="{" ".join(dict.fromkeys(verdicts))}" data-search="{e(s.lower())}">'
                         f'<th scope="row" data-sort="{e(s.lower())}"><a href="#{anchor("subject", s)}">{e(s)}</a>'
                         f'</th>{"".join(cells)}</tr>')
@@ -259,7 +274,7 @@ class _Renderer:
                     'corrupted data or re-enabled the GIL in what was tested.</p></section>')
         rows = []
         for f in self.findings:
-            sev = f.severity or "info"
+            sev = f.severity or _weight(f)
             rate = ""
             if f.rate:
                 k, n = f.rate
@@ -272,12 +287,13 @@ class _Renderer:
                 f'data-search="{e((f.subject + " " + f.summary).lower())}">'
                 f'<td data-sort="{report.severity_rank(f.severity)}"><span class="v v-{e(sev)}">{e(sev)}</span></td>'
                 f'<td><span class="kind-tag" style="--kc:{KIND_COLOUR.get(f.kind, "var(--k-other)")}">{e(f.kind)}</span>'
-                f'{"" if f.gating else " <small class=muted>(info)</small>"}</td>'
+                f'{"" if f.gating else f" <small class=muted>({_weight(f)})</small>"}</td>'
                 f'<td>{e(f.subject)}</td><td>{e(f.lane)}</td><td>{e(f.check)}</td>'
+                f'<td title="{e(f.baseline_note)}">{e(_baseline_label(f))}</td>'
                 f'<td class="summary"><a href="#{self.finding_ids[id(f.signal)]}">{e(f.summary)}</a></td>'
                 f'{rate}<td>{repro}</td></tr>')
         head = "".join(f'<th scope="col">{h}</th>' for h in
-                       ("severity", "signal", "subject", "lane", "check", "summary", "observed rate", "repro"))
+                       ("severity", "signal", "subject", "lane", "check", "baseline", "summary", "observed rate", "repro"))
         return (f'<section id="findings"><h2>Findings <small>{len(self.findings)}</small></h2>'
                 f'<div class="filters" data-for="findings-table" data-facets="verdict:severity lane:lane kind:signal">'
                 f'</div><div class="table-wrap"><table class="findings sortable" id="findings-table"><thead><tr>{head}'
@@ -629,6 +645,26 @@ class _Renderer:
             if common and common != p.anchor:
                 return quote(os.path.relpath(p, base).replace(os.sep, "/"))
         return p.as_uri()
+
+
+def _rests_on(v) -> str:
+    """Under a verdict, the checks it rests on: `ready` after install and import says nothing about threads."""
+    if v is None or not v.checks or v.verdict == "untested":
+        return ""
+    return f'<small class="rests-on">{e(", ".join(v.checks))}</small>'
+
+
+def _weight(f) -> str:
+    """Why a finding does not gate, in a word."""
+    if f.known:
+        return "known"
+    if f.baseline in ("same", "baseline") and f.kind in SIGNAL_VERDICT:
+        return "shared"
+    return "info"
+
+
+def _baseline_label(f) -> str:
+    return {"new": "new", "same": "same", "none": "no baseline", "baseline": "(baseline)"}.get(f.baseline, "-")
 
 
 def _dd_class(key: str) -> str:

@@ -1,23 +1,29 @@
 """The JSON report: a documented, versioned document other tools read.
 
-Shape (format "ftlab-report/2")::
+Shape (format "ftlab-report/3")::
 
-    {"format": "ftlab-report/2",
+    {"format": "ftlab-report/3",
      "run_id": str,
      "decision": "go" | "no-go" | "undecided", "go": bool | null, "triggers": [str],
      "counts": {"subjects": int, "lanes": int,
                 "verdicts": {verdict: int},        # every verdict of lab.records.VERDICTS, most severe first
                 "signals": {kind: int},            # kinds present, most severe first
-                "statuses": {status: int}},        # result statuses present
+                "statuses": {status: int},         # result statuses present
+                "new": int, "gating": int, "shared": int, "info": int},   # lab.report.headline's groups
+     "legend": {verdict: str},                   # what each verdict means
      "lanes": [{"name", "path", "version", "implementation", "gil_disabled",
                 "kind": "GIL" | "free-threaded" | "unknown", "abiflags", "ext_suffix", "platform_tags",
                 "source", "spec", "available", "reason"}],
      "subjects": [str],
-     "verdicts": [{"subject", "lane", "verdict", "reasons": [str]}],
+     "verdicts": [{"subject", "lane", "verdict", "reasons": [str],
+                   "checks": [str]}],                # the checks the verdict rests on
      "findings": [{"subject", "lane", "check", "job_id", "kind", "summary",
-                   "severity": verdict | "",         # the verdict the kind pushes to ("" = informational)
-                   "gating": bool,                   # the kind makes a run no-go
-                   "rate": [k, n] | null, "repro": str | null}],   # most severe first
+                   "severity": verdict | "",         # the verdict it pushes its subject to ("" = not counted)
+                   "gating": bool,                   # it makes the run no-go
+                   "known": bool,                    # a probe's documented behaviour
+                   "baseline": "new" | "same" | "none" | "baseline" | null,   # lab.judge
+                   "baseline_lane": str | null, "baseline_note": str | null,
+                   "rate": [k, n] | null, "repro": str | null}],   # new on 3.14t first, then by severity
      "results": [{"job_id", "subject", "lane", "check", "status", "reason", "duration_s", "exit_status",
                   "signals": [{"kind", "summary", "evidence"}], "data", "artifacts_dir"}],
      "store": str, "artifacts_dir": str}
@@ -31,10 +37,13 @@ import json
 from typing import Any
 
 from lab import report
+from lab.records import VERDICT_MEANING
 
 #: ftlab-report/1: run_id, decision, go, triggers, lanes, verdicts, results, store, artifacts_dir.
 #: ftlab-report/2: adds counts, subjects and findings (a flat, severity-ordered list of signals).
-FORMAT = "ftlab-report/2"
+#: ftlab-report/3: findings judged against the baseline lane (baseline, baseline_lane, baseline_note,
+#: known; new-on-3.14t first), counts of the headline groups, verdicts' checks, a legend.
+FORMAT = "ftlab-report/3"
 
 
 def render(outcome) -> dict[str, Any]:
@@ -43,6 +52,8 @@ def render(outcome) -> dict[str, Any]:
     for r in outcome.results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
     subjects = report.subjects(outcome)
+    found = report.findings(outcome)
+    groups = {k: len(v) for k, v in report.headline(found).items()}
     return {
         "format": FORMAT,
         "run_id": doc.pop("run_id"),
@@ -50,16 +61,12 @@ def render(outcome) -> dict[str, Any]:
         "go": doc.pop("go"),
         "triggers": doc.pop("triggers"),
         "counts": {"subjects": len(subjects), "lanes": len(outcome.lanes), "verdicts": report.verdict_counts(outcome),
-                   "signals": report.signal_counts(outcome), "statuses": statuses},
+                   "signals": report.signal_counts(outcome), "statuses": statuses, **groups},
+        "legend": dict(VERDICT_MEANING),
         "lanes": doc.pop("lanes"),
         "subjects": subjects,
         "verdicts": doc.pop("verdicts"),
-        "findings": [
-            {"subject": f.subject, "lane": f.lane, "check": f.check, "job_id": f.job_id, "kind": f.kind,
-             "summary": f.summary, "severity": f.severity, "gating": f.gating,
-             "rate": list(f.rate) if f.rate else None, "repro": f.repro or None}
-            for f in report.findings(outcome)
-        ],
+        "findings": [f.to_json() for f in found],
         **doc,
     }
 

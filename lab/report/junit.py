@@ -3,11 +3,13 @@
 One testsuite per lane (`ftlab.<lane>`), one testcase per subject x lane x check: classname
 `ftlab.<lane>.<check>`, name the subject (lane-level checks: the lane). A testcase
 
-- fails (`<failure type="KIND">`) on a gating signal (lab.verdict.is_gating): the most severe kind
-  is the type, its summary the message, and every signal's evidence the text;
+- fails (`<failure type="KIND">`) on a gating finding (lab.judge: read against the baseline GIL lane;
+  what is new on the lane first, then the most severe): its kind is the type, its summary the message,
+  and every gating finding's evidence (with its baseline) the text;
 - errors (`<error>`) when the check itself could not run (status error, or a crash/timeout without a signal);
 - is skipped (`<skipped message=REASON>`) when it did not run (unavailable lane, skipped check);
-- passes otherwise. Informational signals (built-from-sdist) go to `<system-out>`.
+- passes otherwise. Other findings (shared with the baseline, optional dependencies, built-from-sdist)
+  go to `<system-out>` with their baseline.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from lab import report
-from lab.records import LANE_SUBJECT, Result, Signal
-from lab.verdict import SIGNAL_VERDICT, is_gating
+from lab.judge import Finding
+from lab.records import LANE_SUBJECT, Result
 
 #: Evidence text per failure: CI pages render it inline; the rest is in the HTML report.
 EVIDENCE_CHARS = 20_000
@@ -40,6 +42,9 @@ def build(outcome) -> ET.Element:
     totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
     total_time = 0.0
     lanes = {lane.name: lane for lane in outcome.lanes}
+    by_job: dict[str, list[Finding]] = {}
+    for f in report.findings(outcome):
+        by_job.setdefault(f.job_id, []).append(f)
     for lane_name, results in by_lane.items():
         suite = ET.SubElement(root, "testsuite", name=f"ftlab.{lane_name}")
         props = ET.SubElement(suite, "properties")
@@ -54,7 +59,7 @@ def build(outcome) -> ET.Element:
         # Keep each subject's checks in run order (cell_results sorts them).
         ordered = [r for s in dict.fromkeys(r.subject for r in ordered) for r in cells.get((s, lane_name), [])]
         for r in ordered:
-            outcome_kind = _testcase(suite, r)
+            outcome_kind = _testcase(suite, r, by_job.get(r.job_id, []))
             counts["tests"] += 1
             if outcome_kind:
                 counts[outcome_kind] += 1
@@ -73,14 +78,13 @@ def build(outcome) -> ET.Element:
     return root
 
 
-def _testcase(suite: ET.Element, r: Result) -> str:
+def _testcase(suite: ET.Element, r: Result, found: list[Finding]) -> str:
     """Append one testcase; returns "failures", "errors", "skipped" or "" (passed)."""
     name = r.lane if r.subject == LANE_SUBJECT.name else r.subject
     case = ET.SubElement(suite, "testcase", classname=f"ftlab.{r.lane}.{r.check}", name=_clean(name),
                          time=f"{r.duration_s:.3f}")
-    gating = sorted((s for s in r.signals if is_gating(s)),
-                    key=lambda s: report.severity_rank(SIGNAL_VERDICT.get(s.kind, "")))
-    info = [s for s in r.signals if not is_gating(s)]
+    gating = [f for f in found if f.gating]  # already in report order: new on this lane first
+    info = [f for f in found if not f.gating]
     result = ""
     if gating:
         first = gating[0]
@@ -104,9 +108,12 @@ def _testcase(suite: ET.Element, r: Result) -> str:
     return result
 
 
-def _signal_text(s: Signal) -> str:
-    lines = [f"[{s.kind}] {s.summary}"]
-    for key, value in s.evidence.items():
+def _signal_text(f: Finding) -> str:
+    lines = [f"[{f.kind}] {f.summary}"]
+    if f.baseline_note or f.known:
+        lines.append(f"baseline: {f.baseline or '-'}" + (f" ({f.baseline_note})" if f.baseline_note else "")
+                     + (" (known, documented behaviour)" if f.known else ""))
+    for key, value in f.evidence.items():
         lines.append(f"{key}: {_value_text(value)}")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 
 from lab import report
-from lab.records import LANE_SUBJECT
+from lab.records import LANE_SUBJECT, VERDICT_MEANING
 from lab.report import wording
 
 #: GitHub refuses comments over 65,536 characters; stay well below with room for a CI wrapper.
@@ -53,14 +53,17 @@ def render(outcome, *, report_path: Path | None = None) -> str:
     found = report.findings(outcome)
     subjects = report.subjects(outcome)
     gating = sum(f.gating for f in found)
+    groups = report.headline(found)
     head = [f"## ftlab: **{d.decision.upper()}** (run {code(outcome.run_id)})", ""]
     head.append(f"{wording.count(len(subjects), 'subject')} x {wording.count(len(outcome.lanes), 'lane')}, "
-                f"{wording.count(len(found), 'signal')} ({gating} gating).")
+                f"{wording.count(len(found), 'signal')}: {len(groups['new'])} new on the free-threaded lane, "
+                f"{gating} gating, {len(groups['shared'])} shared with the GIL lane (not gating), "
+                f"{len(groups['info'])} information.")
     counts = report.verdict_counts(outcome)
     if outcome.verdicts:
         head.append("Verdicts: " + ", ".join(f"{v} {n}" for v, n in counts.items() if n) + ".")
     if d.triggers:
-        head += ["", "Why:"]
+        head += ["", "Why (what is new on the free-threaded lane first):" if d.decision == "no-go" else "Notes:"]
         head += [f"- {text(t)}" for t in d.triggers[:TOP_TRIGGERS]]
         if len(d.triggers) > TOP_TRIGGERS:
             head.append(f"- ... and {len(d.triggers) - TOP_TRIGGERS} more")
@@ -86,8 +89,10 @@ def render(outcome, *, report_path: Path | None = None) -> str:
             for lane in outcome.lanes:
                 v = cells.get((s, lane.name))
                 label = v.verdict if v else "untested"
-                row.append(f"**{label.upper()}**" if label not in ("ready", "untested") else label)
+                cell = f"**{label.upper()}**" if label not in ("ready", "untested") else label
+                row.append(cell + (f"<br><sub>{text(', '.join(v.checks))}</sub>" if v and v.checks and label != "untested" else ""))
             matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
+        matrix += ["", "Legend: " + "; ".join(f"**{v}**: {text(m)}" for v, m in VERDICT_MEANING.items()) + "."]
 
     gates = _perf_gates(report.perf_gates(outcome))
     out = "\n".join(head + lanes + matrix + gates)
@@ -135,8 +140,9 @@ def _perf_gates(gates: list[dict]) -> list[str]:
 
 def _finding(f: report.Finding, n: int) -> str:
     where = f.lane if f.subject == LANE_SUBJECT.name else f"{f.subject} on {f.lane}"
-    label = f.severity or "info"
-    line = f"{n}. **{text(f.kind)}** ({label}) {text(where)}, {text(f.check)}: {text(f.summary)}"
+    label = f.severity or ("known" if f.known else "shared" if f.baseline in ("same", "baseline") else "info")
+    base = f", {f.baseline_note}" if f.baseline_note else ""
+    line = f"{n}. **{text(f.kind)}** ({label}{text(base)}) {text(where)}, {text(f.check)}: {text(f.summary)}"
     extra = []
     if f.rate:
         extra.append(f"observed in {wording.rate(*f.rate)}")

@@ -18,6 +18,7 @@ VERDICT_STYLE = {
     "unsafe": "bold red",
     "gil-fallback": "bold yellow",
     "not-installable": "magenta",
+    "not-importable": "magenta",
     "ready": "bold green",
     "untested": "dim",
 }
@@ -78,29 +79,52 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
         matrix.add_column("subject", overflow="fold")
         for lane in outcome.lanes:
             matrix.add_column(f"{lane.name} ({lane.kind if lane.available else 'unavailable'})")
-        cells: dict[tuple[str, str], str] = {(v.subject, v.lane): v.verdict for v in outcome.verdicts}
+        cells = {(v.subject, v.lane): v for v in outcome.verdicts}
         for subject in dict.fromkeys(v.subject for v in outcome.verdicts):
             row = [escape(subject)]
             for lane in outcome.lanes:
-                v = cells.get((subject, lane.name), "untested")
-                row.append(f"[{VERDICT_STYLE[v]}]{v}[/]")
+                v = cells.get((subject, lane.name))
+                word = v.verdict if v else "untested"
+                rests = f" [dim]({escape(', '.join(v.checks))})[/]" if v and v.checks and word != "untested" else ""
+                row.append(f"[{VERDICT_STYLE[word]}]{word}[/]{rests}")
             matrix.add_row(*row)
         con.print(matrix)
-    counts: dict[str, int] = {}
-    for r in outcome.results:
-        for s in r.signals:
-            counts[s.kind] = counts.get(s.kind, 0) + 1
-    if counts:
-        con.print("signals: " + ", ".join(f"{k} x{n}" for k, n in sorted(counts.items())))
+    _print_findings(con, outcome)
     _print_perf_gates(con, outcome)
     d = outcome.decision
     con.print(f"decision: [{DECISION_STYLE[d.decision]}]{d.decision.upper()}[/]")
-    for t in d.triggers[:20]:
-        con.print(f"  - {escape(t)}")
-    if len(d.triggers) > 20:
-        con.print(f"  ... and {len(d.triggers) - 20} more (see the report)")
+    for t in d.triggers[:10]:
+        con.print(f"  - {escape(t)}", overflow="fold")
+    if len(d.triggers) > 10:
+        con.print(f"  ... and {len(d.triggers) - 10} more (see the report)")
     for kind, path in written.items():
         con.print(f"{kind} report: {escape(str(path))}")
+
+
+#: Findings listed by name in the terminal summary (the reports have every one).
+TOP_NEW = 15
+
+
+def _print_findings(con, outcome) -> None:
+    """What is new on the free-threaded lane first, then how many findings are shared or information."""
+    from lab.report import findings, headline
+
+    groups = headline(findings(outcome))
+    if not any(groups.values()):
+        return
+    if groups["new"]:
+        con.print(f"[bold]new on the free-threaded lane:[/] {len(groups['new'])}")
+        for f in groups["new"][:TOP_NEW]:
+            con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(f.summary)}", overflow="fold")
+        if len(groups["new"]) > TOP_NEW:
+            con.print(f"  ... and {len(groups['new']) - TOP_NEW} more (see the report)")
+    elif any(lane.gil_disabled and lane.available for lane in outcome.lanes):
+        con.print("[bold]new on the free-threaded lane:[/] nothing")
+    for f in groups["gating"][:TOP_NEW]:
+        con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)} (also on the baseline): {escape(f.summary)}",
+                  overflow="fold")
+    con.print(f"shared with the GIL lane, not gating: {len(groups['shared'])}; "
+              f"information (optional dependencies, known findings): {len(groups['info'])}")
 
 
 def _print_perf_gates(con, outcome) -> None:

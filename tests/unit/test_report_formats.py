@@ -44,7 +44,7 @@ def test_write_reports_writes_every_format_html_first(outcome, tmp_path):
 
 def test_json_schema(outcome):
     doc = json.loads(jsonreport.dumps(outcome))
-    assert doc["format"] == jsonreport.FORMAT == "ftlab-report/2"
+    assert doc["format"] == jsonreport.FORMAT == "ftlab-report/3"
     assert doc["decision"] == "no-go" and doc["go"] is False and doc["triggers"]
     assert set(doc) >= {"run_id", "counts", "lanes", "subjects", "verdicts", "findings", "results", "store",
                         "artifacts_dir"}
@@ -143,7 +143,8 @@ def test_markdown_content(outcome):
     md = markdown.render(outcome, report_path=Path("/r/ftlab-x.md"))
     first = md.splitlines()[0]
     assert first.startswith("## ftlab: **NO-GO**")
-    assert "| counter | ready | **CRASHES** | untested |" in md
+    assert ("| counter | ready<br><sub>install, import, stress</sub> | **CRASHES**<br><sub>install, import, stress</sub>"
+            " | untested |") in md
     assert "| 3.14t | free-threaded (asked for) | 3.14 | unavailable: " in md
     assert "| 3.13 | GIL |" in md
     assert "observed in 7 of 50 runs (14%)" in md and "stress-Counter-corruption-1.py" in md

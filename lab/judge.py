@@ -1,0 +1,261 @@
+"""Judging signals: each one read against the baseline GIL lane, then weighed for the verdict and the gate.
+
+A team adopting 3.14t already lives with what its 3.14 shows. So every signal on a free-threaded lane
+gets its baseline (`new`: only here; `same`: the baseline GIL lane shows the same finding for the same
+module or scenario kind; `none`: no baseline lane ran that check), and the release gate reads it:
+
+- crash, hang, corruption, unexpected exceptions and broken invariants under threads gate on any lane
+  (the playbook's no-go trigger: "any extension crashes or data corruption signals under load");
+- a perf regression gates (it is already measured against a baseline);
+- install, import and GIL findings gate on a free-threaded lane unless the baseline shows them
+  identically; on the GIL baseline itself they are listed, never gating (they are not about 3.14t);
+- an `optional-dependency` (a submodule needing a module that is not installed, or one this
+  distribution does not ship on this platform) is information, unless the baseline lane imported the
+  same module: then it is an import failure new on 3.14t, and gates;
+- findings a probe declares as documented behaviour are `known`: shown, never gating.
+
+Pure functions over records; the verdicts, the decision, every report and `ftlab diff` read this one view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
+
+#: Which verdict each signal kind pushes a subject to. Kinds not listed are information.
+SIGNAL_VERDICT = {
+    "crash": "crashes",
+    "hang": "crashes",
+    "corruption": "unsafe",
+    "unexpected-exception": "unsafe",
+    "invariant-broken": "unsafe",
+    "data-race": "unsafe",
+    "gil-reenabled": "gil-fallback",
+    "install-failed": "not-installable",
+    "no-wheel": "not-installable",
+    "import-error": "not-importable",
+}
+
+#: Under load, on any lane: the release gate's "crashes or data corruption signals".
+ALWAYS_GATING = frozenset({"crash", "hang", "corruption", "unexpected-exception", "invariant-broken", "data-race",
+                           "perf-regression"})
+#: Gate on a free-threaded lane unless its baseline GIL lane shows the same.
+GATING_UNLESS_SHARED = frozenset({"install-failed", "no-wheel", "import-error", "gil-reenabled"})
+
+#: Baseline relations of a signal.
+NEW, SAME, NONE, BASELINE = "new", "same", "none", "baseline"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One signal with where it was found and how it is judged: the row of every findings table."""
+
+    subject: str
+    lane: str
+    check: str
+    job_id: str
+    signal: Signal
+    #: new | same | none on a free-threaded lane; baseline on the GIL lane others are read against;
+    #: "" on a GIL lane that is nobody's baseline.
+    baseline: str = ""
+    #: The GIL lane this one was read against ("" without one).
+    baseline_lane: str = ""
+    #: The verdict this finding pushes its subject to on its lane, or "" (information, known, shared).
+    severity: str = ""
+    gating: bool = False
+    known: bool = False
+    #: What the baseline showed, in a phrase ("also on 3.14", "imports on 3.14").
+    baseline_note: str = ""
+
+    @property
+    def evidence(self) -> Mapping[str, Any]:
+        return self.signal.evidence
+
+    @property
+    def kind(self) -> str:
+        return self.signal.kind
+
+    @property
+    def summary(self) -> str:
+        return self.signal.summary
+
+    @property
+    def rate(self) -> tuple[int, int] | None:
+        r = self.signal.evidence.get("rate")
+        if isinstance(r, list | tuple) and len(r) == 2 and all(isinstance(x, int) for x in r):
+            return int(r[0]), int(r[1])
+        return None
+
+    @property
+    def repro(self) -> str:
+        r = self.signal.evidence.get("repro")
+        return r if isinstance(r, str) else ""
+
+    @property
+    def where(self) -> str:
+        return self.lane if self.subject == LANE_SUBJECT.name else f"{self.subject} on {self.lane}"
+
+    @property
+    def new_on_free_threaded(self) -> bool:
+        """What a team adopting 3.14t learns from this run: gating and not shown by the baseline."""
+        return self.gating and self.baseline in (NEW, NONE)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "lane": self.lane, "check": self.check, "job_id": self.job_id,
+                "kind": self.kind, "summary": self.summary, "severity": self.severity, "gating": self.gating,
+                "known": self.known, "baseline": self.baseline or None, "baseline_lane": self.baseline_lane or None,
+                "baseline_note": self.baseline_note or None,
+                "rate": list(self.rate) if self.rate else None, "repro": self.repro or None}
+
+
+def is_known(signal: Signal) -> bool:
+    """A finding a probe declares as documented behaviour (e.g. numpy: in-place writes to a shared
+    array race, as its thread-safety page says). Reports show it; it decides nothing, since adopting
+    3.14t does not change it: it is the documented contract on every build."""
+    return bool(signal.evidence.get("expected_finding"))
+
+
+def baselines(lanes: Sequence[Lane]) -> dict[str, str]:
+    """Free-threaded lane name -> the GIL lane it is read against: an available GIL lane of the same
+    minor version, else the first available GIL lane."""
+    gil = [lane for lane in lanes if lane.available and not lane.gil_disabled]
+    out = {}
+    for lane in lanes:
+        if not lane.gil_disabled or not gil:
+            continue
+        same_minor = [g for g in gil if g.version.split(".")[:2] == lane.version.split(".")[:2] and lane.version]
+        out[lane.name] = (same_minor or gil)[0].name
+    return out
+
+
+def import_scope(signal: Signal) -> str:
+    """top-level | submodule for an import finding; older results lack the field: a dotted module is a
+    submodule."""
+    scope = signal.evidence.get("scope")
+    if scope in ("top-level", "submodule"):
+        return scope
+    module = str(signal.evidence.get("module") or "")
+    return "submodule" if "." in module else "top-level"
+
+
+def judge(lanes: Sequence[Lane], results: Iterable[Result]) -> list[Finding]:
+    """Every signal of a run, judged (in result order)."""
+    results = list(results)
+    lane_by_name = {lane.name: lane for lane in lanes}
+    base_of = baselines(lanes)
+    baseline_names = set(base_of.values())
+    by_cell = {(r.subject, r.lane, r.check): r for r in results}
+    out = []
+    for r in results:
+        lane = lane_by_name.get(r.lane)
+        free_threaded = bool(lane and lane.gil_disabled)
+        base_name = base_of.get(r.lane, "")
+        base = by_cell.get((r.subject, base_name, r.check)) if base_name else None
+        for s in r.signals:
+            if free_threaded:
+                relation, note, s2 = _compare(r, s, base, base_name)
+            else:
+                relation, note, s2 = (BASELINE if r.lane in baseline_names else ""), "", s
+            out.append(_weigh(r, s2, relation, base_name if free_threaded else "", note, free_threaded))
+    return out
+
+
+def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str, free_threaded: bool) -> Finding:
+    known = is_known(s)
+    severity = SIGNAL_VERDICT.get(s.kind, "")
+    if s.kind in ALWAYS_GATING:
+        gating = True
+    elif s.kind in GATING_UNLESS_SHARED:
+        gating = free_threaded and relation in (NEW, NONE)
+    else:
+        gating = False
+    if s.kind == "import-error" and import_scope(s) == "submodule" and not gating:
+        # A submodule that fails alike on the baseline is a fact of the package the application lives
+        # with, not a verdict on it: listed, never the lane's verdict.
+        severity = ""
+    if known:
+        severity, gating = "", False
+    return Finding(subject=r.subject, lane=r.lane, check=r.check, job_id=r.job_id, signal=s, baseline=relation,
+                   baseline_lane=base_name, severity=severity, gating=gating, known=known, baseline_note=note)
+
+
+def _compare(r: Result, s: Signal, base: Result | None, base_name: str) -> tuple[str, str, Signal]:
+    """(relation, note, signal): how the baseline's result for the same subject and check reads this
+    signal. An optional dependency the baseline imported becomes an import failure new here."""
+    if base is None or base.status not in ("ok", "findings"):
+        return NONE, (f"no {r.check} result on {base_name} to compare" if base_name else ""), s
+    if r.check == "import":
+        row = _module_rows(base).get(str(s.evidence.get("module") or ""))
+        if row is not None:
+            return _compare_import_row(s, row, base_name)
+    key = signal_key(r.check, s)
+    if any(signal_key(base.check, b) == key for b in base.signals):
+        return SAME, f"also on {base_name}", s
+    return NEW, f"not on {base_name}", s
+
+
+def _compare_import_row(s: Signal, row: Mapping[str, Any], base_name: str) -> tuple[str, str, Signal]:
+    outcome = row.get("outcome")
+    if outcome == "ok" and s.kind == "optional-dependency":
+        needs = ", ".join(map(str, s.evidence.get("needs") or ())) or "a module"
+        escalated = Signal(
+            kind="import-error",
+            summary=f"{s.evidence.get('module')!r} imports on {base_name} but not here: it needs {needs}, "
+                    "which is missing on this lane",
+            evidence={**s.evidence, "scope": "submodule", "escalated_from": "optional-dependency",
+                      "baseline_outcome": "ok"})
+        return NEW, f"imports on {base_name}", escalated
+    if outcome == "ok":
+        return NEW, f"imports on {base_name}", s
+    if outcome == s.kind and _error_type(row) == s.evidence.get("error_type"):
+        return SAME, f"fails alike on {base_name}", s
+    if outcome == s.kind and s.kind != "import-error":
+        return SAME, f"also on {base_name}", s
+    return NEW, f"{base_name}: {outcome}", s
+
+
+def _error_type(row: Mapping[str, Any]) -> Any:
+    err = row.get("error")
+    return err.get("type") if isinstance(err, Mapping) else None
+
+
+def _module_rows(result: Result) -> dict[str, Mapping[str, Any]]:
+    rows = result.data.get("modules") if isinstance(result.data, Mapping) else None
+    return {str(row.get("module")): row for row in rows or () if isinstance(row, Mapping)}
+
+
+def signal_key(check: str, s: Signal) -> tuple:
+    """What makes two signals on two lanes "the same finding": kind, and the module, probe and scenario
+    shape (the op names that ran in parallel) or metric they are about. Rates, addresses and timings differ
+    between lanes and are left out."""
+    ev = s.evidence
+    ops: tuple = ()
+    scenario = ev.get("scenario")
+    if isinstance(scenario, Mapping):
+        threads = scenario.get("threads") or []
+        ops = tuple(sorted({str(op).split("(", 1)[0] for t in threads if isinstance(t, list) for op in t}))
+    return (check, s.kind, ev.get("module"), ev.get("probe"), ops, ev.get("metric"), ev.get("workload"),
+            ev.get("error_type") if check == "import" else None,
+            tuple(ev.get("needs") or ()) if s.kind == "optional-dependency" else ())
+
+
+def severity_rank(severity: str) -> int:
+    """Sort key: most severe verdict first, information last."""
+    return VERDICTS.index(severity) if severity in VERDICTS else len(VERDICTS)
+
+
+def ordered(found: Iterable[Finding], lanes: Sequence[Lane]) -> list[Finding]:
+    """Reports' order: what is new on 3.14t first, then other gating findings, by severity; then what
+    the baseline shares, information and known findings."""
+    lane_order = {lane.name: i for i, lane in enumerate(lanes)}
+    return sorted(found, key=lambda f: (not f.new_on_free_threaded, not f.gating, severity_rank(f.severity),
+                                        f.known, f.subject, lane_order.get(f.lane, 99), f.check))
+
+
+def with_baseline(signal: Signal, finding: Finding) -> Signal:
+    """The signal as judged, its baseline in the evidence (for JSON and JUnit readers)."""
+    return replace(signal, evidence={**signal.evidence, "baseline": finding.baseline or None,
+                                     "baseline_lane": finding.baseline_lane or None})
