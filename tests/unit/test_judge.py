@@ -1,0 +1,136 @@
+"""Signals read against the baseline GIL lane (lab/judge.py), and what that does to verdicts and the gate."""
+
+from __future__ import annotations
+
+from lab.judge import baselines, judge, ordered
+from lab.records import Lane, Result, Signal, Subject
+from lab.verdict import decide, verdicts
+
+GIL = Lane(name="3.14", path="/gil", version="3.14.10", implementation="cpython")
+FT = Lane(name="3.14t", path="/ft", version="3.14.7", implementation="cpython", gil_disabled=True)
+GIL13 = Lane(name="3.13", path="/gil13", version="3.13.0", implementation="cpython")
+PKG = Subject(name="pkg")
+
+
+def sig(kind: str, module: str = "", **evidence) -> Signal:
+    return Signal(kind=kind, summary=f"{kind} in {module or 'pkg'}", evidence={"module": module, **evidence} if module
+                  else evidence)
+
+
+def res(lane: Lane, check: str, *signals: Signal, rows: list | None = None, subject: str = "pkg") -> Result:
+    return Result(job_id=f"r/{subject}/{lane.name}/{check}", run_id="r", subject=subject, lane=lane.name, check=check,
+                  status="findings" if signals else "ok", signals=signals,
+                  data={"modules": rows} if rows is not None else {})
+
+
+def row(module: str, outcome: str = "ok", error_type: str | None = None) -> dict:
+    return {"module": module, "outcome": outcome, "error": {"type": error_type} if error_type else None}
+
+
+def both(check: str, gil_signals=(), ft_signals=(), gil_rows=None, ft_rows=None) -> list[Result]:
+    return [res(GIL, "install"), res(FT, "install"), res(GIL, check, *gil_signals, rows=gil_rows),
+            res(FT, check, *ft_signals, rows=ft_rows)]
+
+
+def judged(results, lanes=(GIL, FT)):
+    found = judge(lanes, results)
+    vs = {v.lane: v for v in verdicts([PKG], lanes, results, found)}
+    return found, vs, decide(lanes, results, list(vs.values()), found)
+
+
+def test_baseline_is_the_gil_lane_of_the_same_minor_version():
+    assert baselines([GIL13, GIL, FT]) == {"3.14t": "3.14"}
+    assert baselines([GIL13, FT]) == {"3.14t": "3.13"}
+    assert baselines([FT]) == {}
+
+
+def test_submodule_failing_alike_on_both_lanes_is_listed_not_gating():
+    err = sig("import-error", "pkg.usedoctest", error_type="ValueError", scope="submodule")
+    rows = [row("pkg"), row("pkg.usedoctest", "import-error", "ValueError")]
+    found, vs, d = judged(both("import", [err], [err], rows, rows))
+    ft = next(f for f in found if f.lane == "3.14t")
+    assert (ft.baseline, ft.gating, ft.severity) == ("same", False, "")
+    assert vs["3.14t"].verdict == vs["3.14"].verdict == "ready"
+    assert vs["3.14t"].checks == ("install", "import")
+    assert d.decision == "go"
+
+
+def test_top_level_failing_only_on_free_threaded_gates_as_not_importable():
+    err = sig("import-error", "pkg", error_type="ImportError", scope="top-level")
+    found, vs, d = judged(both("import", [], [err], [row("pkg")], [row("pkg", "import-error", "ImportError")]))
+    (f,) = found
+    assert (f.baseline, f.gating, f.severity, f.baseline_note) == ("new", True, "not-importable", "imports on 3.14")
+    assert vs["3.14t"].verdict == "not-importable" and vs["3.14"].verdict == "ready"
+    assert d.decision == "no-go" and "new on this lane" in d.triggers[0]
+
+
+def test_optional_dependency_is_information_unless_the_baseline_imported_the_module():
+    opt = sig("optional-dependency", "pkg.plotting", needs=["matplotlib"], missing_kind="not-installed")
+    rows = [row("pkg"), row("pkg.plotting", "optional-dependency")]
+    found, vs, d = judged(both("import", [opt], [opt], rows, rows))
+    assert all(not f.gating and not f.severity for f in found)
+    assert vs["3.14t"].verdict == "ready" and d.decision == "go"
+
+    cpp = sig("optional-dependency", "pkg.pyext.cpp", needs=["pkg.pyext._message"], missing_kind="not-in-distribution")
+    found, vs, d = judged(both("import", [], [cpp], [row("pkg"), row("pkg.pyext.cpp")],
+                               [row("pkg"), row("pkg.pyext.cpp", "optional-dependency")]))
+    (f,) = found
+    assert f.kind == "import-error" and f.signal.evidence["escalated_from"] == "optional-dependency"
+    assert (f.baseline, f.gating, f.severity) == ("new", True, "not-importable")
+    assert "imports on 3.14 but not here" in f.summary and "pkg.pyext._message" in f.summary
+    assert vs["3.14t"].verdict == "not-importable" and d.decision == "no-go"
+
+
+def test_crashes_and_corruption_gate_on_every_lane_even_when_shared():
+    crash = sig("crash", "pkg._speedups", scope="submodule")
+    found, vs, d = judged(both("import", [crash], [crash], [row("pkg._speedups", "crash")],
+                               [row("pkg._speedups", "crash")]))
+    assert [f.gating for f in found] == [True, True]
+    assert {f.baseline for f in found} == {"baseline", "same"}
+    assert vs["3.14"].verdict == vs["3.14t"].verdict == "crashes" and d.decision == "no-go"
+
+    race = Signal(kind="corruption", summary="lost update", evidence={
+        "probe": "p:Counter", "scenario": {"init": [], "threads": [["add(1)"], ["add(2)"]], "post": []}})
+    race_ft = Signal(kind="corruption", summary="lost update", evidence={
+        "probe": "p:Counter", "scenario": {"init": [], "threads": [["add(5)"], ["add(1)"]], "post": ["total()"]}})
+    found, _, d = judged(both("stress", [race], [race_ft]))
+    ft = next(f for f in found if f.lane == "3.14t")
+    assert (ft.baseline, ft.gating) == ("same", True) and d.decision == "no-go"
+
+
+def test_install_failure_shared_with_the_baseline_is_listed_in_the_decision_not_gating():
+    fail = sig("install-failed")
+    results = [res(GIL, "install", fail), res(FT, "install", fail)]
+    found, vs, d = judged(results)
+    assert vs["3.14t"].verdict == vs["3.14"].verdict == "not-installable"
+    assert not any(f.gating for f in found)
+    assert d.decision == "go" and any("shared with 3.14, not gating" in t for t in d.triggers)
+
+
+def test_without_a_baseline_lane_free_threaded_findings_gate():
+    gil = sig("gil-reenabled", "pkg._c")
+    found, vs, d = judged([res(FT, "install"), res(FT, "import", gil)], lanes=(FT,))
+    (f,) = found
+    assert (f.baseline, f.gating) == ("none", True)
+    assert vs["3.14t"].verdict == "gil-fallback" and d.decision == "no-go"
+
+
+def test_gil_lane_findings_about_install_and_import_do_not_gate_a_free_threaded_decision():
+    err = sig("import-error", "pkg.only_on_gil", error_type="ImportError", scope="submodule")
+    found, vs, d = judged(both("import", [err], [], [row("pkg.only_on_gil", "import-error", "ImportError")],
+                               [row("pkg.only_on_gil")]))
+    (f,) = found
+    assert (f.baseline, f.gating) == ("baseline", False)
+    assert d.decision == "go"
+
+
+def test_reports_lead_with_what_is_new_on_free_threaded():
+    crash_shared = sig("crash", "pkg._a")
+    gil_new = sig("gil-reenabled", "pkg._b")
+    opt = sig("optional-dependency", "pkg.extra", needs=["numba"])
+    results = both("import", [crash_shared], [crash_shared, gil_new, opt],
+                   [row("pkg._a", "crash"), row("pkg._b"), row("pkg.extra", "optional-dependency")],
+                   [row("pkg._a", "crash"), row("pkg._b", "gil-reenabled"), row("pkg.extra", "optional-dependency")])
+    found = ordered(judge((GIL, FT), results), (GIL, FT))
+    assert [(f.kind, f.lane) for f in found][:1] == [("gil-reenabled", "3.14t")]
+    assert found[-1].kind == "optional-dependency"
