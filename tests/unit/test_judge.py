@@ -117,7 +117,7 @@ def test_without_a_baseline_lane_free_threaded_findings_gate():
 
 def test_gil_lane_findings_about_install_and_import_do_not_gate_a_free_threaded_decision():
     err = sig("import-error", "pkg.only_on_gil", error_type="ImportError", scope="submodule")
-    found, vs, d = judged(both("import", [err], [], [row("pkg.only_on_gil", "import-error", "ImportError")],
+    found, _, d = judged(both("import", [err], [], [row("pkg.only_on_gil", "import-error", "ImportError")],
                                [row("pkg.only_on_gil")]))
     (f,) = found
     assert (f.baseline, f.gating) == ("baseline", False)
