@@ -87,4 +87,17 @@ def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Seque
         pending.append("no subjects were tested")
     if pending:
         return Decision(decision="undecided", triggers=tuple(pending + shared))
-    return Decision(decision="go", triggers=tuple(shared))
+    return Decision(decision="go", triggers=tuple(_rests_on(verdict_list) + shared))
+
+
+#: The checks a go must rest on to speak about threads; a go without them says what it rests on.
+ADOPTION_CHECKS = ("install", "import", "stress")
+
+
+def _rests_on(verdict_list: Sequence[Verdict]) -> list[str]:
+    ran = list(dict.fromkeys(c for v in verdict_list for c in v.checks))
+    missing = [c for c in ADOPTION_CHECKS if c not in ran]
+    if not missing:
+        return []
+    return [f"go rests on {', '.join(ran) or 'no package check'}; not checked: {', '.join(missing)} "
+            f"(add --checks {','.join(ran + missing)})"]

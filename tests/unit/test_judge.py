@@ -134,3 +134,9 @@ def test_reports_lead_with_what_is_new_on_free_threaded():
     found = ordered(judge((GIL, FT), results), (GIL, FT))
     assert [(f.kind, f.lane) for f in found][:1] == [("gil-reenabled", "3.14t")]
     assert found[-1].kind == "optional-dependency"
+
+
+def test_a_go_says_which_checks_it_rests_on():
+    _, _, d = judged([res(GIL, "install"), res(FT, "install")])
+    assert d.decision == "go"
+    assert d.triggers == ("go rests on install; not checked: import, stress (add --checks install,import,stress)",)
