@@ -61,6 +61,8 @@ class DistOutcome:
     log_tail: str = ""
     #: Processes the install (its build script) left running, killed by the sandbox: command lines.
     left_running: tuple[str, ...] = ()
+    #: The index the lock took it from (password masked), so a report can say where it came from.
+    index: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None) or k in ("name", "outcome")}
@@ -143,7 +145,7 @@ def wheel_tag(filename: str) -> str:
 
 def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None, seconds: float,
                   timeout: bool = False) -> DistOutcome:
-    base = {"name": pin.name, "version": pin.version, "seconds": round(seconds, 3)}
+    base = {"name": pin.name, "version": pin.version, "seconds": round(seconds, 3), "index": pin.index}
     log = "" if proc is None else (proc.stdout or "") + (proc.stderr or "")
     tail = "\n".join(ln for ln in log.splitlines() if not ln.startswith("DEBUG"))[-LOG_TAIL_CHARS:]
     if timeout:
@@ -177,7 +179,9 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
                        reason=f"uv venv failed: {classify(proc.stderr)[1]}", seconds=time.monotonic() - started)
     constraints = venv / "ftlab-lock.txt"
     constraints.write_text(lock.requirements_txt())
-    common = ["--python", python, "--default-index", lock.index_url] if lock.index_url else ["--python", python]
+    common = ["--python", python]
+    # The lock's index (and extra indexes, proxy, certificates) reach each sandboxed uv in its environment.
+    settings = lock.install_settings()
     # Installs build sdists, which runs their code: each runs sandboxed, able to write only the venv and
     # uv's cache (shared across runs, so a second lane or run reuses downloads and built wheels).
     logs = root / f"{lane.name}-logs"
@@ -192,7 +196,7 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
         cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
         t0 = time.monotonic()
         p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=PIN_TIMEOUT_S,
-                                      writable=(venv,))
+                                      writable=(venv,), settings=settings)
         dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=p is None)
         if outcome.orphans:
             dist = replace(dist, left_running=tuple(o["cmdline"] for o in outcome.orphans))
@@ -200,7 +204,7 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
     # The runtime's own needs, constrained to the lock: if they clash with a pin, the pin wins and the
     # stress check says it cannot run, rather than the lane silently testing other versions.
     p, _ = run_uv_sandboxed([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
-                            workdir=logs / "ftlab-runtime", timeout_s=PIN_TIMEOUT_S, writable=(venv,))
+                            workdir=logs / "ftlab-runtime", timeout_s=PIN_TIMEOUT_S, writable=(venv,), settings=settings)
     runtime_ok = p is not None and p.returncode == 0
     runtime_reason = "" if runtime_ok else \
         f"hypothesis cannot join this lock: {classify(p.stderr)[1] if p else 'the install timed out'}"

@@ -8,11 +8,10 @@ Standard library only (urllib), with timeouts, one retry and a bounded thread po
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
+import ssl
 import threading
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -21,7 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urljoin, urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import HTTPSHandler, OpenerDirector, ProxyHandler, Request, build_opener
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -34,8 +33,9 @@ from packaging.version import InvalidVersion, Version
 
 import lab
 from lab.errors import PackageIndexError
+from lab.pipconfig import DEFAULT_INDEX_URL, IndexSettings, index_settings
 
-DEFAULT_INDEX_URL = "https://pypi.org/simple"
+__all__ = ["DEFAULT_INDEX_URL", "DistFile", "IndexClient", "Release", "configured_index_url"]
 FT_CLASSIFIER_PREFIX = "Programming Language :: Python :: Free Threading"
 _ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 _JSON_TYPES = ("application/vnd.pypi.simple.v1+json", "application/json")
@@ -89,46 +89,8 @@ class Release:
 
 
 def configured_index_url(environ: Mapping[str, str] | None = None, home: Path | None = None) -> str:
-    """The index a person has configured: uv's and pip's variables, then their config files, else PyPI."""
-    env = os.environ if environ is None else environ
-    for var in ("UV_DEFAULT_INDEX", "UV_INDEX_URL", "PIP_INDEX_URL"):
-        if env.get(var):
-            return env[var].split()[0]
-    home = home or Path.home()
-    xdg = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
-    for path in (xdg / "uv" / "uv.toml", Path("/etc/uv/uv.toml")):
-        url = _uv_config_index(path)
-        if url:
-            return url
-    pip_files = [Path("/etc/pip.conf"), xdg / "pip" / "pip.conf", home / ".pip" / "pip.conf"]
-    if env.get("VIRTUAL_ENV"):
-        pip_files.append(Path(env["VIRTUAL_ENV"]) / "pip.conf")
-    if env.get("PIP_CONFIG_FILE"):
-        pip_files.append(Path(env["PIP_CONFIG_FILE"]))
-    cfg = configparser.ConfigParser(interpolation=None)
-    try:
-        cfg.read([p for p in pip_files if p.is_file()], encoding="utf-8")  # later files win, as in pip
-    except configparser.Error:
-        return DEFAULT_INDEX_URL
-    for section in ("install", "global"):
-        url = cfg.get(section, "index-url", fallback="") or cfg.get(section, "index_url", fallback="")
-        if url:
-            return url.split()[0]
-    return DEFAULT_INDEX_URL
-
-
-def _uv_config_index(path: Path) -> str | None:
-    if not path.is_file():
-        return None
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return None
-    for index in doc.get("index", []):
-        if isinstance(index, dict) and index.get("default") and index.get("url"):
-            return str(index["url"])
-    url = doc.get("index-url") or doc.get("pip", {}).get("index-url")
-    return str(url) if url else None
+    """The index a person has configured: uv's settings, then pip's, else PyPI (``pipconfig``)."""
+    return index_settings(environ=environ, home=home).index_url
 
 
 def is_pypi(index_url: str) -> bool:
@@ -201,8 +163,12 @@ def free_threading_classifiers(classifiers: Iterable[str]) -> tuple[str, ...]:
 class IndexClient:
     """Reads one index. Holds a per-instance cache of project pages; safe to share between threads."""
 
-    def __init__(self, index_url: str | None = None, *, timeout_s: float = TIMEOUT_S, max_workers: int = MAX_WORKERS):
-        self.index_url = (index_url or configured_index_url()).rstrip("/")
+    def __init__(self, index_url: str | None = None, *, timeout_s: float = TIMEOUT_S, max_workers: int = MAX_WORKERS,
+                 settings: IndexSettings | None = None):
+        #: The index, proxy and certificates as uv gets them (``pipconfig``), so both read the same index.
+        self.settings = settings or index_settings(index_url=index_url.rstrip("/") if index_url else None)
+        self.index_url = self.settings.index_url.rstrip("/")
+        self._opener = _opener(self.settings)
         self.timeout_s = timeout_s
         self.max_workers = max_workers
         self._pages: dict[str, tuple[DistFile, ...]] = {}
@@ -221,7 +187,7 @@ class IndexClient:
         last: Exception | None = None
         for _ in range(ATTEMPTS):
             try:
-                with urlopen(request, timeout=self.timeout_s) as resp:
+                with self._opener.open(request, timeout=self.timeout_s) as resp:
                     return resp.read(), resp.headers.get("Content-Type", "").split(";")[0].strip()
             except HTTPError as exc:
                 if exc.code in (404, 410):
@@ -235,10 +201,7 @@ class IndexClient:
 
     def _unreachable(self, url: str, exc: Exception | None) -> PackageIndexError:
         reason = getattr(exc, "reason", None) or exc
-        return PackageIndexError(
-            f"cannot read {url} from the package index {self.index_url}: {reason}; "
-            "check the URL and the network, or pass --index-url"
-        )
+        return PackageIndexError(self.settings.unreachable_message(f"cannot read {url}: {reason}", url))
 
     def project_files(self, name: str) -> tuple[DistFile, ...]:
         """Every file the index lists for a project."""
@@ -332,6 +295,20 @@ class IndexClient:
 
         with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="ftlab-index") as pool:
             return list(pool.map(one, pins))
+
+
+def _opener(settings: IndexSettings) -> OpenerDirector:
+    """urllib with the proxies and certificates uv gets (pip's ``proxy`` and ``cert`` included)."""
+    env = settings.transport
+    proxies = {}
+    for scheme in ("http", "https"):
+        for var in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
+            if env.get(var):
+                proxies[scheme] = env[var]
+                break
+    cafile = env.get("SSL_CERT_FILE")
+    context = ssl.create_default_context(cafile=cafile if cafile and os.path.isfile(cafile) else None)
+    return build_opener(ProxyHandler(proxies), HTTPSHandler(context=context))
 
 
 class _NotFound(Exception):

@@ -41,24 +41,29 @@ KILL_GRACE_S = 5.0
 #: Logs past this are cut to their head and tail: a tested package may print without end.
 LOG_CAP_BYTES = 2 * 1024 * 1024
 
-#: Variables a child may inherit: locale, terminal width, and the index/proxy settings an install needs.
+#: Variables a child may inherit: locale, terminal width.
 _PASS_ALWAYS = ("LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "SYSTEMROOT")
+#: What uv needs besides its index settings: its cache, interpreter downloads, retries. The index, proxy
+#: and certificate settings are never inherited as they are: ``lab.pipconfig`` works them out (uv's own,
+#: else pip's) and they are set explicitly, so a stray UV_INDEX_URL cannot contradict the lock's index.
 _PASS_NETWORK = (
-    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-    "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_CACHE_DIR",
-    "UV_PYTHON_INSTALL_DIR", "UV_PYTHON_INSTALL_MIRROR", "UV_NATIVE_TLS", "UV_OFFLINE", "UV_HTTP_RETRIES",
-    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "UV_CACHE_DIR", "UV_PYTHON_INSTALL_DIR", "UV_PYTHON_INSTALL_MIRROR", "UV_OFFLINE", "UV_HTTP_RETRIES",
     "XDG_CACHE_HOME", "XDG_DATA_HOME", "HOME", "PYENV_ROOT",
 )
 
 
 def base_env(*, network: bool = False, home: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """An allowlisted environment. `network=True` also passes index and proxy settings (installs)."""
+    """An allowlisted environment. ``network=True`` (installs) adds how to reach the network: proxies,
+    certificates, timeouts, as ``lab.pipconfig`` reads them from uv's and pip's configuration (the
+    index itself comes with each uv command, see ``lock.run_uv_sandboxed``)."""
     env = {k: os.environ[k] for k in _PASS_ALWAYS if k in os.environ}
     env["PATH"] = os.environ.get("PATH", os.defpath)
     env.setdefault("LC_ALL", "C.UTF-8")
     if network:
+        from lab.pipconfig import index_settings
+
         env.update({k: os.environ[k] for k in _PASS_NETWORK if k in os.environ})
+        env.update(index_settings().transport)
     if home:
         env["HOME"] = home
     if extra:

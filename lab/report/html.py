@@ -135,7 +135,8 @@ class _Renderer:
             f'<b>{n}</b><span>{e(v)}</span></a>'
             for v, n in counts.items() if n or v in ("ready", "crashes", "unsafe"))
         triggers = ""
-        if d.triggers:
+        # The section below lists every trigger when all of them are new on 3.14t: no need to say it twice.
+        if d.triggers and not (d.decision == "no-go" and new == gating):
             items = [f"<li>{e(t)}</li>" for t in d.triggers]
             triggers = f'<ul class="triggers">{"".join(items[:BANNER_TRIGGERS])}</ul>'
             if len(items) > BANNER_TRIGGERS:

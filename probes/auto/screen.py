@@ -31,8 +31,9 @@ import time
 
 from probes.auto import policy
 from probes.auto.kinds import KINDS, candidates
-from probes.auto.spec import OpSpec, Spec, materialize, state_of
-from probes.runtime.stress.target import canonical
+from probes.auto.spec import OpSpec, Spec, state_of
+from probes.runtime.stress.linearizability import ANY
+from probes.runtime.stress.target import canonical, comparable
 
 #: A call slower than this is not worth racing thousands of times (and is likely I/O or a big
 #: computation): dropped.
@@ -66,10 +67,23 @@ def _owned(obj, package):
 
 
 def _timed(func, args):
-    """(ok, value) of ``func(*args)``; Slow when it took longer than SLOW_CALL_S."""
+    """(ok, key or exception) of ``func(*args)``, its result read at once as the stress engine reads
+    it (target.comparable); Slow when it took longer than SLOW_CALL_S."""
     began = time.perf_counter()
     try:
-        value, ok = materialize(func(*args)), True
+        value, ok = comparable(func(*args))[0], True
+    except Exception as exc:
+        value, ok = exc, False
+    if time.perf_counter() - began > SLOW_CALL_S:
+        raise Slow()
+    return ok, value
+
+
+def _construct(cls):
+    """(ok, instance or exception) of ``cls()``; Slow when it took longer than SLOW_CALL_S."""
+    began = time.perf_counter()
+    try:
+        value, ok = cls(), True
     except Exception as exc:
         value, ok = exc, False
     if time.perf_counter() - began > SLOW_CALL_S:
@@ -78,7 +92,10 @@ def _timed(func, args):
 
 
 def _key(ok, value):
-    return ("ok", canonical(value)) if ok else ("raise", type(value).__name__)
+    """The outcome key of a ``_timed`` call; an unreadable result (ANY) stays ANY."""
+    if not ok:
+        return ("raise", type(value).__name__)
+    return value if value is ANY else ("ok", value)
 
 
 def _positional(func):
@@ -190,7 +207,7 @@ def _methods(cls):
 
 
 def _fresh(cls):
-    ok, obj = _timed(cls, ())
+    ok, obj = _construct(cls)
     if not ok:
         raise TypeError("%s() raised %s" % (cls.__name__, type(obj).__name__))
     return obj
@@ -214,9 +231,9 @@ def _state_items(cls, ops):
             continue
         first = _timed(getattr(probe, o.name), ())
         second = _timed(getattr(probe, o.name), ())
-        key = canonical(first[1]) if first[0] else None
-        opaque = isinstance(key, tuple) and key[:1] == ("opaque",)
-        if first[0] and first[1] is not None and not opaque and _key(*first) == _key(*second):
+        key = first[1] if first[0] else None
+        opaque = isinstance(key, tuple) and key[:1] in (("opaque",), ANY)
+        if first[0] and key is not None and not opaque and _key(*first) == _key(*second):
             items.append(o.name + "()")
     kept = []
     for item in items:

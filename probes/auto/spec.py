@@ -111,32 +111,22 @@ def state_of(obj, items):
     return tuple(out)
 
 
-def materialize(value):
-    """Iterators and generators become lists of their first ITER_CAP items: compared by value,
-    where the iterator object itself would only compare by type."""
-    if hasattr(value, "__next__") and iter(value) is value:
-        values = []
-        for item in value:
-            values.append(item)
-            if len(values) >= ITER_CAP:
-                break
-        return values
-    return value
-
-
 def _op_method(spec, op_spec, func):
+    """The op calling ``func`` (a module function) or the shared instance's method. It returns what
+    the call returned: the engine reads iterators and views at once, in the calling thread
+    (target.comparable); reading them here would turn a failed read into the subject's exception."""
     converters = tuple(KINDS[k] for k in op_spec.kinds)
 
     if spec.kind == "fn":
 
         def call(self, obj, *args):
-            return materialize(func(*(c.argument(a) for c, a in zip(converters, args, strict=True))))
+            return func(*(c.argument(a) for c, a in zip(converters, args, strict=True)))
 
     else:
         name = op_spec.name
 
         def call(self, obj, *args):
-            return materialize(getattr(obj, name)(*(c.argument(a) for c, a in zip(converters, args, strict=True))))
+            return getattr(obj, name)(*(c.argument(a) for c, a in zip(converters, args, strict=True)))
 
     call.__name__ = op_spec.name + ("_" if op_spec.name in _RESERVED else "")
     return op(*(KINDS[k].strategy for k in op_spec.kinds))(call)

@@ -1,17 +1,30 @@
-"""One import in a fresh interpreter: the child half of the import check.
+"""Imports in a fresh interpreter: the child half of the import check.
 
-``imports.py`` runs this file's *source* with ``LANE_PYTHON -X faulthandler -c SOURCE MODULE OUT TIMEOUT``
-from an empty working directory, so nothing of ftlab lands on the child's ``sys.path`` and no file
-of ours can shadow a tested module. It imports MODULE once and writes one JSON document to OUT::
+``imports.py`` runs this file's *source* with ``LANE_PYTHON -X faulthandler -c SOURCE PLAN OUT`` from
+an empty working directory, so nothing of ftlab lands on the child's ``sys.path`` and no file of ours
+can shadow a tested module. PLAN is a JSON file::
 
-    {"module": str, "ok": bool, "seconds": float,
-     "gil_before": bool|null, "gil_after": bool|null,     # sys._is_gil_enabled(), null before 3.13
-     "error": {"type": str, "message": str, "traceback": str} | null,
+    {"modules": [{"module": str, "log": path}, ...],  # imported in this order, in this one process
+     "timeout_s": float,                  # per module: faulthandler dumps every stack and exits
+     "budget_s": float | null,            # for the whole child: stop before starting a module too late
+     "min_timeout_s": float,              # ... that is, when less than this is left for it
+     "stop_on_gil": bool}                 # stop after the import that turned the GIL on
+
+Before each module the child points fds 1 and 2 at that module's ``log``, so its output (and
+faulthandler's text, should it die) is its own. OUT gets one JSON line per event, each written with
+one ``write`` as it happens, so a crash or hang leaves every line before it::
+
+    {"event": "start", "module": str, "timeout_s": float}     # a death after this pins the module
+    {"event": "done", "module": str, "ok": bool, "seconds": float,
+     "gil_before": bool|null, "gil_after": bool|null,         # sys._is_gil_enabled(), null before 3.13
+     "error": {"type": str, "message": str, "traceback": str,
+               "not_found": [{"name": str, "via": "ModuleNotFoundError" | "from-import"}]} | null,
      "warnings": [{"category": str, "message": str, "filename": str, "lineno": int}],
-     "kind": str, "origin": str|null,                     # from the imported module's __spec__
-     "chains": {module: [outer import, ..., module]}}     # every module this import loaded
+     "kind": str, "origin": str|null,                         # from the imported module's __spec__
+     "chains": {module: [outer import, ..., module]},         # every module this import loaded
+     "preloaded_by": [import, ..., module] | null}            # already loaded by an earlier import here
+    {"event": "end", "reason": "done" | "gil-enabled" | "time"}
 
-A crash or a hang leaves no OUT file: the parent reads the exit status and faulthandler's text instead.
 Every warning is also written to fd 2 as it happens, so a crash after the GIL was re-enabled still
 leaves the RuntimeWarning in the captured output.
 
@@ -87,6 +100,44 @@ def _module_kind(module):
     return "unknown", None
 
 
+def not_found(exc):
+    """Modules the failed import looked for and did not find, from the whole exception chain.
+
+    Walks ``__cause__`` and ``__context__`` (pandas raises its own ImportError *while handling* the
+    ModuleNotFoundError for matplotlib). ``from pkg import name`` that finds neither an attribute nor a
+    submodule raises a plain ImportError with ``name`` and (3.12+) ``name_from``: recorded as
+    ``via: "from-import"``, since the import system cannot tell a missing submodule from a missing
+    attribute.
+    """
+    found, seen, todo = [], set(), [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        name = getattr(e, "name", None) if isinstance(e, ImportError) else None
+        if isinstance(e, ModuleNotFoundError) and name:
+            found.append({"name": name, "via": "ModuleNotFoundError"})
+        elif name and getattr(e, "name_from", None):
+            found.append({"name": "%s.%s" % (name, e.name_from), "via": "from-import"})
+        todo.extend((e.__cause__, e.__context__))
+    return found
+
+
+def _error(exc):
+    cls = type(exc)
+    qualified = cls.__qualname__ if cls.__module__ in ("builtins", "__main__") else "%s.%s" % (
+        cls.__module__,
+        cls.__qualname__,
+    )
+    return {
+        "type": qualified,
+        "message": str(exc)[:2000],
+        "traceback": "".join(traceback.format_exception(cls, exc, exc.__traceback__))[-TRACEBACK_CHARS:],
+        "not_found": not_found(exc),
+    }
+
+
 def _emit(text):
     try:
         os.write(2, text.encode("utf-8", "replace"))
@@ -94,9 +145,12 @@ def _emit(text):
         pass
 
 
-def check(module):
+def check(module, loaded_chains):
+    """Import ``module`` once; ``loaded_chains`` holds the chains of every earlier import of this process
+    (updated with this one's), so a module an earlier import loaded says which."""
     is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
     result = {"module": module, "ok": False, "error": None, "warnings": [], "kind": "unknown", "origin": None}
+    result["preloaded_by"] = loaded_chains.get(module) if module in sys.modules else None
     result["gil_before"] = bool(is_gil_enabled()) if is_gil_enabled else None
 
     def showwarning(message, category, filename, lineno, file=None, line=None):
@@ -118,15 +172,7 @@ def check(module):
             imported = importlib.import_module(module)
         except BaseException as exc:  # SystemExit and KeyboardInterrupt raised by the module count too
             imported = None
-            result["error"] = {
-                "type": "%s.%s" % (type(exc).__module__, type(exc).__qualname__)
-                if type(exc).__module__ not in ("builtins", "__main__")
-                else type(exc).__qualname__,
-                "message": str(exc)[:2000],
-                "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[
-                    -TRACEBACK_CHARS:
-                ],
-            }
+            result["error"] = _error(exc)
         result["seconds"] = time.perf_counter() - started
     try:
         sys.meta_path.remove(recorder)
@@ -137,22 +183,65 @@ def check(module):
         result["ok"] = True
         result["kind"], result["origin"] = _module_kind(imported)
     result["chains"] = recorder.chains
+    for name, chain in recorder.chains.items():
+        loaded_chains.setdefault(name, chain)
     return result
 
 
+def _record(out_path, event):
+    # Opened for each line: a tested module may close every file descriptor it finds.
+    line = (json.dumps(event, default=repr) + "\n").encode("utf-8")
+    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def _redirect_output(log_path):
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass  # a module replaced or closed it
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def run(plan, out_path):
+    """Import the plan's modules in order; the reason the child stopped."""
+    started = time.monotonic()
+    budget = plan.get("budget_s")
+    loaded_chains = {}
+    for entry in plan["modules"]:
+        timeout = plan["timeout_s"]
+        if budget is not None:
+            timeout = min(timeout, budget - (time.monotonic() - started))
+            if timeout < plan["min_timeout_s"]:
+                return "time"
+        _redirect_output(entry["log"])
+        _record(out_path, {"event": "start", "module": entry["module"], "timeout_s": timeout})
+        # Re-armed for each module: a hang dumps every thread's stack and exits before the parent kills.
+        faulthandler.dump_traceback_later(timeout, exit=True)
+        result = check(entry["module"], loaded_chains)
+        faulthandler.cancel_dump_traceback_later()
+        result["event"] = "done"
+        _record(out_path, result)
+        if plan.get("stop_on_gil") and result["gil_before"] is False and result["gil_after"] is True:
+            return "gil-enabled"  # later modules must be judged on an interpreter with the GIL off
+    return "done"
+
+
 def main(argv):
-    module, out_path, timeout = argv[1], argv[2], float(argv[3])
+    with open(argv[1], encoding="utf-8") as f:
+        plan = json.load(f)
+    out_path = argv[2]
     if not faulthandler.is_enabled():
         faulthandler.enable()
-    if timeout > 0:
-        # Dump every thread's stack and exit before the parent kills the process group.
-        faulthandler.dump_traceback_later(timeout, exit=True)
-    result = check(module)
-    faulthandler.cancel_dump_traceback_later()
-    tmp = out_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(result, f, default=repr)
-    os.replace(tmp, out_path)
+    reason = run(plan, out_path)
+    _record(out_path, {"event": "end", "reason": reason})
     # Skip interpreter shutdown: the tested package's atexit handlers and non-daemon threads are not
     # part of the import check, and must not turn a finished import into a hang.
     os._exit(0)

@@ -1,20 +1,35 @@
-"""The import check, in-lane half: import every module of a distribution, each in a fresh child.
+"""The import check, in-lane half: import every module of a distribution in fresh children.
 
-For each module a fresh ``sys.executable -X faulthandler`` child (``importchild.py``) imports it once
-and reports ``sys._is_gil_enabled()`` before and after, the warnings issued (the GIL RuntimeWarning is
-one), the import time, and the chain of imports that loaded every module. From that and the exit
-status each module gets one outcome:
+Children (``importchild.py``, run as ``sys.executable -X faulthandler``) import modules and report, per
+module, ``sys._is_gil_enabled()`` before and after, the warnings issued (the GIL RuntimeWarning is
+one), the import time, the chain of imports that loaded every module, and for a failure every module
+the exception chain says was not found. Modules are imported in batches, many in one child: a child
+writes a line as each module starts and as it finishes, so a death pins the module in progress. Each
+module gets one outcome:
 
 - ``ok``;
 - ``import-error``: the import raised (type, message, traceback), or ended the process with an exit
   status and no result;
+- ``optional-dependency``: a submodule failed because it needs a module its distribution does not
+  provide: one that is not installed (an optional dependency, ``missing_kind: "not-installed"``), or
+  one under the distribution's own package that it does not ship on this lane (another platform's
+  module, a part this wheel leaves out: ``"not-in-distribution"``). Information, never a gate: the host
+  escalates one the GIL baseline imports;
 - ``crash``: killed by a signal (name, faulthandler's ``Fatal Python error`` text);
 - ``hang``: did not finish within ``module_timeout_s`` (faulthandler's dump of every thread's stack,
   taken inside the child just before it exits; the process group is killed after a grace if not);
 - ``gil-reenabled``: on a free-threaded build with the GIL not forced, the import turned the GIL on.
-  The RuntimeWarning names only the first offender of a process, so a second child with ``-v`` runs
-  where this happened: it prints ``# loading module '<name>', which requires the GIL`` for *every*
-  offender, and its import chains say which import pulled each one in.
+
+A batch keeps the facts exact where it matters. The import that turns the GIL on is the one whose
+before/after differ; the child stops right after it, and the rest of the batch goes on in a fresh
+child, so no later module is judged on an interpreter whose GIL is already on. The RuntimeWarning
+names only the first offender of a process, so a second child with ``-v`` imports each such module
+alone: it prints ``# loading module '<name>', which requires the GIL`` for *every* offender, and its
+import chains say which import pulled each one in. A crash or hang kills the batch: the modules
+finished before it keep their results, the module in progress is imported again alone for its own
+outcome (and, if alone it imports fine, the crash is recorded as happening only after the batch's
+earlier modules, bisected to the one it needs), and the rest go on in a new batch. ``batch_size: 1``
+is the one-process-per-module way.
 
 Options (``job["options"]``)::
 
@@ -22,12 +37,14 @@ Options (``job["options"]``)::
     modules: [str]              # explicit module names (checked as given, no discovery)
     exclude_tests: bool = true  # skip tests/test/testing (sub)packages and conftest
     exclude_vendored: bool = true   # skip _vendor/_vendored/vendored/extern/_extern
-    module_budget: int = 200    # at most this many modules per distribution; the cut is recorded
-    module_timeout_s: float = 60    # per child
+    module_budget: int = 2000   # at most this many modules per distribution; the cut is recorded
+    module_timeout_s: float = 60    # per module
+    batch_size: int = 200       # modules per child; 1: every module in a process of its own
+    isolate_extensions: bool = false    # true: every extension module in a process of its own
     gil: null | "0"             # "0": children run with PYTHON_GIL=0 (free-threaded lanes only)
 
 With neither ``distributions`` nor ``modules``, the job's subject name is taken as a distribution.
-See ``run()`` for the result's ``data`` and the signals' evidence.
+See ``run()`` for the result's ``data`` and ``build_signals()`` for the signals' evidence.
 """
 
 import json
@@ -48,8 +65,15 @@ from probes.runtime.children import wait_or_kill
 
 #: Big C extensions (torch, tensorflow) take tens of seconds to import cold.
 MODULE_TIMEOUT_S = 60.0
-#: Enough for every module of a large package without letting one survey job run for hours.
-MODULE_BUDGET = 200
+#: Every module of the largest packages measured (pandas 339 after exclusions, sqlalchemy 218) and
+#: then some; the cap guards surveys against packages that generate thousands of modules.
+MODULE_BUDGET = 2000
+#: A batch re-imports the heavy parents (pandas: 2-3 s) once for all its modules; a cap keeps one
+#: process from accumulating every module of a huge package.
+BATCH_SIZE = 200
+#: A crash that needs earlier imports is bisected to the one it needs in about log2(n) + 1 children;
+#: beyond this many the earlier modules are named, not bisected.
+BISECT_MAX_CHILDREN = 8
 #: After the child's own faulthandler timer fires it needs a moment to dump stacks and exit; only then
 #: does the parent kill the process group.
 KILL_GRACE_S = 3.0
@@ -75,7 +99,7 @@ VENDORED_PARTS = frozenset(("_vendor", "_vendored", "vendored", "extern", "_exte
 #: package's code.
 NEVER_PARTS = frozenset(("__main__",))
 
-OUTCOMES = ("ok", "import-error", "crash", "hang", "gil-reenabled")
+OUTCOMES = ("ok", "import-error", "optional-dependency", "crash", "hang", "gil-reenabled")
 
 GIL_WARNING_RE = re.compile(
     r"The global interpreter lock \(GIL\) has been enabled to load module '(?P<name>[^']+)', "
@@ -140,6 +164,12 @@ def _unique(names):
 # --- discovery -------------------------------------------------------------------------------------
 
 
+#: Which file the import system loads when one name has several: a package directory wins, then an
+#: extension over a ``.py`` of the same stem (FileFinder tries extension loaders first; lxml ships
+#: ``sax.py`` next to the compiled ``sax.cpython-314-x86_64-linux-gnu.so``).
+_SHADOWING = ("module", "extension", "package")
+
+
 def modules_from_files(paths, ext_suffixes):
     """Modules provided by files (paths relative to site-packages, as in RECORD).
 
@@ -174,8 +204,7 @@ def modules_from_files(paths, ext_suffixes):
         if name_parts[0].startswith("__editable__"):
             continue
         name = ".".join(name_parts)
-        if found.get(name) != "package":
-            found[name] = kind
+        found[name] = max(kind, found.get(name, kind), key=_SHADOWING.index)
     namespaces = set()
     for name in found:
         parts = name.split(".")
@@ -305,11 +334,13 @@ def discover_distribution(name, ext_suffixes):
 
 
 def plan_modules(options, ext_suffixes):
-    """What to import: ``([(module, kind, distribution)], discovery)`` (see ``run()``)."""
+    """What to import: ``([(module, kind, distribution)], discovery, provided)`` (see ``run()``);
+    ``provided`` maps each distribution to every module it provides on this lane, selected or not
+    (``{name: kind}``, namespace packages as ``"namespace"``), which judges its import failures."""
     exclude_tests = options["exclude_tests"]
     exclude_vendored = options["exclude_vendored"]
     budget = options["module_budget"]
-    targets, seen = [], set()
+    targets, seen, provided = [], set(), {}
     discovery = {
         "distributions": [],
         "counts": {"package": 0, "module": 0, "extension": 0},
@@ -331,12 +362,14 @@ def plan_modules(options, ext_suffixes):
             "selected": len(selected),
             "excluded_count": len(excluded),
             "excluded": excluded[:LIST_CAP],
+            "excluded_by_reason": _count_by(e["reason"] for e in excluded),
             "budget_cut": len(dropped),
             "dropped": dropped[:LIST_CAP],
             "namespaces": info["namespaces"][:LIST_CAP],
         }
         discovery["distributions"].append(entry)
         discovery["budget_cut"] += len(dropped)
+        provided[name] = {**dict.fromkeys(info["namespaces"], "namespace"), **info["modules"]}
         if not info["found"]:
             discovery["missing"].append(name)
         for module, kind in selected:
@@ -348,7 +381,14 @@ def plan_modules(options, ext_suffixes):
         if module not in seen:
             seen.add(module)
             targets.append((module, None, None))
-    return targets, discovery
+    return targets, discovery, provided
+
+
+def _count_by(keys):
+    counts = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 # --- children --------------------------------------------------------------------------------------
@@ -365,24 +405,42 @@ def child_env(gil):
     return env
 
 
-def run_child(module, timeout, gil, workdir, tag, verbose=False):
-    """Import ``module`` in a fresh interpreter. Returns the raw facts::
+def run_child(modules, timeout, gil, workdir, tag, verbose=False, budget_s=None, stop_on_gil=True):
+    """Import ``modules`` in order in one fresh interpreter (see importchild.py). Returns the raw facts::
 
-    {"returncode": int, "killed": bool, "result": dict|None, "log": path, "wall_seconds": float}
+    {"returncode": int, "killed": bool, "events": [dict], "logs": [path per module], "log": path,
+     "wall_seconds": float}
+
+    ``log`` holds what the child printed before its first module (a failed start); each module's own
+    output is in its entry of ``logs``. ``budget_s``: the time the whole child may take.
     """
     with open(CHILD_SOURCE_PATH, encoding="utf-8") as f:
         source = f.read()
-    out_path = os.path.join(workdir, tag + ".json")
+    plan_path = os.path.join(workdir, tag + ".plan.json")
+    out_path = os.path.join(workdir, tag + ".jsonl")
     log_path = os.path.join(workdir, tag + ".log")
+    logs = [os.path.join(workdir, "%s-%04d.log" % (tag, i)) for i in range(len(modules))]
+    with open(plan_path, "w", encoding="utf-8") as f:
+        json.dump(
+            {
+                "modules": [{"module": m, "log": lp} for m, lp in zip(modules, logs)],
+                "timeout_s": timeout,
+                "budget_s": budget_s,
+                "min_timeout_s": MIN_MODULE_TIMEOUT_S,
+                "stop_on_gil": stop_on_gil,
+            },
+            f,
+        )
     cwd = os.path.join(workdir, "cwd")  # empty: the child's sys.path[0] must shadow nothing
     os.makedirs(cwd, exist_ok=True)
     cmd = [sys.executable, "-X", "faulthandler"]
     if verbose:
         cmd.append("-v")
-    cmd += ["-c", source, module, out_path, "%.3f" % timeout]
+    cmd += ["-c", source, plan_path, out_path]
+    # The child's own per-module timers fire first; this only stops a child that cannot act on them.
+    limit = (budget_s if budget_s is not None else timeout * len(modules)) + KILL_GRACE_S
     posix = hasattr(os, "killpg")
     started = time.monotonic()
-    killed = False
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd,
@@ -393,24 +451,72 @@ def run_child(module, timeout, gil, workdir, tag, verbose=False):
             env=child_env(gil),
             start_new_session=posix,
         )
-        killed = wait_or_kill(proc, timeout + KILL_GRACE_S, lambda p: _kill_group(p, posix))
+        killed = wait_or_kill(proc, limit, lambda p: _kill_group(p, posix))
         if posix:
             # Leave nothing behind: daemons or workers the import started share the group.
             _kill_group(proc, posix)
-    result = None
-    if os.path.exists(out_path):
-        try:
-            with open(out_path, encoding="utf-8") as f:
-                result = json.load(f)
-        except (OSError, ValueError):
-            result = None
     return {
         "returncode": proc.returncode,
         "killed": killed,
-        "result": result,
+        "events": read_events(out_path),
+        "logs": logs,
         "log": log_path,
         "wall_seconds": time.monotonic() - started,
     }
+
+
+def read_events(path):
+    """The child's event lines; a line cut short by its death is not an event."""
+    events = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(event, dict):
+                    events.append(event)
+    except OSError:
+        pass
+    return events
+
+
+def split_child(raw, modules):
+    """What one child says about each of its modules (pure).
+
+    Returns ``(finished, died, end)``: ``finished`` is ``[(module, raw, log)]`` for every import that
+    completed, in order; ``died`` the same for the module in progress when the child ended without
+    saying so (a crash, a hang, an exit mid-import; the first module when it died before starting
+    any), else None; ``end`` the child's own reason to stop (``done``, ``gil-enabled``, ``time``) or
+    None. Each ``raw`` has classify()'s shape.
+    """
+    logs = dict(zip(modules, raw["logs"]))
+    finished, started, end = [], None, None
+    for event in raw["events"]:
+        kind = event.get("event")
+        if kind == "start":
+            started = event
+        elif kind == "done" and event.get("module") in logs:
+            result = {"returncode": 0, "killed": False, "result": event, "wall_seconds": event.get("seconds")}
+            finished.append((event["module"], result, logs[event["module"]]))
+            started = None
+        elif kind == "end":
+            end = event.get("reason")
+    if end is not None or len(finished) == len(modules):
+        return finished, None, end
+    if started is not None and started.get("module") in logs:
+        module, log = started["module"], logs[started["module"]]
+    else:  # died before its first module, or between two: the text is where fds 1 and 2 pointed
+        module, log = modules[len(finished)], finished[-1][2] if finished else raw["log"]
+    died = {
+        "returncode": raw["returncode"],
+        "killed": raw["killed"],
+        "result": None,
+        "wall_seconds": raw["wall_seconds"],
+        "timeout_s": (started or {}).get("timeout_s"),
+    }
+    return finished, (module, died, log), end
 
 
 def _kill_group(proc, posix):
@@ -473,10 +579,17 @@ def classify(module, kind, distribution, raw, output, timeout, *, free_threaded,
         "timeout_s": None,
         "output_tail": output[-OUTPUT_TAIL_CHARS:],
         "artifact": None,
+        "scope": None,
+        "needs": [],
+        "missing_kind": None,
+        "preloaded_by": None,
+        "child": None,
+        "batch_death": None,
     }
     warned, warning_text = [], None
     if result is not None:
         row["seconds"] = round(result.get("seconds") or 0.0, 6)
+        row["preloaded_by"] = result.get("preloaded_by")
         row["gil_before"] = result.get("gil_before")
         row["gil_after"] = result.get("gil_after")
         if kind is None and result.get("kind"):
@@ -545,10 +658,67 @@ def merge_verbose(row, raw, output):
     return row
 
 
+# --- judging a failure against what the distribution provides ------------------------------------
+
+
+def import_scope(module, provided):
+    """``top-level`` or ``submodule`` (pure). A module whose parent is not a regular package of its
+    distribution is top-level: ``pandas``, and ``google.protobuf`` (``google`` is a namespace many
+    distributions share). ``provided`` None (a module named explicitly): its depth decides."""
+    parent = module.rpartition(".")[0]
+    if provided is None:
+        return "submodule" if parent else "top-level"
+    return "submodule" if provided.get(parent) == "package" else "top-level"
+
+
+def own_package(name, provided):
+    """The distribution's regular package nearest above ``name``, or None (pure)."""
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:i])
+        if provided.get(prefix) == "package":
+            return prefix
+    return None
+
+
+def needed_modules(error, provided):
+    """``(needs, missing_kind)``: the modules a failed import looked for that its distribution does not
+    provide, and whether the first is ``not-installed`` (outside the distribution's own packages) or
+    ``not-in-distribution`` (under them, but not shipped on this lane) (pure).
+
+    A ``from-import`` miss (``from pkg import name``) counts only under the distribution's own packages:
+    ``from numpy import gone`` is as likely a removed function as a module.
+    """
+    needs, kinds = [], []
+    for entry in (error or {}).get("not_found") or ():
+        name = entry.get("name")
+        if not name or name in provided or name in needs:
+            continue
+        own = own_package(name, provided) is not None
+        if entry.get("via") == "from-import" and not own:
+            continue
+        needs.append(name)
+        kinds.append("not-in-distribution" if own else "not-installed")
+    return needs, (kinds[0] if kinds else None)
+
+
+def judge_failure(row, provided):
+    """Set the row's ``scope``; a submodule's import error caused by a module its distribution does not
+    provide becomes ``optional-dependency`` with ``needs`` and ``missing_kind`` (pure)."""
+    row["scope"] = import_scope(row["module"], provided)
+    if row["outcome"] == "import-error" and row["scope"] == "submodule" and provided is not None:
+        needs, missing_kind = needed_modules(row["error"], provided)
+        if needs:
+            row.update(outcome="optional-dependency", needs=needs, missing_kind=missing_kind)
+    return row
+
+
 # --- signals ---------------------------------------------------------------------------------------
 
 
 def _failure_key(row):
+    if row["outcome"] == "optional-dependency":
+        return ("optional-dependency", tuple(row["needs"]))
     if row["outcome"] == "import-error":
         err = row["error"] or {}
         return ("import-error", err.get("type"), err.get("message"))
@@ -566,19 +736,31 @@ def build_signals(rows):
     """Signals from the per-module table (pure).
 
     A failing submodule whose parent package fails the same way adds to the parent's signal
-    (``also_failing``) instead of repeating it. ``gil-reenabled`` is one signal per offending
-    extension, listing every checked import that pulled it in.
+    (``also_failing``) instead of repeating it; every submodule needing the same missing modules adds
+    to one ``optional-dependency`` signal, wherever it is. ``gil-reenabled`` is one signal per
+    offending extension, listing every checked import that pulled it in.
+
+    Evidence of every import-error, optional-dependency, crash and hang signal: ``module``,
+    ``distribution``, ``module_kind``, ``scope`` (top-level | submodule), ``exit_status``,
+    ``output_tail``, ``artifact``, ``also_failing``; import-error and optional-dependency add
+    ``error_type``, ``error_message``, ``traceback``; optional-dependency adds ``needs`` and
+    ``missing_kind``; crash adds ``signal`` and ``faulthandler``, hang ``timeout_s`` and ``stacks``;
+    both add ``alone_outcome`` (None, or the outcome of importing the module alone after it died in a
+    batch) and ``only_after`` (the earlier imports of its batch it needs to die, when alone it imports
+    fine; else []).
     """
     signals = []
     by_failure = {}
     for row in sorted(rows, key=lambda r: (r["module"].count("."), r["module"])):
         outcome = row["outcome"]
-        if outcome not in ("import-error", "crash", "hang"):
+        if outcome not in ("import-error", "optional-dependency", "crash", "hang"):
             continue
         key = _failure_key(row)
-        owner = next(
-            (by_failure[(a, key)] for a in _ancestors(row["module"]) if (a, key) in by_failure), None
-        )
+        if outcome == "optional-dependency":
+            groups = [(row["distribution"], key)]
+        else:
+            groups = [(a, key) for a in _ancestors(row["module"])]
+        owner = next((by_failure[g] for g in groups if g in by_failure), None)
         if owner is not None:
             if len(owner["evidence"]["also_failing"]) < LIST_CAP:
                 owner["evidence"]["also_failing"].append(row["module"])
@@ -586,6 +768,8 @@ def build_signals(rows):
             continue
         sig = _failure_signal(row)
         by_failure[(row["module"], key)] = sig
+        if outcome == "optional-dependency":
+            by_failure[(row["distribution"], key)] = sig
         signals.append(sig)
 
     by_offender = {}
@@ -633,34 +817,71 @@ def _failure_signal(row):
         "module": module,
         "distribution": row["distribution"],
         "module_kind": row["kind"],
+        "scope": row["scope"],
         "exit_status": row["exit_status"],
         "output_tail": row["output_tail"],
         "artifact": row["artifact"],
         "also_failing": [],
     }
-    if row["outcome"] == "crash":
-        return protocol.signal(
-            "crash",
-            "importing %r crashed the interpreter (%s)" % (module, row["signal"]),
-            signal=row["signal"],
-            faulthandler=row["faulthandler"],
-            **common,
-        )
-    if row["outcome"] == "hang":
-        return protocol.signal(
-            "hang",
-            "importing %r did not finish within %g s" % (module, row.get("timeout_s") or 0),
-            timeout_s=row.get("timeout_s"),
-            stacks=row["faulthandler"],
-            **common,
-        )
+    if row["outcome"] in ("crash", "hang"):
+        return _death_signal(row, common)
     err = row["error"] or {}
+    error = {
+        "error_type": err.get("type"),
+        "error_message": err.get("message"),
+        "traceback": err.get("traceback"),
+    }
+    if row["outcome"] == "optional-dependency":
+        return protocol.signal(
+            "optional-dependency",
+            _needs_summary(module, row["needs"], row["missing_kind"]),
+            needs=list(row["needs"]),
+            missing_kind=row["missing_kind"],
+            **error,
+            **common,
+        )
     return protocol.signal(
         "import-error",
         "importing %r raised %s: %s" % (module, err.get("type"), (err.get("message") or "")[:200]),
-        error_type=err.get("type"),
-        error_message=err.get("message"),
-        traceback=err.get("traceback"),
+        **error,
+        **common,
+    )
+
+
+def _needs_summary(module, needs, missing_kind):
+    names = ", ".join(repr(n) for n in needs)
+    if missing_kind == "not-in-distribution":
+        return "%r needs %s, which this distribution does not ship on this lane" % (module, names)
+    return "%r needs %s, which %s not installed" % (module, names, "is" if len(needs) == 1 else "are")
+
+
+def _death_signal(row, common):
+    """A crash or hang signal; one that needed the earlier imports of its batch says so."""
+    death = row["batch_death"] or {}
+    only_after = []
+    if death.get("alone_outcome") == "ok":
+        only_after = death.get("culprits") or death.get("after") or []
+    context = {"alone_outcome": death.get("alone_outcome"), "only_after": list(only_after)}
+    after = ""
+    if only_after:
+        after = " only after %s had been imported in the same process; alone it imports fine" % (
+            ", ".join(repr(m) for m in only_after[:3]) + (" and more" if len(only_after) > 3 else "")
+        )
+    if row["outcome"] == "crash":
+        return protocol.signal(
+            "crash",
+            "importing %r crashed the interpreter (%s)%s" % (row["module"], row["signal"], after),
+            signal=row["signal"],
+            faulthandler=row["faulthandler"],
+            **context,
+            **common,
+        )
+    return protocol.signal(
+        "hang",
+        "importing %r did not finish within %g s%s" % (row["module"], row.get("timeout_s") or 0, after),
+        timeout_s=row.get("timeout_s"),
+        stacks=row["faulthandler"],
+        **context,
         **common,
     )
 

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from tests.support.lanes import REPO_ROOT, gil_lanes, lane_venv, run_probe, session_cache_root
+from tests.support.lanes import REPO_ROOT, ft_python, gil_lanes, lane_venv, run_probe, session_cache_root
 
 CALIBRATION = REPO_ROOT / "extensions" / "calibration"
 FIXTURE_DIRS = sorted(p for p in CALIBRATION.iterdir() if (p / "pyproject.toml").exists())
@@ -44,6 +44,14 @@ def lane_python(tmp_path_factory):
     if not lanes:
         pytest.skip("no CPython 3.12+ GIL lane found (pyenv or PATH) to build the calibration fixtures for")
     return lane_venv(session_cache_root(tmp_path_factory), lanes[-1], FIXTURE_DIRS, ["hypothesis"])
+
+
+@pytest.fixture(scope="session")
+def ft_lane_python(tmp_path_factory):
+    interp = ft_python()
+    if interp is None:
+        pytest.skip("no free-threaded interpreter found (set FTLAB_FT_PYTHON, or install python3.14t / 3.13t)")
+    return lane_venv(session_cache_root(tmp_path_factory), interp, [], ["hypothesis"])
 
 
 def stress(python, probe, workdir, **options):
@@ -103,3 +111,137 @@ def test_unknown_probe_is_an_error_result_not_a_crash(tmp_path):
     )
     assert result["status"] == "error"
     assert "cannot import probe module 'ftcalib_nope.probes'" in result["data"]["traceback"]
+
+
+# Probes that trip an engine rather than a subject: live views and iterators read while other ops
+# run, an op whose result changes from run to run, an op that depends on the calling thread, and
+# one op that crashes on its own. Written to a temporary module, so every lane imports the same text.
+ENGINE_TRAPS = """
+import ctypes
+import itertools
+import threading
+
+from hypothesis import strategies as st
+
+from probes.api import Probe, op
+
+_TICKS = itertools.count()
+
+
+class LiveViews(Probe):
+    def make(self):
+        return {}
+
+    @op()
+    def keys(self, d):
+        return d.keys()
+
+    @op()
+    def items(self, d):
+        return iter(d.items())
+
+    @op(st.sampled_from("ab"), st.integers(0, 2))
+    def put(self, d, key, value):
+        d[key] = value
+
+    @op(st.sampled_from("ab"))
+    def drop(self, d, key):
+        return d.pop(key, None)
+
+    def state(self, d):
+        return d
+
+
+class Nondeterministic(Probe):
+    def make(self):
+        return []
+
+    @op()
+    def tick(self, items):
+        return next(_TICKS)
+
+    @op(st.integers(0, 2))
+    def add(self, items, n):
+        items.append(n)
+
+    def state(self, items):
+        return sorted(items)
+
+
+class ThreadBound(Probe):
+    def make(self):
+        return None
+
+    @op()
+    def caller(self, obj):
+        return threading.current_thread() is threading.main_thread()
+
+
+class CrashesAlone(Probe):
+    def make(self):
+        return None
+
+    @op()
+    def boom(self, obj):
+        return ctypes.string_at(0)
+"""
+
+#: A trap is found in well under a second; the rest of the budget shows the search goes on cleanly.
+TRAP_BUDGET_S = 3.0
+
+
+def _traps(tmp_path):
+    folder = tmp_path / "traps"
+    folder.mkdir()
+    (folder / "ftlab_engine_traps.py").write_text(ENGINE_TRAPS)
+    return folder
+
+
+def _no_race_without_concurrency(result):
+    for sig in result["signals"]:
+        threads = [t for t in sig["evidence"]["scenario"]["threads"] if t]
+        if sig["kind"] in ("corruption", "unexpected-exception", "invariant-broken"):
+            assert len(threads) >= 2, sig
+        assert sig["evidence"]["concurrent"] == (len(threads) >= 2), sig
+
+
+def _check_traps(python, tmp_path):
+    traps = _traps(tmp_path)
+
+    def run(name, **options):
+        options = {"probe": f"ftlab_engine_traps:{name}", "budget_s": TRAP_BUDGET_S, "minimize_s": 6, **options}
+        result = run_probe(python, "stress", options, tmp_path / name, timeout_s=90, pythonpath=[traps])
+        _no_race_without_concurrency(result)
+        return result
+
+    live = run("LiveViews")
+    assert live["status"] == "ok" and live["signals"] == [], live["data"]
+    assert live["data"]["invocations"] > 1000 and not live["data"]["engine_errors"]
+
+    for name, why in (("Nondeterministic", "without concurrency"), ("ThreadBound", "which thread calls")):
+        result = run(name)
+        assert result["status"] == "error" and result["signals"] == [], result["data"]
+        (error,) = result["data"]["engine_errors"]
+        assert why in error["reason"] and "not a finding" in result["data"]["error"], error
+    # tick() alone is the trap: the search goes on without it and add() comes out clean.
+    assert result_ops(run("Nondeterministic", seed=3)) == ["tick"]
+
+    crash = run("CrashesAlone", budget_s=2.0)
+    assert [s["kind"] for s in crash["signals"]] == ["crash"], crash["data"]
+    assert crash["signals"][0]["evidence"]["concurrent"] is False
+    assert "needs no other thread" in crash["signals"][0]["summary"]
+
+
+def result_ops(result):
+    return result["data"]["excluded_ops"]
+
+
+@pytest.mark.slow
+def test_no_race_is_reported_without_two_concurrent_ops(lane_python, tmp_path):
+    _check_traps(lane_python, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.ft
+def test_no_race_is_reported_without_two_concurrent_ops_free_threaded(ft_lane_python, tmp_path):
+    _check_traps(ft_lane_python, tmp_path)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from probes.runtime.stress.scenario import PARALLEL
+from probes.runtime.stress.target import Outcome
 
 #: Switch intervals tried in order; the first one the interpreter accepts is used. A GIL build hands
 #: the GIL over only at eval-breaker points: 1 us makes Python-level races show in tens of runs
@@ -97,6 +98,7 @@ class Invoker:
             if event == "call" and chance() < preempt[0]:
                 time.sleep(0)
 
+        returned, failed = Outcome.of_value, self.target.failed
         while True:
             self._start.wait()
             if self._closing:
@@ -108,23 +110,26 @@ class Invoker:
                 if yields[k]:
                     time.sleep(0)
                 began = clock()
+                # The result is read here, in this thread, before the end time: read after the
+                # invocation, a live view or an iterator would show a later state than the op saw.
                 try:
-                    value, ok = method(obj, *args), True
+                    outcome = returned(method(obj, *args))
                 except BaseException as exc:  # a dying thread would deadlock the barrier
-                    value, ok = exc, False
-                records[position] = (began, clock(), ok, value)
+                    outcome = failed(exc)
+                records[position] = (began, clock(), outcome)
             sys.setprofile(None)
             self._done.wait()
 
     def _sequential(self, obj, calls):
         clock = time.perf_counter_ns
+        returned, failed = Outcome.of_value, self.target.failed
         for position, method, args in calls:
             began = clock()
             try:
-                value, ok = method(obj, *args), True
+                outcome = returned(method(obj, *args))
             except Exception as exc:
-                value, ok = exc, False
-            self._records[position] = (began, clock(), ok, value)
+                outcome = failed(exc)
+            self._records[position] = (began, clock(), outcome)
 
     def invoke(self, rng):
         """One invocation; ``rng`` (random.Random) picks this invocation's yields and preemptions."""
@@ -150,10 +155,10 @@ class Invoker:
             try:
                 state, state_text = target.state_view(obj)
             except Exception as exc:
-                error = ("state()", target.outcome(False, exc))
+                error = ("state()", target.failed(exc))
         records = self._records
         calls = tuple((r[0], r[1]) for r in records)
-        outcomes = tuple(target.outcome(r[2], r[3]) for r in records)
+        outcomes = tuple(r[2] for r in records)
         return Invocation(calls, outcomes, state, state_text, broken, error)
 
     def _invariant(self, obj, where):
@@ -161,7 +166,7 @@ class Invoker:
         try:
             message = self.target.broken_invariant(obj)
         except Exception as exc:
-            return ("error", "invariant() " + where, self.target.outcome(False, exc))
+            return ("error", "invariant() " + where, self.target.failed(exc))
         return None if message is None else ("broken", where, message)
 
     def close(self):

@@ -21,6 +21,14 @@ Job options (``job["options"]``; only ``probe`` is required)::
 
 The whole job takes at most about budget_s + minimize_s per finding + hang_s; when the job has a
 ``timeout_s``, every phase also ends in time for the result to be written before it.
+
+A failure judged in a worker (corruption, unexpected exception, broken invariant) is a finding only
+when it can be a race: its minimal scenario has two ops in different threads, and its ops run one
+after another on one thread never fail (``Search.not_a_race``). Otherwise it is an engine or probe
+error: listed in ``data["engine_errors"]`` with the reason, its ops left out of the rest of the
+search; with no finding besides, the result's status is ``error`` (never gating) and
+``data["error"]`` says why. Crashes and hangs of a single op stay findings, marked
+``concurrent: false``.
 """
 
 import difflib
@@ -55,6 +63,12 @@ CANDIDATE_S = 1.0
 
 #: Share of minimize_s kept for measuring the minimal scenario's rate.
 RATE_SHARE = 0.3
+
+#: Runs of a finding's sequential control (its ops one after another on one thread): a correct probe
+#: of a deterministic subject passes every one, so a single failure proves the finding is not a race.
+#: 200 runs of a small scenario take well under a second; CONTROL_S caps a slow one.
+CONTROL_RUNS = 200
+CONTROL_S = 2.0
 
 #: Seconds kept free before the job's timeout (after the runtime's own hang-dump lead) to write
 #: the repro and the result.
@@ -143,6 +157,8 @@ class Search:
         self.switch_interval = None
         self.findings = []
         self.repeats = {}
+        self.engine_errors = []  # failures that are not races (see Search.not_a_race)
+        self.excluded = set()  # ops of those failures, left out of the rest of the search
 
     def batch(self, scenarios, *, invocations, scenario_s, batch_s, watch, stop_at_failure):
         self.batches += 1
@@ -172,7 +188,8 @@ class Search:
         """Run scenarios until the budget is spent (or a finding, when asked to stop there)."""
         o = self.options
         deadline = min(self.started + o.budget_s, self.hard_deadline)
-        operations = self.probe_cls.operations()
+        every_op = self.probe_cls.operations()
+        operations = every_op
         seen, pending, draws = {}, [], 0
         while time.monotonic() < deadline:
             if not pending:
@@ -202,7 +219,20 @@ class Search:
                 "detected_after_s": time.monotonic() - self.started,
                 "detected_after_runs": self.invocations,
             }
-            self.findings.append(dict(self.process(failure), **detected))
+            record = dict(self.process(failure), **detected)
+            if record.get("engine_error"):
+                # Not a finding about the subject: recorded with its reason, and its ops left out of
+                # the rest of the search, which goes on with the others.
+                self.engine_errors.append(record)
+                self.excluded.update(record["ops"])
+                operations = {n: s for n, s in every_op.items() if n not in self.excluded}
+                if not operations:
+                    return "engine-error"
+                clean = [s for s in seen.values() if not self.excluded.intersection(s.op_names())]
+                seen = {s.describe(): s for s in clean}
+                pending = [s for s in pending if not self.excluded.intersection(s.op_names())]
+                continue
+            self.findings.append(record)
             if o.stop_after_finding:
                 return "finding"
         return "budget"
@@ -313,7 +343,9 @@ class Search:
         rows = (
             last["table"] if last["scenario"] == scenario and last["table"] is not None else table(scenario)
         )
-        name = "stress-%s-%s-%d.py" % (self.probe_cls.__name__, failure.kind, len(self.findings) + 1)
+        not_a_race = self.not_a_race(failure.kind, scenario, deadline)
+        number = len(self.findings) + len(self.engine_errors) + 1
+        name = "stress-%s-%s-%d.py" % (self.probe_cls.__name__, failure.kind, number)
         path = repro.write(
             os.path.join(self.artifacts_dir, name),
             probe=o.probe,
@@ -336,8 +368,27 @@ class Search:
             # never dressed up as reproducible).
             summary = "%s seen once in the search, not reproduced in %d further runs of the %s %s" % (
                 failure.kind, measured.runs, which, scenario.describe())
+        if not scenario.concurrent() and not not_a_race:
+            # A crash or a hang of ops on one thread is real, but it is no race: say so.
+            summary += " (no two ops run concurrently: it needs no other thread)"
+        if not_a_race:
+            return {
+                "engine_error": True,
+                "kind": failure.kind,
+                "reason": "engine or probe error, not a finding: %s; %s" % (summary, not_a_race["reason"]),
+                "sequential_control": not_a_race["control"],
+                "ops": scenario.op_names(),
+                "detail": last["summary"],
+                "scenario": scenario.to_data(),
+                "scenario_text": scenario.describe(),
+                "rate": [measured.failures, measured.runs],
+                "repro": path,
+                "table_text": render_table(rows, len(scenario.threads)),
+                "processing_s": time.monotonic() - began,
+            }
         return {
             "kind": failure.kind,
+            "concurrent": scenario.concurrent(),
             "summary": summary,
             "detail": last["summary"],
             "scenario": scenario.to_data(),
@@ -357,6 +408,39 @@ class Search:
             "signal": -returncode if returncode < 0 else None,
             "processing_s": time.monotonic() - began,
         }
+
+
+    def not_a_race(self, kind, scenario, deadline):
+        """None when an in-process failure of ``scenario`` can be a race; else why it is not.
+
+        A race needs two ops in different threads, and a correct probe of a deterministic subject
+        never fails when its ops run one after another on one thread. So every in-process finding
+        gets a sequential control (``Scenario.serialized``, CONTROL_RUNS runs): a failure there, or
+        a minimal scenario without two concurrent ops, makes it an engine or probe error (a result
+        read at the wrong moment, a nondeterministic op, results that depend on the calling thread),
+        never a finding about the subject. Crashes and hangs are judged from outside and stay
+        findings: a single op that kills the interpreter is a real crash.
+        """
+        if kind not in IN_PROCESS_KINDS:
+            return None
+        settings = self.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False)
+        time_s = max(0.5, min(CONTROL_S, deadline - time.monotonic()))
+        control = rate.in_workers(settings, scenario.serialized(), IN_PROCESS_KINDS, CONTROL_RUNS, time_s,
+                                  self.workdir)
+        seen = "%d of %d runs with its ops one after another on one thread" % (control.failures, control.runs)
+        if control.failures == control.runs:
+            reason = ("it fails in every sequential run too (%s): the probe reads a result or a state the "
+                      "sequential replay cannot reproduce, or its invariant does not hold without threads" % seen)
+        elif control.failures:
+            reason = ("it fails without concurrency too (%s): an op is nondeterministic (time, randomness, ids, "
+                      "global state) or the subject runs threads of its own" % seen)
+        elif not scenario.concurrent():
+            reason = ("no two of its ops run in different threads, and with its ops one after another on the "
+                      "calling thread it passes (%s): the results depend on which thread calls an op "
+                      "(thread-locals, main-thread-only APIs), not on a race" % seen)
+        else:
+            return None
+        return {"reason": reason, "control": [control.failures, control.runs]}
 
 
 def _death_summary(result):
@@ -394,6 +478,7 @@ def run(job):
             detail=f["detail"],
             trace=f["trace"],
             signal=f["signal"],
+            concurrent=f["concurrent"],
         )
         for f in search.findings
     ]
@@ -410,14 +495,22 @@ def run(job):
         "stopped": stopped,
         "findings": search.findings,
         "repeats": search.repeats,
+        "engine_errors": search.engine_errors,
+        "excluded_ops": sorted(search.excluded),
     }
+    status = "findings" if signals_out else "ok"
+    if search.engine_errors and not signals_out:
+        # Not a finding, and not a clean pass either: the probe could not test some of its ops. An
+        # error result is what the lab shows as such (a reason, never gating).
+        status = "error"
+        data["error"] = "; ".join(e["reason"] for e in search.engine_errors)
     counts = scaling.thread_counts()
     # Interpreter start, hypothesis import and the draw, on top of the measurement itself.
     scaling_timeout = options.scaling_s * len(counts) + 20.0
-    if options.scaling_s > 0 and not signals_out and time.monotonic() + scaling_timeout < hard_deadline:
+    if options.scaling_s > 0 and status == "ok" and time.monotonic() + scaling_timeout < hard_deadline:
         with tempfile.TemporaryDirectory(prefix="ftlab-scaling-") as workdir:
             measured = scaling.run_in_child(options.probe, seed, options.scaling_s, workdir, scaling_timeout)
         data["scaling"] = measured.get("scaling")
         if measured.get("error"):
             data["scaling_error"] = measured["error"]
-    return {"status": "findings" if signals_out else "ok", "data": data, "signals": signals_out}
+    return {"status": status, "data": data, "signals": signals_out}

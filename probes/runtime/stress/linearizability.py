@@ -11,6 +11,16 @@ from dataclasses import dataclass
 
 LINEARIZABLE, VIOLATION, UNKNOWN = "linearizable", "violation", "unknown"
 
+#: An outcome that matches any other, on either side: an op whose result could not be read (see
+#: target.comparable). A plain hashable value equal only to itself, so histories holding it hash
+#: and cache like any other; only ``matches`` gives it its meaning.
+ANY = ("any",)
+
+
+def matches(observed, produced):
+    """Does the model's outcome for an op explain the observed one?"""
+    return observed in (produced, ANY) or produced == ANY
+
 #: Model steps (op applications, replays included) one check may spend. Scenarios of <= 15 ops with
 #: a state function finish in a few hundred; this bounds the rare pathological history to ~0.1 s of
 #: C-level ops.
@@ -99,7 +109,7 @@ def check(history, model, final_state=None, budget=DEFAULT_BUDGET):
                 raise _Exhausted
             outcome, after = model.step(prefix, i)
             produced[i].add(outcome)
-            if outcome == history[i].outcome and search(done | {i}, (*prefix, i), after):
+            if matches(history[i].outcome, outcome) and search(done | {i}, (*prefix, i), after):
                 order.append(i)
                 return True
         return False

@@ -26,10 +26,12 @@ class Rate:
 
 
 def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
-    """Run ``scenario`` ``runs`` times (or for ``time_s``) in workers; failures of ``kind`` only.
+    """Run ``scenario`` ``runs`` times (or for ``time_s``) in workers; failures of ``kind`` only
+    (a kind, or a tuple of kinds counted together).
 
     ``batch_settings`` is a launch.Batch whose scenario list, caps and watch are replaced here.
     """
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
     deadline = time.monotonic() + time_s
     failures = done = 0
     first, trace = None, ""
@@ -38,30 +40,30 @@ def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        batch = _with(batch_settings, scenario, runs - done, left, kind, seed)
+        batch = _with(batch_settings, scenario, runs - done, left, kinds, seed)
         seed += 1
         result = launch.run_batch(batch, workdir)
         if result.status == launch.DONE:
             summary = result.summaries[0]
             done += summary["runs"]
-            failures += summary["counts"].get(kind, 0)
+            failures += sum(summary["counts"].get(k, 0) for k in kinds)
             first = first or summary["first"]
             break
         done += result.runs_in_flight + 1
-        if result.status == kind:
+        if result.status in kinds:
             failures += 1
             trace = trace or result.trace
     return Rate(failures, done, first, trace)
 
 
-def _with(settings, scenario, runs, time_s, kind, seed):
+def _with(settings, scenario, runs, time_s, kinds, seed):
     return launch.Batch(
         probe=settings.probe,
         scenarios=(scenario,),
         invocations=runs,
         scenario_s=time_s,
         batch_s=time_s,
-        watch=(kind,),
+        watch=kinds,
         stop_at_failure=False,
         hang_s=settings.hang_s,
         seed=seed,

@@ -44,6 +44,14 @@ class Scenario:
     def size(self):
         return len(self.init) + sum(len(t) for t in self.threads) + len(self.post)
 
+    def concurrent(self):
+        """Two threads with ops at least: the least a race needs. Without it a failure is not a race."""
+        return sum(1 for t in self.threads if t) >= 2
+
+    def serialized(self):
+        """The same ops one after another on the calling thread: init, each thread's ops in turn, post."""
+        return Scenario(self.init + tuple(c for t in self.threads for c in t), (), self.post)
+
     def op_names(self):
         return sorted({s.call.name for s in self.slots()})
 

@@ -1,15 +1,32 @@
-"""The tested side of the engine: a loaded probe, and outcomes in a form that compares by value."""
+"""The tested side of the engine: a loaded probe, and outcomes in a form that compares by value.
+
+An op's return value becomes its comparable form (``comparable``) in the thread that called the op,
+before the op's end time is taken, in the concurrent run, in the sequential replays and in repro
+scripts alike: a live view, an iterator or a mutable container read later would show a later state
+(measured: bidict's ``keys()`` in the init part read after the post part's ``forceput`` made
+``init [keys()] | | post [forceput('', 3)]`` a "corruption" in 1000 of 1000 runs).
+"""
 
 import importlib
 import re
+from collections import Counter
+from collections.abc import Mapping, MappingView, Set
 
 from probes.api import Probe
+from probes.runtime.stress.linearizability import ANY
 
 #: Reprs that embed an address (``<Foo object at 0x7f...>``) differ between equal runs.
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 #: Longest result text kept for tables and reports; comparisons use the full value.
 SHOWN_CHARS = 120
+
+#: Items read from an iterator, a generator or an iterable without a readable repr: enough to tell
+#: results apart, bounded so an endless iterator cannot hang an op. A cut is part of the key.
+ITEMS_CAP = 64
+#: Items read from a sized view or mapping that is not a dict (their length is known, but a
+#: million-key view read on every op would dominate the run). A cut is part of the key.
+SIZED_CAP = 10_000
 
 
 class ProbeError(Exception):
@@ -39,8 +56,84 @@ def load_probe_class(path):
     return cls
 
 
+class Items:
+    """What an iterator, a view or a mapping held when it was read (``read``): its type's name, the
+    items (at most a cap), whether the cap cut them, and how they compare: in order (``seq``), as a
+    set, as a bag (a values view), or as a mapping (``items`` are then pairs)."""
+
+    __slots__ = ("compare", "cut", "items", "type_name")
+
+    def __init__(self, type_name, items, cut, compare="seq"):
+        self.type_name = type_name
+        self.items = tuple(items)
+        self.cut = cut
+        self.compare = compare
+
+    def key(self):
+        if self.compare == "dict":
+            items = frozenset((canonical(k), canonical(v)) for k, v in self.items)
+        elif self.compare == "set":
+            items = frozenset(canonical(v) for v in self.items)
+        elif self.compare == "bag":
+            items = frozenset(Counter(canonical(v) for v in self.items).items())
+        else:
+            items = tuple(canonical(v) for v in self.items)
+        return (self.compare, items, self.cut)
+
+    def __repr__(self):
+        more = ", ..." if self.cut else ""
+        if self.compare == "dict":
+            return "%s({%s%s})" % (self.type_name, ", ".join("%r: %r" % kv for kv in self.items), more)
+        return "%s([%s%s])" % (self.type_name, ", ".join(map(repr, self.items)), more)
+
+
+def _take(iterable, cap):
+    """(items, cut): at most ``cap`` items of ``iterable``."""
+    items = []
+    for item in iterable:
+        if len(items) == cap:
+            return items, True
+        items.append(item)
+    return items, False
+
+
+def _plain(value):
+    return value is None or isinstance(value, (bool, int, float, complex, str, bytes, tuple, list, set,
+                                               frozenset, dict))
+
+
+def read(value):
+    """``value`` with whatever could change or run out read into Items, once.
+
+    Iterators and generators are drained (at most ITEMS_CAP items); views and mappings other than
+    dict (dict views, bidict and its views, mappingproxy) are read item by item (at most SIZED_CAP);
+    an iterable whose repr shows only its identity is read like an iterator. Plain values and
+    containers are returned as they are (``canonical`` copies them into its key); anything else is
+    compared by its repr, which ``comparable`` takes at the same moment.
+    """
+    if _plain(value):
+        return value
+    cls = type(value)
+    name = cls.__qualname__
+    if hasattr(cls, "__next__") and hasattr(cls, "__iter__"):
+        return Items(name, *_take(value, ITEMS_CAP))
+    if isinstance(value, Mapping):
+        return Items(name, *_take(value.items(), SIZED_CAP), compare="dict")
+    if isinstance(value, Set):
+        return Items(name, *_take(value, SIZED_CAP), compare="set")
+    if isinstance(value, MappingView):  # a values view: a bag
+        return Items(name, *_take(value, SIZED_CAP), compare="bag")
+    if hasattr(cls, "__iter__") and _ADDRESS.search(repr(value)):
+        return Items(name, *_take(value, ITEMS_CAP))
+    return value
+
+
 def canonical(value):
-    """A hashable form equal for equal values, whatever the container's iteration order."""
+    """A hashable form equal for equal values, whatever the container's iteration order.
+
+    Iterators, views and mappings are read on the way (``read``): call it when the value is
+    produced, as ``comparable`` does.
+    """
     if value is None or isinstance(value, (bool, int, str, bytes)):
         return value
     if isinstance(value, float):
@@ -51,10 +144,33 @@ def canonical(value):
         return ("set", frozenset(canonical(v) for v in value))
     if isinstance(value, dict):
         return ("dict", frozenset((canonical(k), canonical(v)) for k, v in value.items()))
+    value = read(value)
+    if isinstance(value, Items):
+        return value.key()
     text = repr(value)
     if _ADDRESS.search(text):
         return ("opaque", type(value).__module__, type(value).__qualname__)
     return ("repr", type(value).__qualname__, text)
+
+
+def comparable(value):
+    """(key, text) of an op's return value, read at once: THE conversion of a result, used in the
+    calling thread before the op's end time is taken, by the concurrent run, the sequential replays
+    (linearizability) and repro scripts alike.
+
+    When reading the value fails (a live view of a dict another thread is changing: "dictionary
+    changed size during iteration"), the key is ``ANY``, which the linearizability check matches to
+    whatever the model produced. That failure belongs to the probe, which read shared state while it
+    was changing (any caller iterating a live view does the same), not to the subject, whose op
+    returned normally: calling it the subject's exception or corruption would be a false finding.
+    The op still ran, so its effect is still checked through the other results and the final state.
+    """
+    try:
+        snapshot = read(value)
+        return canonical(snapshot), shown(snapshot)
+    except Exception as exc:
+        return ANY, "<unreadable %s: %s(%s)>" % (type(value).__qualname__, exception_name(exc),
+                                                shown(str(exc))[1:-1])
 
 
 def shown(value):
@@ -80,7 +196,9 @@ class Outcome:
 
     @classmethod
     def of_value(cls, value):
-        return cls(False, ("ok", canonical(value)), shown(value))
+        """The outcome of a returned value, read now (see ``comparable``)."""
+        key, text = comparable(value)
+        return cls(False, key if key is ANY else ("ok", key), text)
 
     @classmethod
     def of_exception(cls, exc, declared):
@@ -110,17 +228,16 @@ class Target:
     def method(self, name):
         return self._methods[name]
 
-    def outcome(self, ok, value):
-        """The Outcome of a raw result recorded by ``call_raw``."""
-        if ok:
-            return Outcome.of_value(value)
-        return Outcome.of_exception(value, isinstance(value, self.raises))
+    def failed(self, exc):
+        """The Outcome of an exception raised by an op (or by invariant() or state())."""
+        return Outcome.of_exception(exc, isinstance(exc, self.raises))
 
     def call(self, obj, name, args):
+        """Call an op and read its result at once: the sequential side of ``execute``'s threads."""
         try:
             return Outcome.of_value(self._methods[name](obj, *args))
         except Exception as exc:
-            return Outcome.of_exception(exc, isinstance(exc, self.raises))
+            return self.failed(exc)
 
     def state_key(self, obj):
         """The comparable state, or None when the probe defines none."""
@@ -130,7 +247,7 @@ class Target:
         """(comparable state, its text) or (None, "") when the probe defines none."""
         if not self.has_state:
             return None, ""
-        value = self.probe.state(obj)
+        value = read(self.probe.state(obj))
         return canonical(value), shown(value)
 
     def broken_invariant(self, obj):
