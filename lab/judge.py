@@ -185,10 +185,10 @@ def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str, free_
 def _compare(r: Result, s: Signal, base: Result | None, base_name: str) -> tuple[str, str, Signal]:
     """(relation, note, signal): how the baseline's result for the same subject and check reads this
     signal. An optional dependency the baseline imported becomes an import failure new here."""
-    if s.kind == "gil-reenabled":
-        return NEW, "", s  # a GIL build has no GIL to turn back on: always new, no note needed
     if base is None or base.status not in ("ok", "findings"):
         return NONE, (f"no {r.check} result on {base_name} to compare" if base_name else ""), s
+    if s.kind == "gil-reenabled":
+        return NEW, "", s  # a GIL build has no GIL to turn back on: new, no note needed
     if r.check == "import":
         row = _module_rows(base).get(str(s.evidence.get("module") or ""))
         if row is not None:
