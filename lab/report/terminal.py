@@ -89,14 +89,23 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
                 row.append(f"[{VERDICT_STYLE[word]}]{word}[/]{rests}")
             matrix.add_row(*row)
         con.print(matrix)
-    _print_findings(con, outcome)
+    from lab.report import findings, headline
+
+    groups = headline(findings(outcome))
+    _print_findings(con, outcome, groups)
     _print_perf_gates(con, outcome)
     d = outcome.decision
-    con.print(f"decision: [{DECISION_STYLE[d.decision]}]{d.decision.upper()}[/]")
-    for t in d.triggers[:10]:
-        con.print(f"  - {escape(t)}", overflow="fold")
-    if len(d.triggers) > 10:
-        con.print(f"  ... and {len(d.triggers) - 10} more (see the report)")
+    if d.decision == "no-go":
+        # The gating findings are listed just above (new ones, then shared crashes and corruption).
+        n = len(groups["new"]) + len(groups["gating"])
+        con.print(f"decision: [{DECISION_STYLE[d.decision]}]NO-GO[/]: {wording.count(n, 'gating finding')}, "
+                  f"{len(groups['new'])} of them new on the free-threaded lane")
+    else:
+        con.print(f"decision: [{DECISION_STYLE[d.decision]}]{d.decision.upper()}[/]")
+        for t in d.triggers[:10]:
+            con.print(f"  - {escape(t)}", overflow="fold")
+        if len(d.triggers) > 10:
+            con.print(f"  ... and {len(d.triggers) - 10} more (see the report)")
     for kind, path in written.items():
         con.print(f"{kind} report: {escape(str(path))}")
 
@@ -105,11 +114,8 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
 TOP_NEW = 15
 
 
-def _print_findings(con, outcome) -> None:
+def _print_findings(con, outcome, groups) -> None:
     """What is new on the free-threaded lane first, then how many findings are shared or information."""
-    from lab.report import findings, headline
-
-    groups = headline(findings(outcome))
     if not any(groups.values()):
         return
     if groups["new"]:
@@ -120,9 +126,11 @@ def _print_findings(con, outcome) -> None:
             con.print(f"  ... and {len(groups['new']) - TOP_NEW} more (see the report)")
     elif any(lane.gil_disabled and lane.available for lane in outcome.lanes):
         con.print("[bold]new on the free-threaded lane:[/] nothing")
+    if groups["gating"]:
+        con.print(f"[bold]also gating (crashes, hangs and corruption on the GIL lane, or shared with it):[/] "
+                  f"{len(groups['gating'])}")
     for f in groups["gating"][:TOP_NEW]:
-        con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)} (also on the baseline): {escape(f.summary)}",
-                  overflow="fold")
+        con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(f.summary)}", overflow="fold")
     con.print(f"shared with the GIL lane, not gating: {len(groups['shared'])}; "
               f"information (optional dependencies, known findings): {len(groups['info'])}")
 
