@@ -53,6 +53,10 @@ class Slow(Exception):
     pass
 
 
+class Unreadable(Exception):
+    """A call returned, but reading its result raised (with no other thread around)."""
+
+
 def public_names(module):
     names = getattr(module, "__all__", None)
     if names is None or not isinstance(names, (list, tuple)):
@@ -71,7 +75,9 @@ def _timed(func, args):
     it (target.comparable); Slow when it took longer than SLOW_CALL_S."""
     began = time.perf_counter()
     try:
-        value, ok = comparable(func(*args))[0], True
+        (value, text), ok = comparable(func(*args)), True
+        if value is ANY:  # read sequentially and still unreadable (a generator that raises): a failure
+            value, ok = Unreadable(text), False
     except Exception as exc:
         value, ok = exc, False
     if time.perf_counter() - began > SLOW_CALL_S:
@@ -92,10 +98,8 @@ def _construct(cls):
 
 
 def _key(ok, value):
-    """The outcome key of a ``_timed`` call; an unreadable result (ANY) stays ANY."""
-    if not ok:
-        return ("raise", type(value).__name__)
-    return value if value is ANY else ("ok", value)
+    """The outcome key of a ``_timed`` call."""
+    return ("ok", value) if ok else ("raise", type(value).__name__)
 
 
 def _positional(func):
@@ -232,7 +236,7 @@ def _state_items(cls, ops):
         first = _timed(getattr(probe, o.name), ())
         second = _timed(getattr(probe, o.name), ())
         key = first[1] if first[0] else None
-        opaque = isinstance(key, tuple) and key[:1] in (("opaque",), ANY)
+        opaque = isinstance(key, tuple) and key[:1] == ("opaque",)
         if first[0] and key is not None and not opaque and _key(*first) == _key(*second):
             items.append(o.name + "()")
     kept = []

@@ -15,7 +15,8 @@ import itertools
 import os
 import time
 
-__all__ = ["add", "slow", "always_fails", "stamp", "remove_all", "Racy", "NeedsArgs", "Thing", "path_join"]
+__all__ = ["add", "slow", "always_fails", "stamp", "remove_all", "Racy", "NeedsArgs", "Thing", "path_join",
+           "halves"]
 
 path_join = os.path.join          # a re-export: not the package's own
 
@@ -37,6 +38,10 @@ def stamp(x: int):
 def remove_all(x):
     return x
 
+def halves(n: int):
+    yield n // 2                  # a generator: it raises only when read (screening reads it)
+    raise ValueError(n)
+
 class Racy:
     def __init__(self):
         self.items = {}
@@ -55,6 +60,9 @@ class Racy:
 
     def ident(self):
         return next(_counter)
+
+    def keys(self):
+        return self.items.keys()  # a live view: compared by what it held when the call returned
 
 class NeedsArgs:
     def __init__(self, x):
@@ -86,10 +94,11 @@ def test_screening_keeps_and_drops_with_reasons(sample_module):
     racy = next(s for s in specs if s.startswith("cls:ftlab_screen_sample:Racy:"))
     assert "put(str,int)" in racy and "get(str)" in racy and "snapshot()" in racy
     assert "ident()" not in racy  # differs between identical replays
-    assert racy.endswith("|len,snapshot()")
+    assert "keys()" in racy and racy.endswith("|len,keys(),snapshot()")
     assert any(s.startswith("cls:ftlab_screen_sample:Thing:ping()") for s in specs)
     assert decisions["slow"][1].startswith("slow")
     assert decisions["always_fails"][1].startswith("raises on every input")
+    assert decisions["halves"][1].startswith("raises on every input")  # reading its result raises
     assert decisions["stamp"][1].startswith("not deterministic")
     assert decisions["remove_all"][1] == "policy: name has 'remove'"
     assert decisions["NeedsArgs"][1].startswith("not constructible without arguments")

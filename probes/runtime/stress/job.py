@@ -432,7 +432,7 @@ class Search:
             reason = ("it fails in every sequential run too (%s): the probe reads a result or a state the "
                       "sequential replay cannot reproduce, or its invariant does not hold without threads" % seen)
         elif control.failures:
-            reason = ("it fails without concurrency too (%s): an op is nondeterministic (time, randomness, ids, "
+            reason = ("it fails in some sequential runs too (%s): an op is nondeterministic (time, randomness, ids, "
                       "global state) or the subject runs threads of its own" % seen)
         elif not scenario.concurrent():
             reason = ("no two of its ops run in different threads, and with its ops one after another on the "
