@@ -126,10 +126,9 @@ def not_found(exc):
 
 def _error(exc):
     cls = type(exc)
-    qualified = cls.__qualname__ if cls.__module__ in ("builtins", "__main__") else "%s.%s" % (
-        cls.__module__,
-        cls.__qualname__,
-    )
+    qualified = cls.__qualname__
+    if cls.__module__ not in ("builtins", "__main__"):
+        qualified = "%s.%s" % (cls.__module__, cls.__qualname__)
     return {
         "type": qualified,
         "message": str(exc)[:2000],

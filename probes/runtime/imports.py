@@ -423,7 +423,7 @@ def run_child(modules, timeout, gil, workdir, tag, verbose=False, budget_s=None,
     with open(plan_path, "w", encoding="utf-8") as f:
         json.dump(
             {
-                "modules": [{"module": m, "log": lp} for m, lp in zip(modules, logs)],
+                "modules": [{"module": m, "log": lp} for m, lp in zip(modules, logs, strict=True)],
                 "timeout_s": timeout,
                 "budget_s": budget_s,
                 "min_timeout_s": MIN_MODULE_TIMEOUT_S,
@@ -491,7 +491,7 @@ def split_child(raw, modules):
     any), else None; ``end`` the child's own reason to stop (``done``, ``gil-enabled``, ``time``) or
     None. Each ``raw`` has classify()'s shape.
     """
-    logs = dict(zip(modules, raw["logs"]))
+    logs = dict(zip(modules, raw["logs"], strict=True))
     finished, started, end = [], None, None
     for event in raw["events"]:
         kind = event.get("event")
@@ -662,13 +662,14 @@ def merge_verbose(row, raw, output):
 
 
 def import_scope(module, provided):
-    """``top-level`` or ``submodule`` (pure). A module whose parent is not a regular package of its
-    distribution is top-level: ``pandas``, and ``google.protobuf`` (``google`` is a namespace many
-    distributions share). ``provided`` None (a module named explicitly): its depth decides."""
-    parent = module.rpartition(".")[0]
+    """``top-level`` or ``submodule`` (pure). A module with no regular package of its distribution
+    above it is top-level: ``pandas``, and ``google.protobuf`` (``google`` is a namespace many
+    distributions share); ``numpy.random._examples.numba.extending`` is a submodule, though
+    ``numba/`` there has no ``__init__``. ``provided`` None (a module named explicitly): its depth
+    decides."""
     if provided is None:
-        return "submodule" if parent else "top-level"
-    return "submodule" if provided.get(parent) == "package" else "top-level"
+        return "submodule" if "." in module else "top-level"
+    return "top-level" if own_package(module, provided) is None else "submodule"
 
 
 def own_package(name, provided):
@@ -911,6 +912,9 @@ def read_options(job):
     timeout = float(raw.get("module_timeout_s") or MODULE_TIMEOUT_S)
     if timeout <= 0:
         raise ValueError("imports: module_timeout_s must be positive, got %r" % (timeout,))
+    batch_size = raw.get("batch_size", BATCH_SIZE)
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError("imports: batch_size must be a positive integer, got %r" % (batch_size,))
     return {
         "distributions": distributions,
         "modules": modules,
@@ -918,6 +922,8 @@ def read_options(job):
         "exclude_vendored": bool(raw.get("exclude_vendored", True)),
         "module_budget": budget,
         "module_timeout_s": timeout,
+        "batch_size": batch_size,
+        "isolate_extensions": bool(raw.get("isolate_extensions", False)),
         "gil": gil,
     }
 
@@ -956,7 +962,7 @@ def _keep_artifact(log_path, artifacts_dir, tag):
 
 
 def run(job):
-    """Import every selected module in its own child. Returns ``status``, ``data``, ``signals``.
+    """Import every selected module, in batches. Returns ``status``, ``data``, ``signals``.
 
     ``data``::
 
@@ -964,12 +970,25 @@ def run(job):
          "options": {...as read, with defaults...},
          "discovery": {"distributions": [{"name", "found", "version", "source", "modules", "selected",
                                           "excluded_count", "excluded": [{"module", "reason"}],
+                                          "excluded_by_reason": {reason: n},
                                           "budget_cut", "dropped": [str], "namespaces": [str]}],
                        "counts": {"package", "module", "extension"}, "budget_cut": int,
                        "missing": [str], "exclude_tests", "exclude_vendored", "module_budget"},
-         "modules": [row, ...],        # see classify(); one per imported module, in import order
-         "skipped": [{"module", "reason"}],
+         "modules": [row, ...],        # see classify() and judge_failure(); one per checked module
+         "skipped": [{"module", "reason"}],     # selected, but the job's time ran out
+         "not_checked": {"count": int, "by_reason": {reason: n}},   # excluded, over budget, skipped
+         "children": [{"id", "mode": "batch"|"alone"|"verbose"|"bisect", "modules", "first",
+                       "end", "exit_status", "seconds"}],
+         "child_seconds": float,       # wall time of every child together
          "summary": {outcome: count}}
+
+    Rows added to classify()'s: ``scope``, ``needs``, ``missing_kind`` (judge_failure()),
+    ``preloaded_by`` (the import chain that had already loaded the module in its batch, or None),
+    ``child`` (the id in ``children`` of the child that judged it) and ``batch_death`` (None, or
+    ``{"outcome", "signal", "after", "after_count", "alone_outcome", "culprits", "artifact"}`` when
+    the module's batch died while importing it: ``after`` the modules imported before it in that
+    process, ``alone_outcome`` the outcome of importing it alone, ``culprits`` the earlier modules
+    it needs to die, found by bisection, or None).
     """
     started = time.monotonic()
     options = read_options(job)
@@ -982,7 +1001,7 @@ def run(job):
         )
         return {"status": "error", "data": data, "signals": []}
 
-    targets, discovery = plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
+    targets, discovery, provided = plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
     data["discovery"] = discovery
     if not targets:
         data["error"] = "nothing to import: %s" % (
@@ -996,50 +1015,222 @@ def run(job):
     deadline = started + float(job_timeout) - JOB_MARGIN_S if job_timeout else None
     workdir = tempfile.mkdtemp(prefix="ftlab-imports-")
     try:
-        for index, (module, kind, distribution) in enumerate(targets):
-            timeout = options["module_timeout_s"]
-            if deadline is not None:
-                timeout = min(timeout, deadline - time.monotonic() - KILL_GRACE_S)
-            if timeout < MIN_MODULE_TIMEOUT_S:
-                data["skipped"].append({"module": module, "reason": "job time budget exhausted"})
-                continue
-            row = check_module(
-                module, kind, distribution, index, timeout, options, lane, workdir, job, deadline
-            )
-            data["modules"].append(row)
+        checker = Checker(options, lane, workdir, job.get("artifacts_dir"), deadline)
+        rows, unstarted = checker.check_all(targets)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
+    for row in rows:
+        judge_failure(row, provided.get(row["distribution"]))
+    data["modules"] = rows
+    data["skipped"] = [{"module": m, "reason": "job time budget exhausted"} for m, _, _ in unstarted]
+    data["not_checked"] = not_checked(discovery, data["skipped"])
+    data["children"] = checker.children
+    data["child_seconds"] = round(sum(c["seconds"] for c in checker.children), 3)
     summary = dict.fromkeys(OUTCOMES, 0)
-    for row in data["modules"]:
+    for row in rows:
         summary[row["outcome"]] += 1
     data["summary"] = summary
-    signals = build_signals(data["modules"])
+    signals = build_signals(rows)
     return {"status": "findings" if signals else "ok", "data": data, "signals": signals}
 
 
-def check_module(module, kind, distribution, index, timeout, options, lane, workdir, job, deadline):
-    tag = _safe_tag(index, module)
-    raw = run_child(module, timeout, options["gil"], workdir, tag)
-    output, _ = read_output(raw["log"])
-    row = classify(
-        module,
-        kind,
-        distribution,
-        raw,
-        output,
-        timeout,
-        free_threaded=lane["free_threaded"],
-        gil_forced=options["gil"] is not None,
-    )
-    if row["gil_reenabled"]:
-        verbose_timeout = options["module_timeout_s"]
-        if deadline is not None:
-            verbose_timeout = min(verbose_timeout, deadline - time.monotonic() - KILL_GRACE_S)
-        if verbose_timeout >= MIN_MODULE_TIMEOUT_S:
-            vraw = run_child(module, verbose_timeout, options["gil"], workdir, tag + "-v", verbose=True)
-            voutput, _ = read_output(vraw["log"])
+#: ``not_checked`` reasons, as a report finishes "N modules not checked: ...".
+EXCLUSION_PHRASES = {
+    "tests": "test modules (exclude_tests)",
+    "vendored": "vendored copies of other packages (exclude_vendored)",
+    "__main__": "__main__ (importing it runs the command line)",
+}
+
+
+def not_checked(discovery, skipped):
+    """``{"count", "by_reason"}``: every discovered module that was not imported, and why (pure)."""
+    by_reason = {}
+    for dist in discovery["distributions"]:
+        for reason, n in dist.get("excluded_by_reason", {}).items():
+            phrase = EXCLUSION_PHRASES.get(reason, reason)
+            by_reason[phrase] = by_reason.get(phrase, 0) + n
+    if discovery["budget_cut"]:
+        by_reason["over the module budget of %s" % discovery["module_budget"]] = discovery["budget_cut"]
+    for entry in skipped:
+        by_reason[entry["reason"]] = by_reason.get(entry["reason"], 0) + 1
+    return {"count": sum(by_reason.values()), "by_reason": by_reason}
+
+
+class Checker:
+    """The children of one job: started within the job's time, accounted for in ``children``."""
+
+    def __init__(self, options, lane, workdir, artifacts_dir, deadline):
+        self.options = options
+        self.lane = lane
+        self.workdir = workdir
+        self.artifacts_dir = artifacts_dir
+        self.deadline = deadline
+        self.children = []
+
+    def time_left(self):
+        """Seconds a child may still take, or None without a job deadline."""
+        if self.deadline is None:
+            return None
+        return self.deadline - time.monotonic() - KILL_GRACE_S
+
+    def can_start(self):
+        left = self.time_left()
+        return left is None or left >= MIN_MODULE_TIMEOUT_S
+
+    def start(self, modules, mode, verbose=False, stop_on_gil=True):
+        """One child for ``modules``; its raw facts, with ``child`` its id."""
+        child_id = len(self.children)
+        tag = _safe_tag(child_id, modules[0], "-" + mode)
+        raw = run_child(
+            modules,
+            self.options["module_timeout_s"],
+            self.options["gil"],
+            self.workdir,
+            tag,
+            verbose=verbose,
+            budget_s=self.time_left(),
+            stop_on_gil=stop_on_gil,
+        )
+        end = next((e.get("reason") for e in raw["events"] if e.get("event") == "end"), None)
+        self.children.append(
+            {
+                "id": child_id,
+                "mode": mode,
+                "modules": len(modules),
+                "first": modules[0],
+                "end": end or "died",
+                "exit_status": raw["returncode"],
+                "seconds": round(raw["wall_seconds"], 3),
+            }
+        )
+        raw["child"] = child_id
+        return raw
+
+    def check_all(self, targets):
+        """Rows for ``targets`` in order, and the targets left unstarted when the job's time ran out."""
+        rows, queue = [], list(targets)
+        while queue and self.can_start():
+            if self.alone(queue[0]):
+                row = self.check_alone(queue[0])
+                if row is None:
+                    break
+                rows.append(row)
+                queue.pop(0)
+                continue
+            batch = []
+            while queue and len(batch) < self.options["batch_size"] and not self.alone(queue[0]):
+                batch.append(queue.pop(0))
+            done, end = self.check_batch(batch)
+            rows.extend(done)
+            queue[:0] = batch[len(done) :]
+            if end == "time":
+                break
+        return rows, queue
+
+    def alone(self, target):
+        _, kind, _ = target
+        isolate = self.options["isolate_extensions"] and kind in ("extension", None)
+        return self.options["batch_size"] == 1 or isolate
+
+    def check_alone(self, target):
+        """The row of ``target`` imported in a child of its own; None when the job's time ran out first."""
+        raw = self.start([target[0]], "alone")
+        finished, died, _ = split_child(raw, [target[0]])
+        facts = finished[0] if finished else died
+        return None if facts is None else self.finish(self.row(target, *facts, raw["child"]))
+
+    def check_batch(self, batch):
+        """Rows of the batch's modules the child finished, then of the one it died on, if any."""
+        names = [module for module, _, _ in batch]
+        raw = self.start(names, "batch")
+        finished, died, end = split_child(raw, names)
+        rows = [
+            self.finish(self.row(target, *facts, raw["child"]))
+            for target, facts in zip(batch, finished, strict=False)
+        ]
+        if died is not None:
+            target = batch[len(finished)]
+            row = self.row(target, *died, raw["child"])
+            if finished:  # not alone: the earlier imports may be what killed it
+                row = self.rerun_alone(target, row, [m for m, _, _ in finished])
+            rows.append(self.finish(row))
+        return rows, end
+
+    def rerun_alone(self, target, batch_row, after):
+        """The row of a module its batch died on: its own outcome when alone it fails too; else the
+        batch's death, saying which earlier imports it needs."""
+        alone = self.check_alone(target)
+        death = {
+            "outcome": batch_row["outcome"],
+            "signal": batch_row["signal"],
+            "after": after[:LIST_CAP],
+            "after_count": len(after),
+            "alone_outcome": alone and alone["outcome"],
+            "culprits": None,
+            "artifact": batch_row["artifact"],
+        }
+        if alone is not None and alone["outcome"] not in ("ok", "gil-reenabled"):
+            alone["batch_death"] = death
+            return alone
+        if alone is not None and batch_row["outcome"] == "crash":
+            death["culprits"] = self.bisect(target[0], after)
+        batch_row["batch_death"] = death
+        return batch_row
+
+    def bisect(self, module, after):
+        """The earlier imports ``module`` needs to crash: the shortest prefix of ``after`` that still
+        crashes it, narrowed to its last module when that one alone suffices; None when it does not
+        crash again within BISECT_MAX_CHILDREN children (a hang is never bisected: each try costs a
+        whole timeout)."""
+        if len(after) >= 2 ** (BISECT_MAX_CHILDREN - 1):
+            return None
+        lo, hi, crashed = 1, len(after), False
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.crashes_after(module, after[:mid]):
+                hi, crashed = mid, True
+            else:
+                lo = mid + 1
+        if hi > 1 and self.crashes_after(module, [after[hi - 1]]):
+            return [after[hi - 1]]
+        if crashed or self.crashes_after(module, after[:hi]):
+            return after[:hi][:LIST_CAP]
+        return None
+
+    def crashes_after(self, module, before):
+        if not self.can_start():
+            return False
+        modules = [*before, module]
+        raw = self.start(modules, "bisect", stop_on_gil=False)
+        _, died, _ = split_child(raw, modules)
+        return died is not None and died[0] == module and (died[1]["returncode"] or 0) < 0
+
+    def row(self, target, module, raw, log, child_id):
+        """The classified row of one module's facts; a failure's output goes to the artifacts."""
+        name, kind, distribution = target
+        output, _ = read_output(log)
+        timeout = raw.get("timeout_s") or self.options["module_timeout_s"]
+        row = classify(
+            name,
+            kind,
+            distribution,
+            raw,
+            output,
+            timeout,
+            free_threaded=self.lane["free_threaded"],
+            gil_forced=self.options["gil"] is not None,
+        )
+        row["child"] = child_id
+        if row["outcome"] != "ok" and os.path.exists(log):
+            row["artifact"] = _keep_artifact(log, self.artifacts_dir, _safe_tag(child_id, name))
+        return row
+
+    def finish(self, row):
+        """Name every offender of an import that turned the GIL on, from a ``-v`` child of its own."""
+        if row["gil_reenabled"] and self.can_start():
+            raw = self.start([row["module"]], "verbose", verbose=True)
+            finished, died, _ = split_child(raw, [row["module"]])
+            _, vraw, log = finished[0] if finished else died
+            voutput, _ = read_output(log)
             merge_verbose(row, vraw, voutput)
-    if row["outcome"] != "ok":
-        row["artifact"] = _keep_artifact(raw["log"], job.get("artifacts_dir"), tag)
-    return row
+        return row

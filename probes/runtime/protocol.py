@@ -36,6 +36,8 @@ SIGNAL_KINDS = (
     "built-from-sdist",
     "no-wheel",
     "import-error",
+    # a submodule needs a module its distribution does not provide: information, never a gate
+    "optional-dependency",
     "gil-reenabled",
     "crash",
     "hang",

@@ -72,12 +72,18 @@ def test_chains_follow_the_imports(tmp_path, monkeypatch):
         },
     )
     monkeypatch.setenv("PYTHONPATH", str(site))
-    raw = imports.run_child("ftc2.api", 20, None, str(tmp_path), "t")
-    chains = raw["result"]["chains"]
+    raw = imports.run_child(["ftc2.api", "ftc2.mid", "ftc2.other"], 20, None, str(tmp_path), "t")
+    done = {e["module"]: e for e in raw["events"] if e["event"] == "done"}
+    chains = done["ftc2.api"]["chains"]
     assert chains["ftc2.api"] == ["ftc2.api"]
     assert chains["ftc2"] == ["ftc2.api", "ftc2"]
     assert chains["ftc2_leaf"] == ["ftc2.api", "ftc2.mid", "ftc2_leaf"]
     assert chains["ftc2.other"] == ["ftc2.api", "ftc2.other"]
+    # Later modules of the batch were loaded by the first: each says by which import, loads nothing.
+    assert done["ftc2.mid"]["preloaded_by"] == ["ftc2.api", "ftc2.mid"]
+    assert done["ftc2.other"]["preloaded_by"] == ["ftc2.api", "ftc2.other"]
+    assert done["ftc2.mid"]["chains"] == {} and done["ftc2.api"]["preloaded_by"] is None
+    assert [e["event"] for e in raw["events"]] == ["start", "done"] * 3 + ["end"]
 
 
 def test_failures_of_every_kind_are_recorded_and_do_not_stop_the_rest(tmp_path):

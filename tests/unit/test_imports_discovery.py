@@ -167,6 +167,8 @@ def test_options_defaults_and_subject_fallback():
         "exclude_vendored": True,
         "module_budget": imports.MODULE_BUDGET,
         "module_timeout_s": imports.MODULE_TIMEOUT_S,
+        "batch_size": imports.BATCH_SIZE,
+        "isolate_extensions": False,
         "gil": None,
     }
 
@@ -178,6 +180,7 @@ def test_options_defaults_and_subject_fallback():
         ({"modules": ["x"], "gil": "1"}, "option gil must be null or"),
         ({"modules": ["x"], "module_budget": 0}, "module_budget must be a positive integer"),
         ({"modules": ["x"], "module_timeout_s": -1}, "module_timeout_s must be positive"),
+        ({"modules": ["x"], "batch_size": 0}, "batch_size must be a positive integer"),
     ],
 )
 def test_bad_options_say_what_is_wrong(options, message):
