@@ -14,7 +14,7 @@ from lab import runlock
 from lab.checks import CHECKS
 from lab.checks.base import RunContext
 from lab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
-from lab.judge import judge
+from lab.judge import judge, ordered
 from lab.lock import Lock
 from lab.lock import resolve as resolve_lock
 from lab.plan import plan
@@ -54,6 +54,8 @@ class RunOutcome:
             "lanes": [lane_json(lane) for lane in self.lanes],
             "results": [r.to_json() for r in self.results],
             "verdicts": [v.to_json() for v in self.verdicts],
+            # Judged against the baseline GIL lane, what is new on 3.14t first (lab.judge).
+            "findings": [f.to_json() for f in ordered(judge(self.lanes, self.results), self.lanes)],
             "go": self.decision.go,
             "decision": self.decision.decision,
             "triggers": list(self.decision.triggers),

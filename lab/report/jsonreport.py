@@ -48,6 +48,7 @@ FORMAT = "ftlab-report/3"
 
 def render(outcome) -> dict[str, Any]:
     doc = outcome.to_json()
+    doc.pop("findings")  # the same list, placed with the counts below
     statuses: dict[str, int] = {}
     for r in outcome.results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
