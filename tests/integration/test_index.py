@@ -75,7 +75,7 @@ def _closed_port() -> int:
 
 def test_unreachable_index_is_a_package_index_error():
     url = f"http://127.0.0.1:{_closed_port()}/simple"
-    with pytest.raises(PackageIndexError, match=r"cannot read .* from the package index .*refused.*pass --index-url"):
+    with pytest.raises(PackageIndexError, match=r"cannot reach the package index .* \(from: --index-url\).*refused"):
         IndexClient(url, timeout_s=2).project_files("numpy")
 
 
@@ -105,6 +105,9 @@ def test_configured_index_url_order(tmp_path: Path):
     (home / ".config" / "uv").mkdir()
     (home / ".config" / "uv" / "uv.toml").write_text('[[index]]\nurl = "https://uv.example/simple"\ndefault = true\n')
     assert configured_index_url({}, home) == "https://uv.example/simple"
+    # uv's own settings win over pip's; pip's variable wins over pip's files.
+    assert configured_index_url({"PIP_INDEX_URL": "https://env.example/simple"}, home) == "https://uv.example/simple"
+    (home / ".config" / "uv" / "uv.toml").unlink()
     assert configured_index_url({"PIP_INDEX_URL": "https://env.example/simple"}, home) == "https://env.example/simple"
     assert configured_index_url({"UV_DEFAULT_INDEX": "https://a/simple", "PIP_INDEX_URL": "https://b/simple"}, home) \
         == "https://a/simple"

@@ -84,7 +84,8 @@ def test_unreachable_index():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/simple"
-    with pytest.raises(PackageIndexError, match=rf"cannot reach the package index {url} \(.*Connection refused"):
+    with pytest.raises(PackageIndexError, match=rf"cannot reach the package index {url} \(from: --index-url\); "
+                       r"check the URL given with --index-url; proxy: .*; certificates: .*Connection refused"):
         resolve(parse_subjects(["numpy"]), index_url=url)
 
 
