@@ -242,13 +242,14 @@ def resolve(
     universal: bool = True,
     extra_index_urls: Sequence[str] = (),
     timeout_s: float = RESOLVE_TIMEOUT_S,
+    settings: IndexSettings | None = None,
 ) -> Lock:
     """Resolve ``subjects`` into one lock with uv. ``index_url`` / ``extra_index_urls``: given explicitly
-    (else as uv or pip is configured, ``pipconfig.index_settings``). Raises ResolutionError or
-    PackageIndexError."""
+    (else as uv or pip is configured, ``pipconfig.index_settings``), or all of it in ``settings``.
+    Raises ResolutionError or PackageIndexError."""
     if not subjects:
         raise UsageError("nothing to resolve; pass at least one subject")
-    settings = index_settings(index_url=index_url, extra_index_urls=extra_index_urls)
+    settings = settings or index_settings(index_url=index_url, extra_index_urls=extra_index_urls)
     # Resolving can build sdists for their metadata, which runs their code: uv runs sandboxed, able to
     # write only its cache and the local projects being resolved (their builds write into their trees).
     projects = tuple(Path(s.path).resolve() for s in subjects if s.kind in ("project", "fixture"))

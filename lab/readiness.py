@@ -44,8 +44,9 @@ from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from lab.errors import UsageError
-from lab.index import DistFile, IndexClient, Release, configured_index_url
+from lab.index import DistFile, IndexClient, Release
 from lab.lock import Lock, Pin, resolve
+from lab.pipconfig import index_settings, mask_url
 
 FORMAT = "ftlab-readiness/1"  # 1: first version
 STATUSES = ("wheel", "pure", "sdist-only", "nothing", "not-needed", "local")
@@ -355,15 +356,16 @@ def readiness_command(
     out = out or sys.stdout
     wanted = read_subjects(subjects, requirement_files)
     parsed_targets = parse_targets(targets)
-    index = (index_url or wanted.index_url or configured_index_url()).rstrip("/")
+    # The index as given, else as uv or pip is configured; the lock and the index reads use the same.
+    settings = index_settings(index_url=index_url or wanted.index_url, extra_index_urls=wanted.extra_index_urls)
     reporter = Reporter(quiet=quiet)
     for option in wanted.ignored_options:
         reporter.note(f"note: ignoring requirements-file option {option}")
     # The lock is universal from the oldest target's Python on, so markers can tell the targets apart.
     python_version = "{}.{}".format(*min(t.version for t in parsed_targets))
-    reporter.note(f"resolving {len(wanted.subjects)} subject(s) for Python {python_version}+ with uv on {index}")
-    lock = resolve(wanted.subjects, index_url=index, python_version=python_version,
-                   extra_index_urls=wanted.extra_index_urls)
+    reporter.note(f"resolving {len(wanted.subjects)} subject(s) for Python {python_version}+ with uv on "
+                  f"{mask_url(settings.index_url)} (from: {settings.index_source})")
+    lock = resolve(wanted.subjects, python_version=python_version, settings=settings)
     guard = threading.Lock()
 
     def done(rel: Release) -> None:
@@ -371,7 +373,7 @@ def readiness_command(
             reporter.advance(f"{rel.name} {rel.version}")
 
     with reporter.stage("reading the index", total=sum(p.version is not None for p in lock.pins)):
-        result = check_readiness(lock, parsed_targets, IndexClient(index), on_done=done)
+        result = check_readiness(lock, parsed_targets, IndexClient(settings=settings), on_done=done)
     if as_json:
         out.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
