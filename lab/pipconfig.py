@@ -420,15 +420,16 @@ def _certificates(env: Mapping[str, str], pip: PipConfig, transport: dict[str, s
     return "uv's bundled roots (no system store found)", ""
 
 
-def settings_for_lock(index_url: str, *, environ: Mapping[str, str] | None = None) -> IndexSettings:
+def settings_for_lock(index_url: str, **config) -> IndexSettings:
     """The settings to install a lock's pins with: the lock's index, with its credentials back from the
-    configuration when the lock (as stored, masked) has them hidden."""
-    configured = index_settings(environ=environ)
-    if not index_url or index_url.rstrip("/") == configured.index_url:
-        return configured
+    configuration when the lock (as stored, masked) has them hidden. ``config``: ``index_settings``'s
+    ``environ``, ``home``, ``prefix``, ``etc``, ``system_store``."""
+    configured = index_settings(**config)
     if "****" in index_url:
         for url in (configured.index_url, *configured.extra_index_urls):
             if mask_url(url) == index_url:
                 index_url = url
                 break
-    return index_settings(index_url=index_url, index_source="the run's lock", environ=environ)
+    if not index_url or index_url.rstrip("/") == configured.index_url:
+        return configured
+    return index_settings(index_url=index_url, index_source="the run's lock", **config)

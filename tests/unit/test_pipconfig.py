@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.errors import UsageError
-from lab.pipconfig import index_settings, mask_url, pip_config_files, read_pip_config
+from lab.pipconfig import index_settings, mask_url, pip_config_files, read_pip_config, settings_for_lock
 
 
 @pytest.fixture
@@ -180,3 +180,12 @@ def test_netrc_is_passed_when_there_is_one(tree):
     assert "NETRC" not in tree.settings().transport
     netrc = tree.write("home/.netrc", "machine private.example login u password p\n")
     assert tree.settings().transport["NETRC"] == str(netrc)
+
+
+def test_a_stored_lock_gets_its_credentials_back_from_the_configuration(tree):
+    config = {"environ": {"PIP_INDEX_URL": "https://u:pw@private.example/simple"}, "home": tree.home,
+              "prefix": tree.prefix, "etc": tree.etc, "system_store": True}
+    same = settings_for_lock("https://u:****@private.example/simple", **config)
+    assert (same.index_url, same.index_source) == ("https://u:pw@private.example/simple", "PIP_INDEX_URL")
+    other = settings_for_lock("https://other.example/simple", **config)
+    assert (other.index_url, other.index_source) == ("https://other.example/simple", "the run's lock")
