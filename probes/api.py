@@ -32,7 +32,10 @@ itself replayed sequentially (see ``probes/README.md``)::
 
 Operations return plain values (numbers, strings, tuples, lists, dicts, sets): results are compared
 by value between the concurrent run and the sequential replays, and objects that only have an
-identity compare by type alone.
+identity compare by type alone. A returned iterator, generator, view or other mapping is read when
+the op returns, in the thread that called it (iterators at most 64 items, the cut part of the
+result); one that cannot be read then (a live view of a dict another thread is changing) matches any
+result: reading shared state while it changes is the probe's doing, not the subject's.
 """
 
 __all__ = ["Probe", "op", "stateless"]
