@@ -714,6 +714,27 @@ def judge_failure(row, provided):
     return row
 
 
+def judge_failures(rows, provided):
+    """judge_failure() for every row, with ``provided`` per distribution (pure). A submodule that
+    fails exactly like a failed package above it (same error type and message: importing it ran the
+    package's failing ``__init__`` again) is judged like that package."""
+    failed = {}
+    for row in sorted(rows, key=lambda r: (r["module"].count("."), r["module"])):
+        judge_failure(row, provided.get(row["distribution"]))
+        if row["outcome"] not in ("import-error", "optional-dependency"):
+            continue
+        err = row["error"] or {}
+        key = (err.get("type"), err.get("message"))
+        above = next((failed[a] for a in _ancestors(row["module"]) if a in failed), None)
+        if above is not None and above[0] == key:
+            origin = above[1]
+            row.update(
+                outcome=origin["outcome"], needs=list(origin["needs"]), missing_kind=origin["missing_kind"]
+            )
+        failed[row["module"]] = (key, row)
+    return rows
+
+
 # --- signals ---------------------------------------------------------------------------------------
 
 
@@ -1019,9 +1040,7 @@ def run(job):
         rows, unstarted = checker.check_all(targets)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    for row in rows:
-        judge_failure(row, provided.get(row["distribution"]))
-    data["modules"] = rows
+    data["modules"] = judge_failures(rows, provided)
     data["skipped"] = [{"module": m, "reason": "job time budget exhausted"} for m, _, _ in unstarted]
     data["not_checked"] = not_checked(discovery, data["skipped"])
     data["children"] = checker.children

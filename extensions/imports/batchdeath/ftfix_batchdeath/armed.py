@@ -1,0 +1,1 @@
+"""Harmless alone; crash_after_armed dies when this was imported before it."""

@@ -1,0 +1,5 @@
+"""Aborts the interpreter (SIGABRT) whenever it is imported."""
+
+import os
+
+os.abort()

@@ -1,0 +1,1 @@
+"""Imports fine, after every death before it."""

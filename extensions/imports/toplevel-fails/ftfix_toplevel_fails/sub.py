@@ -1,0 +1,1 @@
+"""Fails only because its package does: folded into the package's signal."""
