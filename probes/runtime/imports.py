@@ -716,15 +716,15 @@ def judge_failure(row, provided):
 
 def judge_failures(rows, provided):
     """judge_failure() for every row, with ``provided`` per distribution (pure). A submodule that
-    fails exactly like a failed package above it (same error type and message: importing it ran the
-    package's failing ``__init__`` again) is judged like that package."""
+    fails exactly like a failed package above it (same error type, message and missing modules:
+    importing it ran the package's failing ``__init__`` again) is judged like that package."""
     failed = {}
     for row in sorted(rows, key=lambda r: (r["module"].count("."), r["module"])):
         judge_failure(row, provided.get(row["distribution"]))
         if row["outcome"] not in ("import-error", "optional-dependency"):
             continue
         err = row["error"] or {}
-        key = (err.get("type"), err.get("message"))
+        key = (err.get("type"), err.get("message"), [e.get("name") for e in err.get("not_found") or ()])
         above = next((failed[a] for a in _ancestors(row["module"]) if a in failed), None)
         if above is not None and above[0] == key:
             origin = above[1]
