@@ -19,6 +19,10 @@ EXPECTED_GIL = {
     "ftfix-segfault": ("findings", ["crash"]),
     "ftfix-raises": ("findings", ["import-error"]),
     "ftfix-hangs": ("findings", ["hang"]),
+    "ftfix-optional": ("findings", ["import-error", "optional-dependency", "optional-dependency",
+                                    "optional-dependency"]),
+    "ftfix-toplevel-fails": ("findings", ["import-error"]),
+    "ftfix-batchdeath": ("findings", ["crash", "crash", "hang"]),
 }
 
 
@@ -46,5 +50,9 @@ def test_every_import_fixture_on_gil_lanes(cli, py312, py313):
     verdicts = {(v["subject"], v["lane"]): v["verdict"] for v in doc["verdicts"]}
     assert verdicts[("ftfix-segfault", "3.13")] == "crashes"
     assert verdicts[("ftfix-hangs", "3.13")] == "crashes"
-    assert verdicts[("ftfix-raises", "3.13")] == "not-installable"
+    assert verdicts[("ftfix-raises", "3.13")] == "not-importable"
     assert verdicts[("ftfix-multiphase-gil", "3.13")] == "ready"
+    # Optional dependencies and other platforms' modules are information; a failing top level is not.
+    assert verdicts[("ftfix-optional", "3.13")] == "ready"
+    assert verdicts[("ftfix-toplevel-fails", "3.13")] == "not-importable"
+    assert verdicts[("ftfix-batchdeath", "3.13")] == "crashes"
