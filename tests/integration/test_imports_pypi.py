@@ -1,7 +1,8 @@
-"""Module discovery on a real PyPI distribution with a C extension: PyYAML.
+"""Module discovery and outcomes on real PyPI distributions with C extensions: PyYAML and psutil.
 
 PyYAML is the classic case of a distribution name that is not an import name: "PyYAML" installs the
-packages ``yaml`` and ``_yaml`` and the extension ``yaml._yaml``.
+packages ``yaml`` and ``_yaml`` and the extension ``yaml._yaml``. psutil ships every platform's
+Python module but only this platform's extension: ``psutil._psosx`` needs ``psutil._psutil_osx``.
 """
 
 from __future__ import annotations
@@ -59,3 +60,21 @@ def test_budget_cut_is_recorded(tmp_path_factory, pyyaml_result):
     assert dist["selected"] == 3 and dist["budget_cut"] == dist["modules"] - 3
     # the budget keeps top-level packages, then the extension
     assert [r["module"] for r in result["data"]["modules"]] == ["_yaml", "yaml", "yaml._yaml"]
+    assert result["data"]["not_checked"]["by_reason"] == {"over the module budget of 3": dist["budget_cut"]}
+
+
+def test_psutil_other_platforms_modules_are_optional(tmp_path_factory):
+    lanes = [lane for lane in gil_lanes() if lane.version[:2] >= (3, 12)]  # ImportError.name_from
+    if not lanes:
+        pytest.skip("no CPython 3.12+ GIL build found (pyenv, PATH)")
+    root = session_cache_root(tmp_path_factory)
+    python = lane_venv(root, lanes[-1], requirements=["psutil>=7"])
+    result = run_probe(python, "imports", {"distributions": ["psutil"]}, root / "psutil")
+    signals = {s["evidence"]["module"]: s for s in result["signals"]}
+    osx = signals["psutil._psosx"]
+    assert osx["kind"] == "optional-dependency"
+    assert osx["summary"] == (
+        "'psutil._psosx' needs 'psutil._psutil_osx', which this distribution does not ship on this lane"
+    )
+    assert {s["kind"] for s in result["signals"]} == {"optional-dependency"}
+    assert result["data"]["summary"]["import-error"] == 0
