@@ -1156,7 +1156,7 @@ class Checker:
         raw = self.start([target[0]], "alone")
         finished, died, _ = split_child(raw, [target[0]])
         facts = finished[0] if finished else died
-        return None if facts is None else self.finish(self.row(target, *facts, raw["child"]))
+        return None if facts is None else self.finish(self.row(target, facts, raw["child"]))
 
     def check_batch(self, batch):
         """Rows of the batch's modules the child finished, then of the one it died on, if any."""
@@ -1164,12 +1164,12 @@ class Checker:
         raw = self.start(names, "batch")
         finished, died, end = split_child(raw, names)
         rows = [
-            self.finish(self.row(target, *facts, raw["child"]))
+            self.finish(self.row(target, facts, raw["child"]))
             for target, facts in zip(batch, finished, strict=False)
         ]
         if died is not None:
             target = batch[len(finished)]
-            row = self.row(target, *died, raw["child"])
+            row = self.row(target, died, raw["child"])
             if finished:  # not alone: the earlier imports may be what killed it
                 row = self.rerun_alone(target, row, [m for m, _, _ in finished])
             rows.append(self.finish(row))
@@ -1224,9 +1224,11 @@ class Checker:
         _, died, _ = split_child(raw, modules)
         return died is not None and died[0] == module and (died[1]["returncode"] or 0) < 0
 
-    def row(self, target, module, raw, log, child_id):
-        """The classified row of one module's facts; a failure's output goes to the artifacts."""
+    def row(self, target, facts, child_id):
+        """The classified row of one module's facts (split_child()'s ``(module, raw, log)``); a
+        failure's output goes to the artifacts."""
         name, kind, distribution = target
+        _, raw, log = facts
         output, _ = read_output(log)
         timeout = raw.get("timeout_s") or self.options["module_timeout_s"]
         row = classify(
@@ -1249,7 +1251,8 @@ class Checker:
         if row["gil_reenabled"] and self.can_start():
             raw = self.start([row["module"]], "verbose", verbose=True)
             finished, died, _ = split_child(raw, [row["module"]])
-            _, vraw, log = finished[0] if finished else died
-            voutput, _ = read_output(log)
-            merge_verbose(row, vraw, voutput)
+            facts = finished[0] if finished else died
+            if facts is not None:
+                _, vraw, log = facts
+                merge_verbose(row, vraw, read_output(log)[0])
         return row

@@ -1,5 +1,6 @@
-"""Import failures judged by what the child saw, against what the distribution provides; a batch
-child's events split per module; what was not checked (pure functions).
+"""Import failures judged by what the child saw, against what the distribution provides; what the
+child reads off an exception chain; a batch child's events split per module; what was not checked
+(pure functions).
 
 The ``not_found`` entries have the shape importchild.py records; the cases are the real ones measured
 on CPython 3.14 and 3.14t (pandas, psutil, protobuf, numpy).
@@ -7,9 +8,11 @@ on CPython 3.14 and 3.14t (pandas, psutil, protobuf, numpy).
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from probes.runtime import imports
+from probes.runtime import importchild, imports
 
 PANDAS = {
     "pandas": "package",
@@ -279,3 +282,46 @@ def test_extension_shadows_a_py_file_of_the_same_name():
     for order in (files, list(reversed(files))):
         modules, _ = imports.modules_from_files(order, [".cpython-314t-x86_64-linux-gnu.so", ".so"])
         assert modules == {"lxml": "package", "lxml.sax": "extension"}
+
+
+# --- what the child reads off a failed import's exception chain ----------------------------------------
+
+
+def raised(code: str) -> BaseException:
+    try:
+        exec(code, {})
+    except BaseException as exc:  # what the child catches
+        return exc
+    raise AssertionError("no exception")
+
+
+def test_missing_module_found_in_the_context_of_another_error():
+    exc = raised(
+        "try:\n    import ftlab_no_such_plotlib\nexcept ImportError:\n"
+        "    raise ImportError(\"Missing optional dependency 'ftlab_no_such_plotlib'\")\n"
+    )
+    assert importchild.not_found(exc) == [{"name": "ftlab_no_such_plotlib", "via": "ModuleNotFoundError"}]
+
+
+def test_every_missing_module_of_the_chain_cause_and_context():
+    exc = raised(
+        "try:\n    import ftlab_fast\nexcept ImportError as first:\n"
+        "    try:\n        import ftlab_slow\n    except ImportError:\n"
+        "        raise RuntimeError('neither') from first\n"
+    )
+    assert [e["name"] for e in importchild.not_found(exc)] == ["ftlab_fast", "ftlab_slow"]
+
+
+def test_submodule_missing_from_a_package_names_the_whole_name():
+    exc = raised("import json.ftlab_no_such_part")
+    assert importchild.not_found(exc) == [{"name": "json.ftlab_no_such_part", "via": "ModuleNotFoundError"}]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="ImportError.name_from is 3.12+")
+def test_from_import_names_the_package_and_the_name():
+    exc = raised("from json import ftlab_no_such_part")
+    assert importchild.not_found(exc) == [{"name": "json.ftlab_no_such_part", "via": "from-import"}]
+
+
+def test_other_errors_name_nothing():
+    assert importchild.not_found(raised("raise LookupError('no doctest')")) == []
