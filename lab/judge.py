@@ -7,8 +7,9 @@ module or scenario kind; `none`: no baseline lane ran that check), and the relea
 - crash, hang, corruption, unexpected exceptions and broken invariants under threads gate on any lane
   (the playbook's no-go trigger: "any extension crashes or data corruption signals under load");
 - a perf regression gates (it is already measured against a baseline);
-- install, import and GIL findings gate on a free-threaded lane unless the baseline shows them
-  identically; on the GIL baseline itself they are listed, never gating (they are not about 3.14t);
+- install, import and GIL findings gate unless the baseline shows them identically; on a GIL lane that
+  is the baseline of a free-threaded one they are listed, never gating (they are not about 3.14t); a
+  run without a free-threaded lane has no baseline, and its findings gate as they are;
 - an `optional-dependency` (a submodule needing a module that is not installed, or one this
   distribution does not ship on this platform) is information, unless the baseline lane imported the
   same module: then it is an import failure new on 3.14t, and gates;
@@ -169,7 +170,7 @@ def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str, free_
     if s.kind in ALWAYS_GATING:
         gating = True
     elif s.kind in GATING_UNLESS_SHARED:
-        gating = free_threaded and relation in (NEW, NONE)
+        gating = relation not in (SAME, BASELINE)
     else:
         gating = False
     if s.kind == "import-error" and import_scope(s) == "submodule" and not gating:

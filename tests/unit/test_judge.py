@@ -140,3 +140,11 @@ def test_a_go_says_which_checks_it_rests_on():
     _, _, d = judged([res(GIL, "install"), res(FT, "install")])
     assert d.decision == "go"
     assert d.triggers == ("go rests on install; not checked: import, stress (add --checks install,import,stress)",)
+
+
+def test_a_run_without_a_free_threaded_lane_has_no_baseline_and_its_failures_gate():
+    fail = sig("install-failed")
+    found, vs, d = judged([res(GIL, "install", fail)], lanes=(GIL,))
+    (f,) = found
+    assert (f.baseline, f.gating) == ("", True)
+    assert vs["3.14"].verdict == "not-installable" and d.decision == "no-go"
