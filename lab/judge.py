@@ -160,11 +160,11 @@ def judge(lanes: Sequence[Lane], results: Iterable[Result]) -> list[Finding]:
                 relation, note, s2 = _compare(r, s, base, base_name)
             else:
                 relation, note, s2 = (BASELINE if r.lane in baseline_names else ""), "", s
-            out.append(_weigh(r, s2, relation, base_name if free_threaded else "", note, free_threaded))
+            out.append(_weigh(r, s2, relation, base_name if free_threaded else "", note))
     return out
 
 
-def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str, free_threaded: bool) -> Finding:
+def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str) -> Finding:
     known = is_known(s)
     severity = SIGNAL_VERDICT.get(s.kind, "")
     if s.kind in ALWAYS_GATING:
