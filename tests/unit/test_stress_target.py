@@ -41,7 +41,7 @@ class LiveViewProbe(Probe):
         d[key] = value
 
     def state(self, d):
-        return d
+        return list(d.items())  # in order, as items() shows it
 
 
 PROBE = "tests.unit.test_stress_target:LiveViewProbe"
@@ -98,6 +98,15 @@ def test_a_result_that_cannot_be_read_matches_anything():
     assert outcome.key is ANY and not outcome.raised
     assert outcome.text.startswith("<unreadable mappingproxy: RuntimeError(dictionary changed size")
     assert lin.matches(ANY, ("ok", 1)) and lin.matches(("ok", 1), ANY) and not lin.matches(("ok", 1), ("ok", 2))
+
+
+def test_results_read_item_by_item_beside_other_threads_are_not_compared():
+    # A dict's view is copied in one call: compared, even beside other threads.
+    assert Outcome.of_value({"a": 1}.keys(), concurrent=True).key == Outcome.of_value({"a": 1}.keys()).key
+    # An iterator is drained step by step: beside other threads the items may mix moments.
+    mixed = Outcome.of_value(iter({"a": 1}.items()), concurrent=True)
+    assert mixed.key is ANY and mixed.text.startswith("dict_itemiterator([('a', 1)]) (read item by item")
+    assert Outcome.of_value(iter({"a": 1}.items())).key == ("ok", ("seq", (("tuple", ("a", 1)),), False))
 
 
 def test_views_and_iterators_read_before_a_later_op_are_explained():

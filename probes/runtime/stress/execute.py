@@ -98,7 +98,14 @@ class Invoker:
             if event == "call" and chance() < preempt[0]:
                 time.sleep(0)
 
-        returned, failed = Outcome.of_value, self.target.failed
+        failed = self.target.failed
+        # With one thread in the parallel part nothing runs beside it: its results are read like
+        # the sequential parts' (see target.comparable).
+        concurrent = len(self._per_thread) > 1
+
+        def returned(value):
+            return Outcome.of_value(value, concurrent)
+
         while True:
             self._start.wait()
             if self._closing:

@@ -102,30 +102,51 @@ def _plain(value):
                                                frozenset, dict))
 
 
-def read(value):
-    """``value`` with whatever could change or run out read into Items, once.
+#: The views of a plain dict: read at once through ``dict.copy()`` (one call, atomic on every build).
+_DICT_VIEWS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 
-    Iterators and generators are drained (at most ITEMS_CAP items); views and mappings other than
-    dict (dict views, bidict and its views, mappingproxy) are read item by item (at most SIZED_CAP);
-    an iterable whose repr shows only its identity is read like an iterator. Plain values and
-    containers are returned as they are (``canonical`` copies them into its key); anything else is
-    compared by its repr, which ``comparable`` takes at the same moment.
+
+def _dict_view(value):
+    """Items of a view of a plain dict, copied in one call; None for any other view."""
+    how = _DICT_VIEWS.get(type(value))
+    mapping = getattr(value, "mapping", None) if how else None
+    snapshot = mapping.copy() if mapping is not None else None
+    if type(snapshot) is not dict:
+        return None
+    items = list(getattr(snapshot, how)())
+    compare = {"keys": "set", "values": "bag", "items": "set"}[how]
+    return Items(type(value).__qualname__, items[:SIZED_CAP], len(items) > SIZED_CAP, compare=compare)
+
+
+def read(value):
+    """``value`` with whatever could change or run out read into Items, once; and whether the read
+    took one step (``(value, atomic)``).
+
+    Views of a plain dict are copied in one call (atomic). Iterators and generators are drained
+    (at most ITEMS_CAP items); other views and mappings other than dict (bidict and its views,
+    mappingproxy) are read item by item (at most SIZED_CAP); an iterable whose repr shows only its
+    identity is read like an iterator: those reads take many steps. Plain values and containers are
+    returned as they are (``canonical`` copies them into its key); anything else is compared by its
+    repr, which ``comparable`` takes at the same moment.
     """
     if _plain(value):
-        return value
+        return value, True
     cls = type(value)
     name = cls.__qualname__
+    copied = _dict_view(value)
+    if copied is not None:
+        return copied, True
     if hasattr(cls, "__next__") and hasattr(cls, "__iter__"):
-        return Items(name, *_take(value, ITEMS_CAP))
+        return Items(name, *_take(value, ITEMS_CAP)), False
     if isinstance(value, Mapping):
-        return Items(name, *_take(value.items(), SIZED_CAP), compare="dict")
+        return Items(name, *_take(value.items(), SIZED_CAP), compare="dict"), False
     if isinstance(value, Set):
-        return Items(name, *_take(value, SIZED_CAP), compare="set")
+        return Items(name, *_take(value, SIZED_CAP), compare="set"), False
     if isinstance(value, MappingView):  # a values view: a bag
-        return Items(name, *_take(value, SIZED_CAP), compare="bag")
+        return Items(name, *_take(value, SIZED_CAP), compare="bag"), False
     if hasattr(cls, "__iter__") and _ADDRESS.search(repr(value)):
-        return Items(name, *_take(value, ITEMS_CAP))
-    return value
+        return Items(name, *_take(value, ITEMS_CAP)), False
+    return value, True
 
 
 def canonical(value):
@@ -144,7 +165,7 @@ def canonical(value):
         return ("set", frozenset(canonical(v) for v in value))
     if isinstance(value, dict):
         return ("dict", frozenset((canonical(k), canonical(v)) for k, v in value.items()))
-    value = read(value)
+    value = read(value)[0]
     if isinstance(value, Items):
         return value.key()
     text = repr(value)
@@ -153,24 +174,35 @@ def canonical(value):
     return ("repr", type(value).__qualname__, text)
 
 
-def comparable(value):
+def comparable(value, concurrent=False):
     """(key, text) of an op's return value, read at once: THE conversion of a result, used in the
     calling thread before the op's end time is taken, by the concurrent run, the sequential replays
-    (linearizability) and repro scripts alike.
+    (linearizability) and repro scripts alike. ``concurrent``: other threads may be running ops.
 
-    When reading the value fails (a live view of a dict another thread is changing: "dictionary
-    changed size during iteration"), the key is ``ANY``, which the linearizability check matches to
-    whatever the model produced. That failure belongs to the probe, which read shared state while it
-    was changing (any caller iterating a live view does the same), not to the subject, whose op
-    returned normally: calling it the subject's exception or corruption would be a false finding.
-    The op still ran, so its effect is still checked through the other results and the final state.
+    The key is ``ANY`` (the linearizability check matches it to whatever the model produced) when
+    reading the value is the probe's race rather than the subject's:
+
+    - reading it failed (a live view of a dict another thread is changing: "dictionary changed
+      size during iteration");
+    - it was read in many steps (an iterator, a bidict view, a mapping read item by item) while
+      other threads ran: each step sees another moment, so the items may be a mix no single moment
+      held (measured on 3.14t: a dict's item iterator drained while another thread put and popped
+      keys listed a key order no sequential order gives).
+
+    Any caller iterating shared state while it changes gets the same; the subject's op returned
+    normally. The op still ran, so its effect is still checked through the other results and the
+    final state; its text still shows what was read. Views of a plain dict are copied in one call
+    and always compared.
     """
     try:
-        snapshot = read(value)
-        return canonical(snapshot), shown(snapshot)
+        snapshot, atomic = read(value)
+        key, text = canonical(snapshot), shown(snapshot)
     except Exception as exc:
         return ANY, "<unreadable %s: %s(%s)>" % (type(value).__qualname__, exception_name(exc),
                                                 shown(str(exc))[1:-1])
+    if concurrent and not atomic:
+        return ANY, text + " (read item by item while other threads ran: not compared)"
+    return key, text
 
 
 def shown(value):
@@ -195,9 +227,9 @@ class Outcome:
         self.declared = declared
 
     @classmethod
-    def of_value(cls, value):
+    def of_value(cls, value, concurrent=False):
         """The outcome of a returned value, read now (see ``comparable``)."""
-        key, text = comparable(value)
+        key, text = comparable(value, concurrent)
         return cls(False, key if key is ANY else ("ok", key), text)
 
     @classmethod
@@ -247,7 +279,7 @@ class Target:
         """(comparable state, its text) or (None, "") when the probe defines none."""
         if not self.has_state:
             return None, ""
-        value = read(self.probe.state(obj))
+        value = read(self.probe.state(obj))[0]
         return canonical(value), shown(value)
 
     def broken_invariant(self, obj):
