@@ -153,6 +153,7 @@ class StressCheck(Check):
         signals: list[Signal] = []
         duration = 0.0
         errors = []
+        left_out = []  # ops a probe could not test (engine errors: not races), named with the verdict
         for index, plan in enumerate(planned):
             result = self._run_probe(job, ctx, workdir / f"{index:02d}-{_slug(plan.probe.split(':', 1)[-1])}", plan,
                                      scaling_s=0.0 if "scaling" in data else SCALING_S)
@@ -161,7 +162,7 @@ class StressCheck(Check):
                    "reason": result.reason, "duration_s": round(result.duration_s, 3),
                    "expected_finding": plan.expected_finding, "artifacts_dir": result.artifacts_dir}
             for key in ("scenarios_run", "invocations", "unknown", "elapsed_s", "stopped", "seed", "switch_interval",
-                        "scaling", "scaling_error"):
+                        "scaling", "scaling_error", "engine_errors", "excluded_ops"):
                 if key in result.data:
                     row[key] = result.data[key]
             data["probes"].append(row)
@@ -171,11 +172,16 @@ class StressCheck(Check):
                 data["scaling_probe"] = plan.probe
             if result.status == "error":
                 errors.append(f"{plan.probe}: {result.reason}")
+            elif result.data.get("excluded_ops"):
+                left_out.append(f"{plan.probe}: {', '.join(result.data['excluded_ops'])}")
             signals.extend(self._label(s, plan, known_issues.get(plan.probe)) for s in result.signals)
         status = "findings" if signals else ("error" if errors and len(errors) == len(planned) else "ok")
         reason = "; ".join(errors)[:500] if status == "error" else ""
         if errors and status != "error":
             data["probe_errors"] = errors
+        if left_out and status != "error":
+            reason = ("ops left out, their failures not races (engine errors in the result): "
+                      + "; ".join(left_out))[:500]
         return Result(status=status, signals=tuple(signals), data=data, reason=reason, duration_s=duration,
                       artifacts_dir=str(workdir), **common)
 

@@ -26,8 +26,8 @@ A failure judged in a worker (corruption, unexpected exception, broken invariant
 when it can be a race: its minimal scenario has two ops in different threads, and its ops run one
 after another on one thread never fail (``Search.not_a_race``). Otherwise it is an engine or probe
 error: listed in ``data["engine_errors"]`` with the reason, its ops left out of the rest of the
-search; with no finding besides, the result's status is ``error`` (never gating) and
-``data["error"]`` says why. Crashes and hangs of a single op stay findings, marked
+search (``data["excluded_ops"]``); when no op is left, the result's status is ``error`` (never
+gating) and ``data["error"]`` says why. Crashes and hangs of a single op stay findings, marked
 ``concurrent: false``.
 """
 
@@ -499,9 +499,10 @@ def run(job):
         "excluded_ops": sorted(search.excluded),
     }
     status = "findings" if signals_out else "ok"
-    if search.engine_errors and not signals_out:
-        # Not a finding, and not a clean pass either: the probe could not test some of its ops. An
-        # error result is what the lab shows as such (a reason, never gating).
+    if search.engine_errors and not signals_out and not set(probe_cls.operations()) - search.excluded:
+        # Every op was left out: the probe tested nothing. An error result is what the lab shows as
+        # such (a reason, never gating). With ops left, the rest was searched and the result stands,
+        # the left-out ops listed with it (the lab names them with the verdict).
         status = "error"
         data["error"] = "; ".join(e["reason"] for e in search.engine_errors)
     counts = scaling.thread_counts()
