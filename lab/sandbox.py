@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import json
 import marshal
 import os
@@ -81,11 +82,25 @@ def runtime_path() -> str:
     """A directory holding only `probes`, for the child's PYTHONPATH.
 
     Putting the repository (or the host's site-packages) on a lane's path would shadow tested
-    packages (`tests`, `lab`...) and leak host packages into the lane.
+    packages (`tests`, `lab`...) and leak host packages into the lane. The directory outlives the run
+    (in the user's cache, one per ftlab installation): repro scripts put it on their sys.path, and a
+    maintainer runs them after ftlab has exited.
     """
-    d = Path(tempfile.mkdtemp(prefix="ftlab-runtime-"))
-    (d / "probes").symlink_to(PROBES_DIR, target_is_directory=True)
-    atexit.register(shutil.rmtree, d, ignore_errors=True)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ftlab" / "runtime"
+    d = cache / hashlib.sha256(str(PROBES_DIR).encode()).hexdigest()[:16]
+    link = d / "probes"
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        if not link.is_dir():
+            tmp = d / f".probes-{os.getpid()}"
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(PROBES_DIR, target_is_directory=True)
+            os.replace(tmp, link)  # atomic: two ftlab processes may get here at once
+    except OSError:
+        # No writable cache (a read-only home): a folder for this process only.
+        d = Path(tempfile.mkdtemp(prefix="ftlab-runtime-"))
+        (d / "probes").symlink_to(PROBES_DIR, target_is_directory=True)
+        atexit.register(shutil.rmtree, d, ignore_errors=True)
     return str(d)
 
 

@@ -3,6 +3,9 @@ those instead of the auto-probe: the buggy calibration class is found, its corre
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,11 @@ def test_declared_probes_find_the_bug_and_spare_the_twin(cli, py313):
     assert sig["kind"] == "corruption" and sig["evidence"]["probe"] == "ftcalib_counter.probes:RacyCounterProbe"
     k, n = sig["evidence"]["rate"]
     assert 0 < k <= n and Path(sig["evidence"]["repro"]).is_file()
+    # The repro script is the maintainer's evidence: it still runs after ftlab has exited, on its own.
+    repro = subprocess.run([py313, sig["evidence"]["repro"], "--runs", "2000"], capture_output=True, text=True,
+                           timeout=300, env={"PATH": os.environ["PATH"], "HOME": str(cli.tmp)})
+    assert "No module named" not in repro.stderr, repro.stderr
+    assert re.search(r"reproduced \d+ of \d+ runs \(corruption\)", repro.stdout), repro.stdout + repro.stderr
 
 
 def test_malformed_declaration_is_bad_input(cli, tmp_path, py313):
