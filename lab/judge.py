@@ -155,13 +155,33 @@ def judge(lanes: Sequence[Lane], results: Iterable[Result]) -> list[Finding]:
         free_threaded = bool(lane and lane.gil_disabled)
         base_name = base_of.get(r.lane, "")
         base = by_cell.get((r.subject, base_name, r.check)) if base_name else None
-        for s in r.signals:
+        signals = r.signals
+        if free_threaded and r.check == "install" and base is not None:
+            signals = (*signals, *_wheel_fallback(r, base, base_name))
+        for s in signals:
             if free_threaded:
                 relation, note, s2 = _compare(r, s, base, base_name)
             else:
                 relation, note, s2 = (BASELINE if r.lane in baseline_names else ""), "", s
             out.append(_weigh(r, s2, relation, base_name if free_threaded else "", note))
     return out
+
+
+def _wheel_fallback(r: Result, base: Result, base_name: str) -> tuple[Signal, ...]:
+    """A compiled wheel on the baseline and a pure-Python one here: the package runs without its
+    extension on 3.14t (typically an abi3 wheel, which never serves a free-threaded build). Nothing is
+    broken, so it is information; it explains slower code and submodules that need the extension."""
+    here, there = r.data.get("subject_dist") or {}, base.data.get("subject_dist") or {}
+    tag, base_tag = str(here.get("wheel_tag") or ""), str(there.get("wheel_tag") or "")
+    if not tag.endswith("-none-any") or not base_tag or base_tag.endswith("-none-any"):
+        return ()
+    name = here.get("name") or r.subject
+    return (Signal(kind="pure-python-wheel",
+                   summary=f"{name} installs its pure-Python wheel ({tag}) here, a compiled one ({base_tag}) on "
+                           f"{base_name}: it runs without its extension on this lane"
+                           + (" (abi3 wheels never serve a free-threaded build)" if "-abi3-" in base_tag else ""),
+                   evidence={"wheel_tag": tag, "baseline_wheel_tag": base_tag, "filename": here.get("filename"),
+                             "baseline_filename": there.get("filename")}),)
 
 
 def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str) -> Finding:

@@ -148,3 +148,16 @@ def test_a_run_without_a_free_threaded_lane_has_no_baseline_and_its_failures_gat
     (f,) = found
     assert (f.baseline, f.gating) == ("", True)
     assert vs["3.14"].verdict == "not-installable" and d.decision == "no-go"
+
+
+def test_a_pure_python_wheel_where_the_baseline_got_a_compiled_one_is_information():
+    def install(lane, tag):
+        return Result(job_id=f"r/pkg/{lane.name}/install", run_id="r", subject="pkg", lane=lane.name, check="install",
+                      status="ok", data={"subject_dist": {"name": "pkg", "wheel_tag": tag}})
+
+    found, vs, d = judged([install(GIL, "cp310-abi3-manylinux2014_x86_64"), install(FT, "py3-none-any")])
+    (f,) = found
+    assert (f.kind, f.lane, f.gating, f.severity) == ("pure-python-wheel", "3.14t", False, "")
+    assert "abi3 wheels never serve a free-threaded build" in f.summary
+    assert vs["3.14t"].verdict == "ready" and d.decision == "go"
+    assert judge((GIL, FT), [install(GIL, "py3-none-any"), install(FT, "py3-none-any")]) == []
