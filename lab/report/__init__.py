@@ -144,10 +144,10 @@ def verdict_counts(outcome) -> dict[str, int]:
 
 
 def signal_counts(outcome) -> dict[str, int]:
+    """Findings per kind, most severe first (what lab.judge derives across lanes included)."""
     counts: dict[str, int] = {}
-    for r in outcome.results:
-        for s in r.signals:
-            counts[s.kind] = counts.get(s.kind, 0) + 1
+    for f in findings(outcome):
+        counts[f.kind] = counts.get(f.kind, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (severity_rank(SIGNAL_VERDICT.get(kv[0], "")), kv[0])))
 
 
