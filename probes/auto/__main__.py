@@ -82,13 +82,17 @@ def screen(module, timeout_s, workdir):
             returncode = proc.returncode
         events = read_events(events_path)
         done = next((e for e in events if e["event"] == "done"), None)
-        row["kept"] = sum(e["event"] == "kept" for e in events)
+        # A target's last word counts: a kept function is screened again a moment later (screen.py).
+        last = {}
+        for e in events:
+            if e["event"] in ("start", "kept", "dropped", "spec"):
+                last[e["target"]] = e["event"]
+        row["kept"] = sum(v == "kept" for v in last.values())
         row["dropped"] = [{"target": e["target"], "reason": e["reason"]} for e in events if e["event"] == "dropped"]
         if done is not None:
             row["specs"] = done["specs"]
             break
-        finished = {e["target"] for e in events if e["event"] in ("kept", "dropped", "spec")}
-        in_flight = [e["target"] for e in events if e["event"] == "start" and e["target"] not in finished]
+        in_flight = [target for target, event in last.items() if event == "start"]
         with open(err_path, "rb") as f:
             trace = f.read()[-TRACE_CHARS:].decode("utf-8", "replace")
         if not in_flight:

@@ -47,6 +47,11 @@ MAX_COMBOS = 12
 MAX_ARITY = 3
 #: Methods kept per class, functions kept per module: scenarios hold ~15 ops.
 MAX_OPS = 10
+#: Functions that read the system (psutil's disk_io_counters, cpu_freq) return the same value twice
+#: in a row but not a moment later, and a stress run spans seconds: their later replays disagreed
+#: with what the threads saw, a false corruption (measured on psutil 7 on both lanes). Every kept
+#: function is called again after this pause, once per module, and dropped when its results moved.
+RECHECK_AFTER_S = 0.3
 
 
 class Slow(Exception):
@@ -141,6 +146,10 @@ def _convert(kinds, args):
     return tuple(KINDS[k].argument(a) for k, a in zip(kinds, args, strict=True))
 
 
+def _outcome_keys(call, kinds):
+    return [_key(*call(_convert(kinds, args))) for args in _examples(kinds)]
+
+
 def choose_kinds(call, params):
     """(kinds, reason): the first kind tuple that gives a result on some input, deterministically."""
     tried = 0
@@ -172,6 +181,7 @@ def screen_function(func):
 
 def screen_functions(module, package, names, report, exclude=()):
     ops = []
+    first = {}  # name -> (call, outcome keys): re-read after a pause (RECHECK_AFTER_S)
     for name in names:
         if name in exclude:
             report(name, None, "skipped: screening it crashed or hung the screening process")
@@ -187,10 +197,38 @@ def screen_functions(module, package, names, report, exclude=()):
             continue
         report(name, "start", None)
         kinds, reason = screen_function(func)
+        if kinds is not None:
+            call = lambda args, func=func: _timed(func, args)  # noqa: E731
+            try:
+                first[name] = (call, _outcome_keys(call, kinds))
+            except Slow:
+                kinds, reason = None, "slow: a call took more than %.0f ms" % (SLOW_CALL_S * 1000)
         report(name, kinds, reason)
         if kinds is not None:
             ops.append(OpSpec(name, kinds))
-    return ops
+    return _still_deterministic(ops, first, report)
+
+
+def _still_deterministic(ops, first, report):
+    """The ops whose results are the same a moment later (see RECHECK_AFTER_S)."""
+    if not ops:
+        return ops
+    time.sleep(RECHECK_AFTER_S)
+    kept = []
+    for op in ops:
+        call, keys = first[op.name]
+        report(op.name, "start", None)  # re-arms the watchdog; a death here names this function
+        try:
+            same = _outcome_keys(call, op.kinds) == keys
+        except Slow:
+            same = False
+        if same:
+            kept.append(op)
+            report(op.name, op.kinds, None)
+        else:
+            report(op.name, None, "not deterministic: results changed %.1f s later (it reads time or the system)"
+                   % RECHECK_AFTER_S)
+    return kept
 
 
 def _methods(cls):

@@ -16,7 +16,7 @@ import os
 import time
 
 __all__ = ["add", "slow", "always_fails", "stamp", "remove_all", "Racy", "NeedsArgs", "Thing", "path_join",
-           "halves"]
+           "halves", "io_counters"]
 
 path_join = os.path.join          # a re-export: not the package's own
 
@@ -37,6 +37,9 @@ def stamp(x: int):
 
 def remove_all(x):
     return x
+
+def io_counters():
+    return time.monotonic_ns() // 200_000_000  # like psutil's readers: the same twice in a row, not later
 
 def halves(n: int):
     yield n // 2                  # a generator: it raises only when read (screening reads it)
@@ -100,6 +103,8 @@ def test_screening_keeps_and_drops_with_reasons(sample_module):
     assert decisions["always_fails"][1].startswith("raises on every input")
     assert decisions["halves"][1].startswith("raises on every input")  # reading its result raises
     assert decisions["stamp"][1].startswith("not deterministic")
+    assert decisions["io_counters"][1].startswith("not deterministic")
+    assert not any("io_counters" in s for s in specs)
     assert decisions["remove_all"][1] == "policy: name has 'remove'"
     assert decisions["NeedsArgs"][1].startswith("not constructible without arguments")
     assert decisions["Racy.ident"][1].startswith("not deterministic")
