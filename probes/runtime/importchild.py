@@ -4,15 +4,17 @@
 an empty working directory, so nothing of ftlab lands on the child's ``sys.path`` and no file of ours
 can shadow a tested module. PLAN is a JSON file::
 
-    {"modules": [{"module": str, "log": path}, ...],  # imported in this order, in this one process
+    {"modules": [{"module": str, "log": path}, ...],  # judged in this order
      "timeout_s": float,                  # per module: faulthandler dumps every stack and exits
      "budget_s": float | null,            # for the whole child: stop before starting a module too late
-     "min_timeout_s": float,              # ... that is, when less than this is left for it
-     "stop_on_gil": bool}                 # stop after the import that turned the GIL on
+     "min_timeout_s": float}              # ... that is, when less than this is left for it
 
-Before each module the child points fds 1 and 2 at that module's ``log``, so its output (and
-faulthandler's text, should it die) is its own. OUT gets one JSON line per event, each written with
-one ``write`` as it happens, so a crash or hang leaves every line before it::
+Each module is imported in a fork of this process (``judge()``); when that import was clean (no
+error, the GIL as it was), this process imports it too (``keep()``), so the next forks start with it
+loaded, and with nothing a failed or GIL-enabling import left behind. Without ``os.fork`` the import
+happens here (the parent then sends one module per child). Before each module fds 1 and 2 point at
+that module's ``log``, so its output (and faulthandler's text, should it die) is its own. OUT gets
+one JSON line per event, each written with one ``write`` as it happens::
 
     {"event": "start", "module": str, "timeout_s": float}     # a death after this pins the module
     {"event": "done", "module": str, "ok": bool, "seconds": float,
@@ -22,8 +24,10 @@ one ``write`` as it happens, so a crash or hang leaves every line before it::
      "warnings": [{"category": str, "message": str, "filename": str, "lineno": int}],
      "kind": str, "origin": str|null,                         # from the imported module's __spec__
      "chains": {module: [outer import, ..., module]},         # every module this import loaded
-     "preloaded_by": [import, ..., module] | null}            # already loaded by an earlier import here
-    {"event": "end", "reason": "done" | "gil-enabled" | "time"}
+     "preloaded_by": [import, ..., module] | null}            # already loaded by a kept import
+    {"event": "died", "module": str, "returncode": int}       # its fork ended before "done"
+    {"event": "kept", "module": str}                          # loaded here for the next forks
+    {"event": "end", "reason": "done" | "time" | "not-kept"}
 
 Every warning is also written to fd 2 as it happens, so a crash after the GIL was re-enabled still
 leaves the RuntimeWarning in the captured output.
@@ -209,27 +213,81 @@ def _redirect_output(log_path):
     os.close(fd)
 
 
+def _is_clean(result):
+    return result["error"] is None and not (result["gil_before"] is False and result["gil_after"] is True)
+
+
+def judge(module, timeout, loaded_chains, out_path):
+    """Import ``module`` once and record its result: in a fork of this process where there is
+    ``os.fork``, else here (the parent then sends one module per child). Returns ``("clean" |
+    "not-clean", None)`` once the result is recorded, or ``("died", exit status)`` when the import
+    ended its process first (a signal, a hang's faulthandler exit, ``os._exit`` in the module)."""
+    if not hasattr(os, "fork"):
+        return _import_and_record(module, timeout, loaded_chains, out_path), None
+    verdict_path = out_path + ".verdict"
+    with warnings.catch_warnings():
+        # "This process is multi-threaded, use of fork() may lead to deadlocks": a deadlock is a hang,
+        # recorded with its stacks, and the module is then imported again in a process of its own.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        try:
+            verdict = _import_and_record(module, timeout, loaded_chains, out_path)
+            # Written by path, last: a module may close every descriptor, or exit with any status.
+            with open(verdict_path, "w", encoding="utf-8") as f:
+                f.write(verdict + " " + module)
+        finally:
+            os._exit(0)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    try:
+        with open(verdict_path, encoding="utf-8") as f:
+            verdict, _, judged = f.read().partition(" ")
+        os.unlink(verdict_path)
+    except OSError:
+        verdict, judged = None, None
+    return (verdict, None) if judged == module else ("died", status)
+
+
+def _import_and_record(module, timeout, loaded_chains, out_path):
+    # Armed for each import: a hang dumps every thread's stack and exits before the parent kills.
+    faulthandler.dump_traceback_later(timeout, exit=True)
+    result = check(module, loaded_chains)
+    faulthandler.cancel_dump_traceback_later()
+    result["event"] = "done"
+    _record(out_path, result)
+    return "clean" if _is_clean(result) else "not-clean"
+
+
+def keep(module, timeout, loaded_chains):
+    """Import ``module`` here as well, after its fork imported it cleanly, so the next forks start with
+    it loaded. False when that went otherwise (it did in the fork): the module is not kept."""
+    faulthandler.dump_traceback_later(timeout, exit=True)
+    result = check(module, loaded_chains)
+    faulthandler.cancel_dump_traceback_later()
+    return _is_clean(result)
+
+
 def run(plan, out_path):
-    """Import the plan's modules in order; the reason the child stopped."""
+    """Judge the plan's modules in order, each in a fork of a process that holds only the modules
+    imported cleanly before it; the reason the child stopped."""
     started = time.monotonic()
     budget = plan.get("budget_s")
     loaded_chains = {}
     for entry in plan["modules"]:
-        timeout = plan["timeout_s"]
+        module, timeout = entry["module"], plan["timeout_s"]
         if budget is not None:
             timeout = min(timeout, budget - (time.monotonic() - started))
             if timeout < plan["min_timeout_s"]:
                 return "time"
         _redirect_output(entry["log"])
-        _record(out_path, {"event": "start", "module": entry["module"], "timeout_s": timeout})
-        # Re-armed for each module: a hang dumps every thread's stack and exits before the parent kills.
-        faulthandler.dump_traceback_later(timeout, exit=True)
-        result = check(entry["module"], loaded_chains)
-        faulthandler.cancel_dump_traceback_later()
-        result["event"] = "done"
-        _record(out_path, result)
-        if plan.get("stop_on_gil") and result["gil_before"] is False and result["gil_after"] is True:
-            return "gil-enabled"  # later modules must be judged on an interpreter with the GIL off
+        _record(out_path, {"event": "start", "module": module, "timeout_s": timeout})
+        verdict, status = judge(module, timeout, loaded_chains, out_path)
+        if verdict == "died":
+            _record(out_path, {"event": "died", "module": module, "returncode": status})
+        elif verdict == "clean" and hasattr(os, "fork"):
+            if not keep(module, timeout, loaded_chains):
+                return "not-kept"  # imported cleanly in its fork, not here: this process is no longer clean
+            _record(out_path, {"event": "kept", "module": module})
     return "done"
 
 

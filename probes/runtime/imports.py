@@ -1,11 +1,9 @@
-"""The import check, in-lane half: import every module of a distribution in fresh children.
+"""The import check, in-lane half: import every module of a distribution, each judged on its own.
 
 Children (``importchild.py``, run as ``sys.executable -X faulthandler``) import modules and report, per
 module, ``sys._is_gil_enabled()`` before and after, the warnings issued (the GIL RuntimeWarning is
 one), the import time, the chain of imports that loaded every module, and for a failure every module
-the exception chain says was not found. Modules are imported in batches, many in one child: a child
-writes a line as each module starts and as it finishes, so a death pins the module in progress. Each
-module gets one outcome:
+the exception chain says was not found. Each module gets one outcome:
 
 - ``ok``;
 - ``import-error``: the import raised (type, message, traceback), or ended the process with an exit
@@ -20,16 +18,19 @@ module gets one outcome:
   taken inside the child just before it exits; the process group is killed after a grace if not);
 - ``gil-reenabled``: on a free-threaded build with the GIL not forced, the import turned the GIL on.
 
-A batch keeps the facts exact where it matters. The import that turns the GIL on is the one whose
-before/after differ; the child stops right after it, and the rest of the batch goes on in a fresh
-child, so no later module is judged on an interpreter whose GIL is already on. The RuntimeWarning
-names only the first offender of a process, so a second child with ``-v`` imports each such module
-alone: it prints ``# loading module '<name>', which requires the GIL`` for *every* offender, and its
-import chains say which import pulled each one in. A crash or hang kills the batch: the modules
-finished before it keep their results, the module in progress is imported again alone for its own
-outcome (and, if alone it imports fine, the crash is recorded as happening only after the batch's
-earlier modules, bisected to the one it needs), and the rest go on in a new batch. ``batch_size: 1``
-is the one-process-per-module way.
+Batches make it fast without mixing up the facts. One child takes a batch of modules and imports
+each in a *fork* of itself, then imports it itself too when the fork's import was clean (no error,
+GIL unchanged): the heavy parents (pandas: 2-3 s) are imported once per batch, and every module is
+judged in a process that holds only the clean imports before it. So a failed import leaves nothing
+behind for the next (SQLAlchemy caches a failed first import of its asyncio extension; a second
+attempt in the same interpreter succeeds), the import that turns the GIL on is the one whose
+before/after differ, and a crash or hang kills only its fork: the child records it and goes on. A
+module that died after the batch had kept others is imported again alone for its own outcome; if
+alone it imports fine, the death is recorded as happening only after those modules, bisected to the
+one it needs. Without ``os.fork`` every module gets a child of its own; ``batch_size: 1`` asks for
+that anywhere. The RuntimeWarning names only the first offender of a process, so a second child with
+``-v`` imports each module that turned the GIL on alone: it prints ``# loading module '<name>', which
+requires the GIL`` for *every* offender, and its import chains say which import pulled each one in.
 
 Options (``job["options"]``)::
 
@@ -39,7 +40,7 @@ Options (``job["options"]``)::
     exclude_vendored: bool = true   # skip _vendor/_vendored/vendored/extern/_extern
     module_budget: int = 2000   # at most this many modules per distribution; the cut is recorded
     module_timeout_s: float = 60    # per module
-    batch_size: int = 200       # modules per child; 1: every module in a process of its own
+    batch_size: int = 200       # modules per child; 1: every module in a child of its own
     isolate_extensions: bool = false    # true: every extension module in a process of its own
     gil: null | "0"             # "0": children run with PYTHON_GIL=0 (free-threaded lanes only)
 
@@ -68,7 +69,7 @@ MODULE_TIMEOUT_S = 60.0
 #: Every module of the largest packages measured (pandas 339 after exclusions, sqlalchemy 218) and
 #: then some; the cap guards surveys against packages that generate thousands of modules.
 MODULE_BUDGET = 2000
-#: A batch re-imports the heavy parents (pandas: 2-3 s) once for all its modules; a cap keeps one
+#: A batch imports the heavy parents (pandas: 2-3 s) once for all its modules; a cap keeps one
 #: process from accumulating every module of a huge package.
 BATCH_SIZE = 200
 #: A crash that needs earlier imports is bisected to the one it needs in about log2(n) + 1 children;
@@ -405,7 +406,7 @@ def child_env(gil):
     return env
 
 
-def run_child(modules, timeout, gil, workdir, tag, verbose=False, budget_s=None, stop_on_gil=True):
+def run_child(modules, timeout, gil, workdir, tag, verbose=False, budget_s=None):
     """Import ``modules`` in order in one fresh interpreter (see importchild.py). Returns the raw facts::
 
     {"returncode": int, "killed": bool, "events": [dict], "logs": [path per module], "log": path,
@@ -427,7 +428,6 @@ def run_child(modules, timeout, gil, workdir, tag, verbose=False, budget_s=None,
                 "timeout_s": timeout,
                 "budget_s": budget_s,
                 "min_timeout_s": MIN_MODULE_TIMEOUT_S,
-                "stop_on_gil": stop_on_gil,
             },
             f,
         )
@@ -485,38 +485,59 @@ def read_events(path):
 def split_child(raw, modules):
     """What one child says about each of its modules (pure).
 
-    Returns ``(finished, died, end)``: ``finished`` is ``[(module, raw, log)]`` for every import that
-    completed, in order; ``died`` the same for the module in progress when the child ended without
-    saying so (a crash, a hang, an exit mid-import; the first module when it died before starting
-    any), else None; ``end`` the child's own reason to stop (``done``, ``gil-enabled``, ``time``) or
-    None. Each ``raw`` has classify()'s shape.
+    Returns ``(judged, end)``. ``judged`` is ``[(module, raw, log, kept)]`` in order, one per module
+    the child got to: ``raw`` has classify()'s shape (``result`` None when the import died: its fork
+    was killed, or the child itself died during it, or before its first module), ``kept`` the modules
+    the child held loaded when this one was imported. ``end`` is the child's own reason to stop
+    (``done``, ``time``, ``not-kept``) or None when it died.
     """
     logs = dict(zip(modules, raw["logs"], strict=True))
-    finished, started, end = [], None, None
+    judged, kept, started, end = [], [], None, None
+
+    def died(module, returncode, timeout_s, log):
+        facts = {"returncode": returncode, "killed": False, "result": None, "timeout_s": timeout_s}
+        judged.append((module, {**facts, "wall_seconds": None}, log, list(kept)))
+
     for event in raw["events"]:
-        kind = event.get("event")
+        kind, module = event.get("event"), event.get("module")
+        if kind in ("start", "done", "died", "kept") and module not in logs:
+            continue
         if kind == "start":
+            if started is not None:  # its fork ended without a word
+                died(started["module"], None, started.get("timeout_s"), logs[started["module"]])
             started = event
-        elif kind == "done" and event.get("module") in logs:
-            result = {"returncode": 0, "killed": False, "result": event, "wall_seconds": event.get("seconds")}
-            finished.append((event["module"], result, logs[event["module"]]))
+        elif kind == "done":
+            facts = {"returncode": 0, "killed": False, "result": event, "wall_seconds": event.get("seconds")}
+            judged.append((module, facts, logs[module], list(kept)))
             started = None
+        elif kind == "died" and started is not None and started["module"] == module:
+            died(module, event.get("returncode"), started.get("timeout_s"), logs[module])
+            started = None
+        elif kind == "kept":
+            kept.append(module)
         elif kind == "end":
             end = event.get("reason")
-    if end is not None or len(finished) == len(modules):
-        return finished, None, end
-    if started is not None and started.get("module") in logs:
-        module, log = started["module"], logs[started["module"]]
-    else:  # died before its first module, or between two: the text is where fds 1 and 2 pointed
-        module, log = modules[len(finished)], finished[-1][2] if finished else raw["log"]
-    died = {
-        "returncode": raw["returncode"],
-        "killed": raw["killed"],
-        "result": None,
-        "wall_seconds": raw["wall_seconds"],
-        "timeout_s": (started or {}).get("timeout_s"),
-    }
-    return finished, (module, died, log), end
+    if end is None and len(judged) < len(modules):
+        # The child itself died: during the module it had started, or before its first one.
+        if started is not None:
+            module, log = started["module"], logs[started["module"]]
+        else:
+            module, log = modules[len(judged)], judged[-1][2] if judged else raw["log"]
+        judged.append(
+            (
+                module,
+                {
+                    "returncode": raw["returncode"],
+                    "killed": raw["killed"],
+                    "result": None,
+                    "wall_seconds": raw["wall_seconds"],
+                    "timeout_s": (started or {}).get("timeout_s"),
+                },
+                log,
+                list(kept),
+            )
+        )
+    return judged, end
 
 
 def _kill_group(proc, posix):
@@ -1096,7 +1117,7 @@ class Checker:
         left = self.time_left()
         return left is None or left >= MIN_MODULE_TIMEOUT_S
 
-    def start(self, modules, mode, verbose=False, stop_on_gil=True):
+    def start(self, modules, mode, verbose=False):
         """One child for ``modules``; its raw facts, with ``child`` its id."""
         child_id = len(self.children)
         tag = _safe_tag(child_id, modules[0], "-" + mode)
@@ -1108,7 +1129,6 @@ class Checker:
             tag,
             verbose=verbose,
             budget_s=self.time_left(),
-            stop_on_gil=stop_on_gil,
         )
         end = next((e.get("reason") for e in raw["events"] if e.get("event") == "end"), None)
         self.children.append(
@@ -1147,37 +1167,36 @@ class Checker:
         return rows, queue
 
     def alone(self, target):
+        """Whether ``target`` gets a child of its own: always without ``os.fork`` (a batch's imports
+        would share one interpreter), with ``batch_size: 1``, and for extensions when isolated."""
         _, kind, _ = target
         isolate = self.options["isolate_extensions"] and kind in ("extension", None)
-        return self.options["batch_size"] == 1 or isolate
+        return self.options["batch_size"] == 1 or isolate or not hasattr(os, "fork")
 
     def check_alone(self, target):
         """The row of ``target`` imported in a child of its own; None when the job's time ran out first."""
         raw = self.start([target[0]], "alone")
-        finished, died, _ = split_child(raw, [target[0]])
-        facts = finished[0] if finished else died
-        return None if facts is None else self.finish(self.row(target, facts, raw["child"]))
+        judged, _ = split_child(raw, [target[0]])
+        return self.finish(self.row(target, judged[0], raw["child"])) if judged else None
 
     def check_batch(self, batch):
-        """Rows of the batch's modules the child finished, then of the one it died on, if any."""
+        """Rows of the batch's modules the child got to, in order. An import that died after the child
+        had kept earlier modules is imported again alone."""
         names = [module for module, _, _ in batch]
         raw = self.start(names, "batch")
-        finished, died, end = split_child(raw, names)
-        rows = [
-            self.finish(self.row(target, facts, raw["child"]))
-            for target, facts in zip(batch, finished, strict=False)
-        ]
-        if died is not None:
-            target = batch[len(finished)]
-            row = self.row(target, died, raw["child"])
-            if finished:  # not alone: the earlier imports may be what killed it
-                row = self.rerun_alone(target, row, [m for m, _, _ in finished])
+        judged, end = split_child(raw, names)
+        rows = []
+        for target, facts in zip(batch, judged, strict=False):
+            row = self.row(target, facts, raw["child"])
+            kept = facts[3]
+            if facts[1]["result"] is None and kept:  # the modules kept before it may be what killed it
+                row = self.rerun_alone(target, row, kept)
             rows.append(self.finish(row))
         return rows, end
 
     def rerun_alone(self, target, batch_row, after):
-        """The row of a module its batch died on: its own outcome when alone it fails too; else the
-        batch's death, saying which earlier imports it needs."""
+        """The row of a module whose import died in a batch: its own outcome when alone it fails too;
+        else the batch's death, saying which earlier imports it needs."""
         alone = self.check_alone(target)
         death = {
             "outcome": batch_row["outcome"],
@@ -1220,15 +1239,16 @@ class Checker:
         if not self.can_start():
             return False
         modules = [*before, module]
-        raw = self.start(modules, "bisect", stop_on_gil=False)
-        _, died, _ = split_child(raw, modules)
-        return died is not None and died[0] == module and (died[1]["returncode"] or 0) < 0
+        raw = self.start(modules, "bisect")
+        judged, _ = split_child(raw, modules)
+        last = judged[-1] if judged else None
+        return last is not None and last[0] == module and (last[1]["returncode"] or 0) < 0
 
     def row(self, target, facts, child_id):
-        """The classified row of one module's facts (split_child()'s ``(module, raw, log)``); a
+        """The classified row of one module's facts (split_child()'s ``(module, raw, log, kept)``); a
         failure's output goes to the artifacts."""
         name, kind, distribution = target
-        _, raw, log = facts
+        _, raw, log, _ = facts
         output, _ = read_output(log)
         timeout = raw.get("timeout_s") or self.options["module_timeout_s"]
         row = classify(
@@ -1250,9 +1270,8 @@ class Checker:
         """Name every offender of an import that turned the GIL on, from a ``-v`` child of its own."""
         if row["gil_reenabled"] and self.can_start():
             raw = self.start([row["module"]], "verbose", verbose=True)
-            finished, died, _ = split_child(raw, [row["module"]])
-            facts = finished[0] if finished else died
-            if facts is not None:
-                _, vraw, log = facts
+            judged, _ = split_child(raw, [row["module"]])
+            if judged:
+                _, vraw, log, _ = judged[0]
                 merge_verbose(row, vraw, read_output(log)[0])
         return row

@@ -79,11 +79,35 @@ def test_chains_follow_the_imports(tmp_path, monkeypatch):
     assert chains["ftc2"] == ["ftc2.api", "ftc2"]
     assert chains["ftc2_leaf"] == ["ftc2.api", "ftc2.mid", "ftc2_leaf"]
     assert chains["ftc2.other"] == ["ftc2.api", "ftc2.other"]
-    # Later modules of the batch were loaded by the first: each says by which import, loads nothing.
+    # Each import is judged in a fork; the child keeps the clean ones, so the later modules were
+    # loaded already, by the first: each says by which import, and loads nothing.
     assert done["ftc2.mid"]["preloaded_by"] == ["ftc2.api", "ftc2.mid"]
     assert done["ftc2.other"]["preloaded_by"] == ["ftc2.api", "ftc2.other"]
     assert done["ftc2.mid"]["chains"] == {} and done["ftc2.api"]["preloaded_by"] is None
-    assert [e["event"] for e in raw["events"]] == ["start", "done"] * 3 + ["end"]
+    assert [e["event"] for e in raw["events"]] == ["start", "done", "kept"] * 3 + ["end"]
+
+
+def test_a_failed_import_leaves_nothing_for_the_next(tmp_path, monkeypatch):
+    # SQLAlchemy's way: the first import of ext.asyncio fails (no greenlet) and caches that it tried;
+    # in one interpreter a second attempt would succeed. Each import is judged in a fork of a process
+    # that kept only clean imports, so every attempt is a first one.
+    from probes.runtime import imports
+
+    site = write_tree(
+        tmp_path / "site",
+        {
+            "ftc3/__init__.py": "TRIED = []\n",
+            "ftc3/ext/__init__.py": "import ftc3\nif not ftc3.TRIED:\n    ftc3.TRIED.append(1)\n"
+            "    raise ImportError('ftc3.ext needs ftc3_absent')\n",
+            "ftc3/ext/engine.py": "",
+        },
+    )
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    raw = imports.run_child(["ftc3", "ftc3.ext", "ftc3.ext.engine"], 20, None, str(tmp_path), "t")
+    done = {e["module"]: e for e in raw["events"] if e["event"] == "done"}
+    assert done["ftc3"]["error"] is None
+    assert done["ftc3.ext"]["error"]["message"] == done["ftc3.ext.engine"]["error"]["message"]
+    assert [e["module"] for e in raw["events"] if e["event"] == "kept"] == ["ftc3"]
 
 
 def test_failures_of_every_kind_are_recorded_and_do_not_stop_the_rest(tmp_path):

@@ -216,33 +216,47 @@ def done(module):
 MODULES = ["a", "b", "c"]
 
 
-def test_every_module_finished():
+def test_every_module_judged():
     events = []
     for m in MODULES:
-        events += [{"event": "start", "module": m, "timeout_s": 5}, done(m)]
-    finished, died, end = imports.split_child(batch_raw([*events, {"event": "end", "reason": "done"}]), MODULES)
-    assert [(m, log) for m, _, log in finished] == [("a", "/l/0.log"), ("b", "/l/1.log"), ("c", "/l/2.log")]
-    assert died is None and end == "done"
-    assert finished[0][1]["result"]["module"] == "a" and finished[0][1]["returncode"] == 0
+        events += [{"event": "start", "module": m, "timeout_s": 5}, done(m), {"event": "kept", "module": m}]
+    judged, end = imports.split_child(batch_raw([*events, {"event": "end", "reason": "done"}]), MODULES)
+    assert [(m, log, kept) for m, _, log, kept in judged] == [
+        ("a", "/l/0.log", []),
+        ("b", "/l/1.log", ["a"]),
+        ("c", "/l/2.log", ["a", "b"]),
+    ]
+    assert end == "done"
+    assert judged[0][1]["result"]["module"] == "a" and judged[0][1]["returncode"] == 0
 
 
-def test_death_pins_the_module_in_progress():
-    events = [{"event": "start", "module": "a", "timeout_s": 5}, done("a"), {"event": "start", "module": "b", "timeout_s": 4}]
-    finished, died, end = imports.split_child(batch_raw(events, returncode=-11), MODULES)
-    assert [m for m, _, _ in finished] == ["a"] and end is None
-    module, raw, log = died
-    assert (module, log, raw["returncode"], raw["result"], raw["timeout_s"]) == ("b", "/l/1.log", -11, None, 4)
+def test_a_fork_that_died_is_recorded_and_the_batch_goes_on():
+    events = [
+        {"event": "start", "module": "a", "timeout_s": 5},
+        done("a"),
+        {"event": "kept", "module": "a"},
+        {"event": "start", "module": "b", "timeout_s": 4},
+        {"event": "died", "module": "b", "returncode": -11},
+        {"event": "start", "module": "c", "timeout_s": 5},
+        done("c"),
+        {"event": "end", "reason": "done"},
+    ]
+    judged, end = imports.split_child(batch_raw(events), MODULES)
+    assert [m for m, *_ in judged] == ["a", "b", "c"] and end == "done"
+    _, raw, log, kept = judged[1]
+    assert (log, raw["returncode"], raw["result"], raw["timeout_s"], kept) == ("/l/1.log", -11, None, 4, ["a"])
 
 
-def test_stop_after_the_gil_was_turned_on():
-    events = [{"event": "start", "module": "a"}, done("a"), {"event": "end", "reason": "gil-enabled"}]
-    finished, died, end = imports.split_child(batch_raw(events), MODULES)
-    assert [m for m, _, _ in finished] == ["a"] and died is None and end == "gil-enabled"
+def test_death_of_the_child_pins_the_module_in_progress():
+    events = [{"event": "start", "module": "a", "timeout_s": 5}, done("a"), {"event": "start", "module": "b"}]
+    judged, end = imports.split_child(batch_raw(events, returncode=-9, killed=True), MODULES)
+    assert [m for m, *_ in judged] == ["a", "b"] and end is None
+    assert (judged[1][1]["returncode"], judged[1][1]["killed"]) == (-9, True)
 
 
 def test_death_before_the_first_module_is_the_first_modules():
-    _, died, _ = imports.split_child(batch_raw([], returncode=1), MODULES)
-    assert died[0] == "a" and died[2] == "/l/child.log"
+    judged, _ = imports.split_child(batch_raw([], returncode=1), MODULES)
+    assert [(m, log) for m, _, log, _ in judged] == [("a", "/l/child.log")]
 
 
 def test_events_cut_short_by_a_death_are_ignored(tmp_path):
