@@ -135,6 +135,7 @@ def main() -> None:
                 for mode, f in by_mode.items():
                     rows.append((package, name, mode, f, verdict))
 
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"{'package':<11} {'lane':<9} {'mode':<10} {'modules':>7} {'children':>8} {'child s':>8}  outcomes")
     for package, name, mode, f, _ in rows:
         outcomes = ", ".join(f"{k} {f['summary'][k]}" for k in OUTCOMES if f["summary"].get(k))
