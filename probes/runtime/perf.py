@@ -142,7 +142,7 @@ def top_level_modules(job):
     from probes.runtime import imports
 
     options = imports.read_options({"subject": job.get("subject"), "options": {}})
-    targets, _ = imports.plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
+    targets, _, _ = imports.plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
     return [m for m, kind, _dist in targets if "." not in m and kind != "namespace"]
 
 
