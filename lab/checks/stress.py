@@ -144,7 +144,9 @@ class StressCheck(Check):
             candidates = [("probes.auto:" + spec, "auto", None) for spec in screened["specs"]]
             if not candidates:
                 # Tested as far as it can be: screening ran and left nothing that can be called safely
-                # from threads (no public functions or argument-free classes). Not a gap in the run.
+                # from threads (no public functions or argument-free classes). Not a gap in the run,
+                # but no stress test either: the verdict must not name stress among its checks.
+                data["nothing_tested"] = True
                 return Result(status="ok", reason="auto-probe: nothing in the public API passed screening",
                               data=data, artifacts_dir=str(workdir), **common)
         planned, skipped = share_budget(candidates, budget)

@@ -161,3 +161,12 @@ def test_a_pure_python_wheel_where_the_baseline_got_a_compiled_one_is_informatio
     assert "abi3 wheels never serve a free-threaded build" in f.summary
     assert vs["3.14t"].verdict == "ready" and d.decision == "go"
     assert judge((GIL, FT), [install(GIL, "py3-none-any"), install(FT, "py3-none-any")]) == []
+
+
+def test_a_check_with_nothing_to_test_is_not_what_a_verdict_rests_on():
+    stress = Result(job_id="r/pkg/3.14t/stress", run_id="r", subject="pkg", lane="3.14t", check="stress", status="ok",
+                    reason="auto-probe: nothing in the public API passed screening", data={"nothing_tested": True})
+    _, vs, d = judged([res(GIL, "install"), res(FT, "install"), stress])
+    assert vs["3.14t"].verdict == "ready" and vs["3.14t"].checks == ("install",)
+    assert any("nothing in the public API" in r for r in vs["3.14t"].reasons)
+    assert "not checked: import, stress" in d.triggers[0]
