@@ -31,7 +31,7 @@ def test_every_import_fixture_on_gil_lanes(cli, py313):
     # One GIL lane through the CLI; every lane is covered in-lane by tests/integration/test_imports_fixtures.py.
     dirs = sorted(str(p) for p in FIXTURES.iterdir() if (p / "pyproject.toml").exists())
     doc, proc = cli.json("run", *dirs, "--lane", "3.13", "--no-provision",
-                         "--checks", "install,import", "--module-timeout", "8")
+                         "--checks", "install,import", "--module-timeout", "4")
     assert proc.returncode == 1, proc.stderr  # crash, hang, import-error: no-go
     results = {(r["subject"], r["lane"], r["check"]): r for r in doc["results"]}
     assert {s for s, _, _ in results} == set(EXPECTED_GIL)
