@@ -21,7 +21,7 @@ Pure functions over records; the verdicts, the decision, every report and `ftlab
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from lab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
@@ -103,6 +103,16 @@ class Finding:
     def new_on_free_threaded(self) -> bool:
         """What a team adopting 3.14t learns from this run: gating and not shown by the baseline."""
         return self.gating and self.baseline in (NEW, NONE)
+
+    @property
+    def weight(self) -> str:
+        """Why a finding that does not gate is listed, in a word: known (documented behaviour), shared
+        (the baseline shows it, or it is the baseline's own), info (everything else)."""
+        if self.known:
+            return "known"
+        if self.baseline in (SAME, BASELINE) and self.kind in SIGNAL_VERDICT:
+            return "shared"
+        return "info"
 
     def to_json(self) -> dict[str, Any]:
         return {"subject": self.subject, "lane": self.lane, "check": self.check, "job_id": self.job_id,
@@ -273,9 +283,3 @@ def ordered(found: Iterable[Finding], lanes: Sequence[Lane]) -> list[Finding]:
     lane_order = {lane.name: i for i, lane in enumerate(lanes)}
     return sorted(found, key=lambda f: (not f.new_on_free_threaded, not f.gating, severity_rank(f.severity),
                                         f.known, f.subject, lane_order.get(f.lane, 99), f.check))
-
-
-def with_baseline(signal: Signal, finding: Finding) -> Signal:
-    """The signal as judged, its baseline in the evidence (for JSON and JUnit readers)."""
-    return replace(signal, evidence={**signal.evidence, "baseline": finding.baseline or None,
-                                     "baseline_lane": finding.baseline_lane or None})

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lab.judge import BASELINE, SAME, SIGNAL_VERDICT, Finding, judge, ordered, severity_rank
+from lab.judge import SIGNAL_VERDICT, Finding, judge, ordered, severity_rank
 from lab.records import LANE_SUBJECT, VERDICTS, Result, Verdict
 
 DEFAULT_REPORT_DIR = Path("reports")
@@ -103,10 +103,8 @@ def headline(found: list[Finding]) -> dict[str, list[Finding]]:
             groups["new"].append(f)
         elif f.gating:
             groups["gating"].append(f)
-        elif f.baseline in (SAME, BASELINE) and not f.known and f.kind in SIGNAL_VERDICT:
-            groups["shared"].append(f)
         else:
-            groups["info"].append(f)
+            groups["shared" if f.weight == "shared" else "info"].append(f)
     return groups
 
 

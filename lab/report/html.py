@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import quote
 
 from lab import report
-from lab.judge import SIGNAL_VERDICT
 from lab.records import LANE_SUBJECT, VERDICT_MEANING, VERDICTS, Lane, Result, Signal
 from lab.report import charts, wording
 
@@ -275,7 +274,7 @@ class _Renderer:
                     'corrupted data or re-enabled the GIL in what was tested.</p></section>')
         rows = []
         for f in self.findings:
-            sev = f.severity or _weight(f)
+            sev = f.severity or f.weight
             rate = ""
             if f.rate:
                 k, n = f.rate
@@ -288,7 +287,7 @@ class _Renderer:
                 f'data-search="{e((f.subject + " " + f.summary).lower())}">'
                 f'<td data-sort="{report.severity_rank(f.severity)}"><span class="v v-{e(sev)}">{e(sev)}</span></td>'
                 f'<td><span class="kind-tag" style="--kc:{KIND_COLOUR.get(f.kind, "var(--k-other)")}">{e(f.kind)}</span>'
-                f'{"" if f.gating else f" <small class=muted>({_weight(f)})</small>"}</td>'
+                f'{"" if f.gating else f" <small class=muted>({f.weight})</small>"}</td>'
                 f'<td>{e(f.subject)}</td><td>{e(f.lane)}</td><td>{e(f.check)}</td>'
                 f'<td title="{e(f.baseline_note)}">{e(_baseline_label(f))}</td>'
                 f'<td class="summary"><a href="#{self.finding_ids[id(f.signal)]}">{e(f.summary)}</a></td>'
@@ -653,15 +652,6 @@ def _rests_on(v) -> str:
     if v is None or not v.checks or v.verdict == "untested":
         return ""
     return f'<small class="rests-on">{e(", ".join(v.checks))}</small>'
-
-
-def _weight(f) -> str:
-    """Why a finding does not gate, in a word."""
-    if f.known:
-        return "known"
-    if f.baseline in ("same", "baseline") and f.kind in SIGNAL_VERDICT:
-        return "shared"
-    return "info"
 
 
 def _baseline_label(f) -> str:

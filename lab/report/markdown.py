@@ -140,7 +140,7 @@ def _perf_gates(gates: list[dict]) -> list[str]:
 
 def _finding(f: report.Finding, n: int) -> str:
     where = f.lane if f.subject == LANE_SUBJECT.name else f"{f.subject} on {f.lane}"
-    label = f.severity or ("known" if f.known else "shared" if f.baseline in ("same", "baseline") else "info")
+    label = f.severity or f.weight
     base = f", {f.baseline_note}" if f.baseline_note else ""
     line = f"{n}. **{text(f.kind)}** ({label}{text(base)}) {text(where)}, {text(f.check)}: {text(f.summary)}"
     extra = []
