@@ -30,6 +30,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from ftlab import sandbox
+
 REPO = Path(__file__).resolve().parent.parent
 CALIBRATION = REPO / "extensions" / "calibration"
 
@@ -177,7 +179,7 @@ def run_engine(lane: Path, probe: str, workdir: Path) -> dict:
         "limits": {},
     }
     (workdir / "job.json").write_text(json.dumps(job))
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "PYTHONPATH": str(REPO)}
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "PYTHONPATH": sandbox.runtime_path()}
     started = time.monotonic()
     subprocess.run(
         [
@@ -185,7 +187,7 @@ def run_engine(lane: Path, probe: str, workdir: Path) -> dict:
             "-X",
             "faulthandler",
             "-m",
-            "probes.runtime",
+            "ftlab_probes.runtime",
             "stress",
             "--job",
             "job.json",

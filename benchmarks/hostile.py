@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.killresume import kill_and_resume
-from lab import sandbox
+from ftlab import sandbox
 from tests.support import hostile
 
 

@@ -1,7 +1,7 @@
 """Import check benchmark: one process per module (the old way) against batches (the default).
 
 For each lane interpreter, a uv venv gets the packages from PyPI (pandas by default; sqlalchemy and
-lxml with ``--packages``); then the in-lane import check (``python -m probes.runtime imports``, as the
+lxml with ``--packages``); then the in-lane import check (``python -m ftlab_probes.runtime imports``, as the
 host runs it, without the sandbox) checks each package twice: ``batch_size: 1`` (every module in a
 fresh process) and the default batches. Per package, lane and mode it prints the modules checked,
 the children started, their wall time together ("child seconds"), the outcomes, and whether the two
@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from ftlab import sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 OUTCOMES = ("ok", "optional-dependency", "import-error", "crash", "hang", "gil-reenabled")
@@ -70,8 +72,8 @@ def check(python: Path, package: str, options: dict, workdir: Path) -> dict:
     }
     (workdir / "job.json").write_text(json.dumps(job))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHON_GIL")}
-    env["PYTHONPATH"] = str(REPO)
-    cmd = [str(python), "-X", "faulthandler", "-m", "probes.runtime", "imports"]
+    env["PYTHONPATH"] = sandbox.runtime_path()
+    cmd = [str(python), "-X", "faulthandler", "-m", "ftlab_probes.runtime", "imports"]
     cmd += ["--job", str(workdir / "job.json"), "--out", str(workdir / "result.json")]
     subprocess.run(cmd, env=env, cwd=workdir, capture_output=True, timeout=CHECK_TIMEOUT_S + 60)
     result = json.loads((workdir / "result.json").read_text())

@@ -1,6 +1,6 @@
 """What the perf check's harness costs per operation, against a bare loop calling the same function.
 
-The perf check (lab/checks/perf.py) times a probe's operations with ``probes.runtime.perf_workload``:
+The perf check (lab/checks/perf.py) times a probe's operations with ``ftlab_probes.runtime.perf_workload``:
 workers cycle through drawn calls on a shared object, checking a stop flag and timing every call with
 two ``perf_counter_ns`` reads. That costs something per call; this benchmark says how much, so the
 figures a report shows can be read knowing it:
@@ -76,7 +76,7 @@ def bare_ns_per_op(fn, obj, seconds):
 
 def harness(fn, obj, seconds):
     """(ns per op, median latency ns) of one window, one thread, as a perf job measures it."""
-    from probes.runtime.perf_workload import timed_window
+    from ftlab_probes.runtime.perf_workload import timed_window
 
     calls = [(fn, ())]  # a probe's bound method is called the same way: fn(obj, *args)
     point = timed_window(obj, calls, 1, seconds, seconds / 5)

@@ -14,8 +14,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import lab
-from lab.errors import NO_SPACE_ERRNOS, FtlabError, StoreError, UsageError
+import ftlab
+from ftlab.errors import NO_SPACE_ERRNOS, FtlabError, StoreError, UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -34,7 +34,7 @@ PERF_BUDGET_HELP = ("perf gates, candidate/baseline ratios: p95 (latency per cal
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="ftlab", description="Free-threaded compatibility lab: does this dependency tree work on CPython 3.14t?")
-    p.add_argument("--version", action="version", version=f"ftlab {lab.__version__}")
+    p.add_argument("--version", action="version", version=f"ftlab {ftlab.__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -143,7 +143,7 @@ def _cancel_on_signals() -> None:
     (instead of waiting for the jobs running now), then it ends as interrupted, resumable."""
     import signal
 
-    from lab import sandbox
+    from ftlab import sandbox
 
     def cancel(signum: int, _frame: object) -> None:
         sandbox.kill_all()
@@ -154,7 +154,7 @@ def _cancel_on_signals() -> None:
 
 
 def _store_path(args: argparse.Namespace) -> Path:
-    from lab.store import default_store_path
+    from ftlab.store import default_store_path
 
     return args.store or default_store_path()
 
@@ -167,9 +167,9 @@ def _emit_json(doc: object) -> None:
 
 
 def cmd_lanes(args: argparse.Namespace) -> int:
-    from lab import lanes as lanes_mod
-    from lab.pipeline import lane_json
-    from lab.report import terminal
+    from ftlab import lanes as lanes_mod
+    from ftlab.pipeline import lane_json
+    from ftlab.report import terminal
 
     explicit = [lanes_mod.fingerprint(s.path, source="explicit", name=s.name)
                 for s in (lanes_mod.parse_spec(x) for x in args.lane) if s.is_path]
@@ -187,8 +187,8 @@ def cmd_lanes(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from lab.checks import parse_checks
-    from lab.pipeline import RunRequest
+    from ftlab.checks import parse_checks
+    from ftlab.pipeline import RunRequest
 
     if args.resume and (args.subjects or args.requirements or args.lane):
         raise UsageError("--resume continues a stored run as it was planned; drop the subjects and --lane options")
@@ -214,7 +214,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _perf_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
     """The perf check's settings, checked before anything runs (bad budgets or lanes are bad input)."""
-    from lab.perf_gates import resolve_budgets
+    from ftlab.perf_gates import resolve_budgets
 
     if args.perf_seconds is not None and args.perf_seconds <= 0:
         raise UsageError(f"--perf-seconds must be positive (got {args.perf_seconds:g}); e.g. --perf-seconds 1")
@@ -234,7 +234,7 @@ def _check_baseline_name(baseline: str, lane_specs: Sequence[str]) -> None:
     (a path without NAME= is named by its fingerprint; the perf check checks again then)."""
     import difflib
 
-    from lab.lanes import parse_spec
+    from ftlab.lanes import parse_spec
 
     specs = [parse_spec(x) for x in lane_specs]
     if any(sp.is_path and not sp.name for sp in specs):
@@ -249,15 +249,15 @@ def _check_baseline_name(baseline: str, lane_specs: Sequence[str]) -> None:
 def _parse_subjects(names: Sequence[str], files: Sequence[str]):
     if not names and not files:
         return None
-    from lab.subjects import read_subjects
+    from ftlab.subjects import read_subjects
 
     return read_subjects(names, files)
 
 
 def _run_and_render(request, args: argparse.Namespace, *, findings_exit: int = EXIT_FINDINGS) -> int:
-    from lab.pipeline import execute
-    from lab.progress import Reporter
-    from lab.report import terminal, write_reports
+    from ftlab.pipeline import execute
+    from ftlab.progress import Reporter
+    from ftlab.report import terminal, write_reports
 
     outcome = execute(request, Reporter(quiet=False))
     written = write_reports(outcome, getattr(args, "report_dir", None))
@@ -273,9 +273,9 @@ def _run_and_render(request, args: argparse.Namespace, *, findings_exit: int = E
 def cmd_runs(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from lab import runlock
-    from lab.report import terminal
-    from lab.store import Store
+    from ftlab import runlock
+    from ftlab.report import terminal
+    from ftlab.store import Store
 
     if args.check:
         return _check_store(args)
@@ -297,8 +297,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _check_store(args: argparse.Namespace) -> int:
-    from lab.store import Store
-    from lab.storecheck import check_store
+    from ftlab.store import Store
+    from ftlab.storecheck import check_store
 
     with Store(_store_path(args), create=False) as store:
         result = check_store(store)
@@ -319,7 +319,7 @@ def _check_store(args: argparse.Namespace) -> int:
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
-    from lab.readiness import readiness_command
+    from ftlab.readiness import readiness_command
 
     if not args.subjects and not args.requirements:
         raise UsageError("name at least one subject or -r FILE, e.g. 'ftlab readiness numpy pyyaml'")
@@ -329,7 +329,7 @@ def cmd_readiness(args: argparse.Namespace) -> int:
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
-    from lab.checks import CHECKS
+    from ftlab.checks import CHECKS
 
     if args.json:
         _emit_json({"checks": [{"name": c.name, "per_subject": c.per_subject, "description": c.description}
@@ -341,7 +341,7 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from lab.demo import demo_request
+    from ftlab.demo import demo_request
 
     request = demo_request(store_path=_store_path(args), lane_specs=tuple(args.lane), argv=tuple(sys.argv))
     # The fixtures crash, hang and race on purpose: findings are the demo working, not failing.
@@ -368,8 +368,8 @@ def _add_report_and_diff(sub, store_help: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from lab.report import outcome_for_report, render, report_path
-    from lab.store import Store
+    from ftlab.report import outcome_for_report, render, report_path
+    from ftlab.store import Store
 
     store_path = _store_path(args)
     with Store(store_path, create=False) as store:
@@ -391,14 +391,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from lab.diff import diff_runs, dumps, format_text
-    from lab.store import Store
+    from ftlab.diff import diff_runs, dumps, format_text
+    from ftlab.store import Store
 
     with Store(_store_path(args), create=False) as store:
         before, after = store.load_run(args.before), store.load_run(args.after)
     if before.run_id == after.run_id:
         raise UsageError(f"'{args.before}' and '{args.after}' are the same run ({before.run_id}); pass two different runs")
-    from lab.perf_gates import resolve_budgets
+    from ftlab.perf_gates import resolve_budgets
 
     result = diff_runs(before, after, perf_budgets=resolve_budgets(args.perf_budget, Path.cwd()))
     sys.stdout.write(dumps(result) if args.json else format_text(result))
@@ -409,7 +409,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_probes(args: argparse.Namespace) -> int:
-    from lab.probes_list import load_catalog, render
+    from ftlab.probes_list import load_catalog, render
 
     entries = load_catalog()
     if args.json:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.checks import CHECKS
-from lab.pipeline import RunRequest
-from lab.sandbox import ROOT
-from lab.subjects import parse_subjects
+from ftlab.checks import CHECKS
+from ftlab.pipeline import RunRequest
+from ftlab.sandbox import ROOT
+from ftlab.subjects import parse_subjects
 
 #: Real packages with C extensions that ship free-threaded wheels: the demo shows real install records.
 DEMO_PACKAGES = ("pyyaml", "markupsafe")

@@ -1,6 +1,6 @@
 """What changed between two runs: new and gone signals, verdict changes, metric deltas, the decision.
 
-`diff_runs(before, after)` is a pure function over two stored runs (lab.store.RunRecord). The newer
+`diff_runs(before, after)` is a pure function over two stored runs (ftlab.store.RunRecord). The newer
 run *regressed* when a verdict got worse, a gating signal appeared, or the decision became no-go;
 `ftlab diff` exits 1 then, so CI can gate on it.
 
@@ -21,11 +21,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.judge import judge
-from lab.perf_gates import Gate, default_budgets, gate_pair
-from lab.records import LANE_SUBJECT, VERDICTS, Lane
-from lab.report import wording
-from lab.store import RunRecord
+from ftlab.judge import judge
+from ftlab.perf_gates import Gate, default_budgets, gate_pair
+from ftlab.records import LANE_SUBJECT, VERDICTS, Lane
+from ftlab.report import wording
+from ftlab.store import RunRecord
 
 #: diff documents: ftlab-diff/1: first version.
 #: ftlab-diff/2: adds perf_gates (each perf result gated against the same lane of the older run).
@@ -213,7 +213,7 @@ def normalise(summary: str) -> str:
 
 
 def _signals(run: RunRecord, lane_key) -> dict[SignalKey, Any]:
-    """The run's judged findings (lab.judge: a finding the baseline lane shares does not gate) by key."""
+    """The run's judged findings (ftlab.judge: a finding the baseline lane shares does not gate) by key."""
     out = {}
     for f in judge(run.lanes, run.results):
         key = SignalKey(subject=f.subject, lane=lane_key(f.lane), check=f.check, kind=f.kind,

@@ -20,9 +20,9 @@ from urllib.parse import unquote, urlparse
 from packaging.markers import Marker
 from packaging.utils import parse_wheel_filename
 
-from lab import sandbox
-from lab.lock import Lock, Pin, run_uv_sandboxed, uv_command
-from lab.records import Lane
+from ftlab import sandbox
+from ftlab.lock import Lock, Pin, run_uv_sandboxed, uv_command
+from ftlab.records import Lane
 
 #: Installing one pin: a cold sdist build of a big C extension can take many minutes.
 PIN_TIMEOUT_S = 1200.0

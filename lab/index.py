@@ -31,9 +31,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-import lab
-from lab.errors import PackageIndexError
-from lab.pipconfig import DEFAULT_INDEX_URL, IndexSettings, index_settings
+import ftlab
+from ftlab.errors import PackageIndexError
+from ftlab.pipconfig import DEFAULT_INDEX_URL, IndexSettings, index_settings
 
 __all__ = ["DEFAULT_INDEX_URL", "DistFile", "IndexClient", "Release", "configured_index_url"]
 FT_CLASSIFIER_PREFIX = "Programming Language :: Python :: Free Threading"
@@ -183,7 +183,7 @@ class IndexClient:
                 return path.read_bytes(), "text/html"
             except OSError as exc:
                 raise _NotFound(url) if isinstance(exc, FileNotFoundError) else self._unreachable(url, exc) from None
-        request = Request(url, headers={"Accept": accept, "User-Agent": f"ftlab/{lab.__version__}"})
+        request = Request(url, headers={"Accept": accept, "User-Agent": f"ftlab/{ftlab.__version__}"})
         last: Exception | None = None
         for _ in range(ATTEMPTS):
             try:

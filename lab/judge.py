@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
+from ftlab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
 
 #: Which verdict each signal kind pushes a subject to. Kinds not listed are information.
 SIGNAL_VERDICT = {

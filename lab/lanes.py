@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lab import sandbox
-from lab.errors import LaneError, UsageError
-from lab.lock import uv_command
-from lab.records import Lane
+from ftlab import sandbox
+from ftlab.errors import LaneError, UsageError
+from ftlab.lock import uv_command
+from ftlab.records import Lane
 
 #: The lanes a run uses when none are named: the GIL baseline and the free-threaded build.
 DEFAULT_SPECS = ("3.14", "3.14t")
@@ -37,7 +37,7 @@ PROVISION_TIMEOUT_S = 300.0
 #: Preference when several interpreters match one spec with the same version.
 SOURCE_ORDER = ("explicit", "provisioned", "uv", "pyenv", "path")
 
-FINGERPRINT_SCRIPT = Path(__file__).resolve().parent.parent / "probes" / "runtime" / "fingerprint.py"
+FINGERPRINT_SCRIPT = sandbox.PROBES_DIR / "runtime" / "fingerprint.py"
 
 _VERSION_SPEC = re.compile(r"^(?:cpython-?|python)?(\d+)\.(\d+)(?:\.(\d+))?(t)?$")
 _EXE_NAME = re.compile(r"^python\d\.\d+t?$")

@@ -36,9 +36,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from lab.errors import FtlabError, PackageIndexError, ResolutionError, UsageError
-from lab.pipconfig import IndexSettings, index_settings, mask_url, settings_for_lock
-from lab.records import Subject
+from ftlab.errors import FtlabError, PackageIndexError, ResolutionError, UsageError
+from ftlab.pipconfig import IndexSettings, index_settings, mask_url, settings_for_lock
+from ftlab.records import Subject
 
 #: v1: header lines (index-url, python-version, universal) then one pin per line with an optional "# via".
 #: Later v1 locks add header lines (index-source, proxy, certificates...) and "; from INDEX" after the via;
@@ -187,7 +187,7 @@ _UV_LOCK = threading.Lock()
 @functools.cache
 def uv_cache_dir() -> Path | None:
     """uv's cache as the user's environment configures it, so sandboxed runs of uv (private HOME) share it."""
-    from lab.sandbox import base_env
+    from ftlab.sandbox import base_env
 
     try:
         proc = subprocess.run([*uv_command(), "cache", "dir"], capture_output=True, text=True, timeout=30,
@@ -207,7 +207,7 @@ def run_uv_sandboxed(argv: list[str], *, workdir: Path, timeout_s: float, writab
     and uv's cache, shared with every other run of uv. Its index, proxy and certificates are
     ``settings`` (default: as configured, ``pipconfig.index_settings``), given in its environment, not
     its command line (index URLs may carry credentials). ``sandbox.run_tool``'s (process or None, outcome)."""
-    from lab import sandbox
+    from ftlab import sandbox
 
     cache = uv_cache_dir()
     env = (settings or index_settings()).uv_env()

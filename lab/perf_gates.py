@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lab.errors import UsageError
-from lab.records import Lane, Result, Signal
-from lab.report import wording
+from ftlab.errors import UsageError
+from ftlab.records import Lane, Result, Signal
+from ftlab.report import wording
 
 
 @dataclass(frozen=True, kw_only=True)

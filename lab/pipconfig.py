@@ -42,7 +42,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import proxy_bypass_environment
 
-from lab.errors import UsageError
+from ftlab.errors import UsageError
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple"
 #: The pip command whose section applies: ftlab locks and installs, as ``pip install`` would.

@@ -8,21 +8,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lab
-from lab import lanes as lanes_mod
-from lab import runlock
-from lab.checks import CHECKS
-from lab.checks.base import RunContext
-from lab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
-from lab.judge import judge, ordered
-from lab.lock import Lock
-from lab.lock import resolve as resolve_lock
-from lab.plan import plan
-from lab.progress import Reporter
-from lab.records import Decision, Job, Lane, Result, Subject, Verdict
-from lab.runner import LocalExecutor
-from lab.store import RunRecord, Store, new_run_id
-from lab.verdict import decide, verdicts
+import ftlab
+from ftlab import lanes as lanes_mod
+from ftlab import runlock
+from ftlab.checks import CHECKS
+from ftlab.checks.base import RunContext
+from ftlab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
+from ftlab.judge import judge, ordered
+from ftlab.lock import Lock
+from ftlab.lock import resolve as resolve_lock
+from ftlab.plan import plan
+from ftlab.progress import Reporter
+from ftlab.records import Decision, Job, Lane, Result, Subject, Verdict
+from ftlab.runner import LocalExecutor
+from ftlab.store import RunRecord, Store, new_run_id
+from ftlab.verdict import decide, verdicts
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,7 +54,7 @@ class RunOutcome:
             "lanes": [lane_json(lane) for lane in self.lanes],
             "results": [r.to_json() for r in self.results],
             "verdicts": [v.to_json() for v in self.verdicts],
-            # Judged against the baseline GIL lane, what is new on 3.14t first (lab.judge).
+            # Judged against the baseline GIL lane, what is new on 3.14t first (ftlab.judge).
             "findings": [f.to_json() for f in ordered(judge(self.lanes, self.results), self.lanes)],
             "go": self.decision.go,
             "decision": self.decision.decision,
@@ -119,7 +119,7 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         done = set()
         try:
             store.start_run(run_id=run_id, argv=list(request.argv), artifacts_dir=str(artifacts_dir),
-                            ftlab_version=lab.__version__, lanes=lanes, subjects=subjects,
+                            ftlab_version=ftlab.__version__, lanes=lanes, subjects=subjects,
                             lock_text=lock.text if lock is not None else None,
                             config={"checks": list(checks), "lane_specs": list(request.lane_specs), "options": options})
         except BaseException:
@@ -264,7 +264,7 @@ def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:
     """One venv per available lane, filled from the lock; lanes are built in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from lab.envs import build_env
+    from ftlab.envs import build_env
 
     lock = lock or Lock(pins=(), text="", index_url="", python_version="")
     root = ctx.artifacts_dir / "envs"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lab.checks import CHECKS
-from lab.checks.base import RunContext
-from lab.records import LANE_SUBJECT, Job, Lane, Subject
+from ftlab.checks import CHECKS
+from ftlab.checks.base import RunContext
+from ftlab.records import LANE_SUBJECT, Job, Lane, Subject
 
 
 def job_id(run_id: str, subject: Subject, lane: Lane, check: str) -> str:

@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from lab import sandbox
-from lab.errors import FtlabError
+from ftlab import sandbox
+from ftlab.errors import FtlabError
 
 #: Reading a few dozen small files with ast; past this something is wrong.
 CATALOG_TIMEOUT_S = 60.0
@@ -24,7 +24,7 @@ def load_catalog(python: str | None = None, workdir: Path | None = None) -> list
     with tempfile.TemporaryDirectory(prefix="ftlab-catalog-") as tmp:
         where = workdir or Path(tmp)
         out = where / "catalog.json"
-        outcome = sandbox.run_child([python or sys.executable, "-m", "probes.catalog", "--out", str(out)],
+        outcome = sandbox.run_child([python or sys.executable, "-m", "ftlab_probes.catalog", "--out", str(out)],
                                     workdir=where, timeout_s=CATALOG_TIMEOUT_S, result_path=out)
         doc = outcome.result
         if doc is None or doc.get("format") != CATALOG_FORMAT:

@@ -1,7 +1,7 @@
 """Static wheel readiness: which pinned version has an installable file for each target, read from the index.
 
-Needs no 3.14 interpreter: the subjects are resolved into the shared lock (``lab.lock``), each pin's files
-are read from the index (``lab.index``), and each file's tags are matched with ``packaging.tags`` against
+Needs no 3.14 interpreter: the subjects are resolved into the shared lock (``ftlab.lock``), each pin's files
+are read from the index (``ftlab.index``), and each file's tags are matched with ``packaging.tags`` against
 the tag list an installer on the target would accept (for ``cp314t`` abi3 never counts; for ``cp314`` it does).
 
 Cell statuses, best first: ``wheel`` (a platform wheel matches), ``pure`` (only a ``none-any`` wheel matches),
@@ -43,10 +43,10 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-from lab.errors import UsageError
-from lab.index import DistFile, IndexClient, Release
-from lab.lock import Lock, Pin, resolve
-from lab.pipconfig import index_settings, mask_url
+from ftlab.errors import UsageError
+from ftlab.index import DistFile, IndexClient, Release
+from ftlab.lock import Lock, Pin, resolve
+from ftlab.pipconfig import index_settings, mask_url
 
 FORMAT = "ftlab-readiness/1"  # 1: first version
 STATUSES = ("wheel", "pure", "sdist-only", "nothing", "not-needed", "local")
@@ -349,9 +349,9 @@ def readiness_command(
     (some target must build from an sdist or has nothing). Raises FtlabError subclasses on bad input,
     an unreachable index or a failed resolution.
     """
-    from lab.progress import Reporter
-    from lab.report.readiness_table import print_readiness
-    from lab.subjects import read_subjects
+    from ftlab.progress import Reporter
+    from ftlab.report.readiness_table import print_readiness
+    from ftlab.subjects import read_subjects
 
     out = out or sys.stdout
     wanted = read_subjects(subjects, requirement_files)

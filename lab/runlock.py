@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from lab.errors import UsageError
+from ftlab.errors import UsageError
 
 OWNER_FILE = "owner.lock"
 

@@ -7,8 +7,8 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from lab.errors import DiskFullError, FtlabError, is_disk_full
-from lab.records import Job, Result
+from ftlab.errors import DiskFullError, FtlabError, is_disk_full
+from ftlab.records import Job, Result
 
 
 class LocalExecutor:

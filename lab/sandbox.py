@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import importlib.util
 import json
 import marshal
 import os
@@ -28,10 +29,11 @@ from pathlib import Path
 
 import psutil
 
-from lab.errors import ProtocolError, SandboxError
+from ftlab.errors import ProtocolError, SandboxError
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBES_DIR = ROOT / "probes"
+#: The in-lane package (``ftlab_probes``, the repository's ``probes/`` folder), wherever it is installed.
+PROBES_DIR = Path(importlib.util.find_spec("ftlab_probes").origin).parent
 #: The sandbox's first process (run with the host's Python, standard library only).
 SANDBOX_INIT = Path(__file__).resolve().parent / "sandbox_init.py"
 
@@ -45,7 +47,7 @@ LOG_CAP_BYTES = 2 * 1024 * 1024
 #: Variables a child may inherit: locale, terminal width.
 _PASS_ALWAYS = ("LANG", "LC_ALL", "LC_CTYPE", "TERM", "TZ", "SYSTEMROOT")
 #: What uv needs besides its index settings: its cache, interpreter downloads, retries. The index, proxy
-#: and certificate settings are never inherited as they are: ``lab.pipconfig`` works them out (uv's own,
+#: and certificate settings are never inherited as they are: ``ftlab.pipconfig`` works them out (uv's own,
 #: else pip's) and they are set explicitly, so a stray UV_INDEX_URL cannot contradict the lock's index.
 _PASS_NETWORK = (
     "UV_CACHE_DIR", "UV_PYTHON_INSTALL_DIR", "UV_PYTHON_INSTALL_MIRROR", "UV_OFFLINE", "UV_HTTP_RETRIES",
@@ -55,13 +57,13 @@ _PASS_NETWORK = (
 
 def base_env(*, network: bool = False, home: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
     """An allowlisted environment. ``network=True`` (installs) adds how to reach the network: proxies,
-    certificates, timeouts, as ``lab.pipconfig`` reads them from uv's and pip's configuration (the
+    certificates, timeouts, as ``ftlab.pipconfig`` reads them from uv's and pip's configuration (the
     index itself comes with each uv command, see ``lock.run_uv_sandboxed``)."""
     env = {k: os.environ[k] for k in _PASS_ALWAYS if k in os.environ}
     env["PATH"] = os.environ.get("PATH", os.defpath)
     env.setdefault("LC_ALL", "C.UTF-8")
     if network:
-        from lab.pipconfig import index_settings
+        from ftlab.pipconfig import index_settings
 
         env.update({k: os.environ[k] for k in _PASS_NETWORK if k in os.environ})
         env.update(index_settings().transport)
@@ -79,7 +81,7 @@ def folder_name(text: str) -> str:
 
 @functools.cache
 def runtime_path() -> str:
-    """A directory holding only `probes`, for the child's PYTHONPATH.
+    """A directory holding only `ftlab_probes`, for the child's PYTHONPATH.
 
     Putting the repository (or the host's site-packages) on a lane's path would shadow tested
     packages (`tests`, `lab`...) and leak host packages into the lane. The directory outlives the run
@@ -88,18 +90,18 @@ def runtime_path() -> str:
     """
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ftlab" / "runtime"
     d = cache / hashlib.sha256(str(PROBES_DIR).encode()).hexdigest()[:16]
-    link = d / "probes"
+    link = d / "ftlab_probes"
     try:
         d.mkdir(parents=True, exist_ok=True)
         if not link.is_dir():
-            tmp = d / f".probes-{os.getpid()}"
+            tmp = d / f".ftlab_probes-{os.getpid()}"
             tmp.unlink(missing_ok=True)
             tmp.symlink_to(PROBES_DIR, target_is_directory=True)
             os.replace(tmp, link)  # atomic: two ftlab processes may get here at once
     except OSError:
         # No writable cache (a read-only home): a folder for this process only.
         d = Path(tempfile.mkdtemp(prefix="ftlab-runtime-"))
-        (d / "probes").symlink_to(PROBES_DIR, target_is_directory=True)
+        (d / "ftlab_probes").symlink_to(PROBES_DIR, target_is_directory=True)
         atexit.register(shutil.rmtree, d, ignore_errors=True)
     return str(d)
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
-from lab.records import Decision, Lane, Result, Signal, Subject, Verdict
+from ftlab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
+from ftlab.records import Decision, Lane, Result, Signal, Subject, Verdict
 
 DEFAULT_STORE = Path(".ftlab") / "ftlab.sqlite"
 

@@ -12,9 +12,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab import runlock
-from lab.records import LANE_SUBJECT
-from lab.store import Store
+from ftlab import runlock
+from ftlab.records import LANE_SUBJECT
+from ftlab.store import Store
 
 #: (what is wrong, a query returning the id of each offending row)
 _RULES: tuple[tuple[str, str], ...] = (

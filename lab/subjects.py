@@ -19,8 +19,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from lab.errors import UsageError
-from lab.records import Subject
+from ftlab.errors import UsageError
+from ftlab.records import Subject
 
 __all__ = ["Subject", "SubjectSet", "parse_requirement", "parse_subject", "parse_subjects", "read_subjects"]
 

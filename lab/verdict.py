@@ -1,12 +1,12 @@
 """Verdicts per subject and lane, and the go/no-go for a whole run. Pure functions over records, reading
-the judged findings of lab.judge (each signal against the baseline GIL lane)."""
+the judged findings of ftlab.judge (each signal against the baseline GIL lane)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from lab.judge import SAME, Finding, judge, ordered
-from lab.records import VERDICTS, Decision, Lane, Result, Subject, Verdict
+from ftlab.judge import SAME, Finding, judge, ordered
+from ftlab.records import VERDICTS, Decision, Lane, Result, Subject, Verdict
 
 #: Checks that test a package (as opposed to fingerprinting a lane).
 PACKAGE_CHECKS = ("install", "import", "stress", "perf")
@@ -14,7 +14,7 @@ PACKAGE_CHECKS = ("install", "import", "stress", "perf")
 
 def verdicts(subjects: Sequence[Subject], lanes: Sequence[Lane], results: Iterable[Result],
              found: Sequence[Finding] | None = None) -> list[Verdict]:
-    """A verdict per subject and lane. `found` is the run's judged findings (lab.judge.judge), when the
+    """A verdict per subject and lane. `found` is the run's judged findings (ftlab.judge.judge), when the
     caller has them already."""
     results = list(results)
     found = judge(lanes, results) if found is None else found

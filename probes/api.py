@@ -6,7 +6,7 @@ post ops), runs them many times at once from several threads, and checks every r
 itself replayed sequentially (see ``probes/README.md``)::
 
     from hypothesis import strategies as st
-    from probes.api import Probe, op
+    from ftlab_probes.api import Probe, op
 
     class CounterProbe(Probe):
         subject = "calib_counter"

@@ -1,9 +1,9 @@
 """Which stress probes exist and what they cover, found by reading the probe modules (``ast``), never
 by importing them: listing must work where the probed packages are not installed.
 
-``python -m probes.catalog [--json] [--out PATH]`` prints (or writes) one entry per probe class::
+``python -m ftlab_probes.catalog [--json] [--out PATH]`` prints (or writes) one entry per probe class::
 
-    {"subject": "numpy", "probe": "probes.packages.numpy:SharedArrayReadsProbe",
+    {"subject": "numpy", "probe": "ftlab_probes.packages.numpy:SharedArrayReadsProbe",
      "kind": "hand-written", "ops": ["sum", ...], "description": "...",
      "expected_finding": null | true | "corruption" | ...,   # documented behaviour: shown, not gating
      "known_issue": null | str}                             # a real bug found before: shown, gating
@@ -21,11 +21,11 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 #: Packages of hand-written probes, as (folder, module prefix).
-PROBE_PACKAGES = (("stdlib", "probes.stdlib"), ("packages", "probes.packages"))
+PROBE_PACKAGES = (("stdlib", "ftlab_probes.stdlib"), ("packages", "ftlab_probes.packages"))
 
 AUTO_ENTRY = {
     "subject": "*",
-    "probe": "probes.auto:<spec>",
+    "probe": "ftlab_probes.auto:<spec>",
     "kind": "auto",
     "ops": [],
     "description": "generated for any importable module without a hand-written probe: its functions "
@@ -142,13 +142,13 @@ def probes_for(subject, entries):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="probes.catalog", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="ftlab_probes.catalog", description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     parser.add_argument("--out", default=None, help="write the JSON document to this file")
     args = parser.parse_args(argv)
     doc = {"format": "ftlab-probes/1", "probes": catalog()}
     if args.out:
-        from probes.runtime import protocol
+        from ftlab_probes.runtime import protocol
 
         protocol.write_json_atomic(args.out, doc)
     elif args.json:

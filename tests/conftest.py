@@ -67,7 +67,7 @@ class Cli:
                     "NO_COLOR": "1", "COLUMNS": "200",
                     # An unreachable-index test should fail at once, not after uv's retries.
                     "UV_HTTP_RETRIES": "0", **(env or {})}
-        proc = subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True,
+        proc = subprocess.run([sys.executable, "-m", "ftlab", *args], capture_output=True, text=True,
                               cwd=self.tmp, env=full_env, timeout=timeout)
         if check is not None:
             assert proc.returncode == check, f"exit {proc.returncode}, expected {check}\n{proc.stdout}\n{proc.stderr}"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 
-from lab.checks.base import Check
-from lab.checks.fingerprint import FingerprintCheck
-from lab.checks.imports import ImportCheck
-from lab.checks.install import InstallCheck
-from lab.checks.perf import PerfCheck
-from lab.checks.stress import StressCheck
-from lab.errors import UsageError
+from ftlab.checks.base import Check
+from ftlab.checks.fingerprint import FingerprintCheck
+from ftlab.checks.imports import ImportCheck
+from ftlab.checks.install import InstallCheck
+from ftlab.checks.perf import PerfCheck
+from ftlab.checks.stress import StressCheck
+from ftlab.errors import UsageError
 
 #: name -> check, in execution order.
 CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck(), StressCheck(),

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab import sandbox
-from lab.errors import ProtocolError
-from lab.records import Job, Lane, Result, Signal, Subject
+from ftlab import sandbox
+from ftlab.errors import ProtocolError
+from ftlab.records import Job, Lane, Result, Signal, Subject
 
 #: Must match probes/runtime/protocol.py (the host checks what comes back against these).
 JOB_FORMAT = "ftlab-job/1"
@@ -101,7 +101,7 @@ def job_document(job: Job, ctx: RunContext, options: dict[str, Any], artifacts: 
 
 def run_runtime(job: Job, ctx: RunContext, command: str | None, options: dict[str, Any],
                 env_extra: dict[str, str] | None = None, *, workdir: Path | None = None,
-                module: str = "probes.runtime") -> tuple[sandbox.ChildOutcome, Path]:
+                module: str = "ftlab_probes.runtime") -> tuple[sandbox.ChildOutcome, Path]:
     """Run `python -X faulthandler -m MODULE [COMMAND] --job J --out O` for a job in the sandbox
     (by default the runtime's COMMAND in the job's own folder)."""
     workdir = workdir or ctx.job_dir(job)

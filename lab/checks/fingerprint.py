@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lab.checks.base import Check, RunContext, result_from_outcome, run_runtime
-from lab.records import Job, Result
+from ftlab.checks.base import Check, RunContext, result_from_outcome, run_runtime
+from ftlab.records import Job, Result
 
 
 class FingerprintCheck(Check):

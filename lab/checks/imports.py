@@ -6,8 +6,8 @@ probes/runtime/imports.py."""
 
 from __future__ import annotations
 
-from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
-from lab.records import Job, Result
+from ftlab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
+from ftlab.records import Job, Result
 
 #: Per module: big C extensions (torch, tensorflow) take tens of seconds to import cold.
 MODULE_TIMEOUT_S = 60.0

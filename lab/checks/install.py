@@ -6,9 +6,9 @@ each subject's share of it (the subject and everything it pulled in) into a resu
 
 from __future__ import annotations
 
-from lab.checks.base import Check, RunContext
-from lab.envs import LaneEnv, closure
-from lab.records import Job, Result, Signal
+from ftlab.checks.base import Check, RunContext
+from ftlab.envs import LaneEnv, closure
+from ftlab.records import Job, Result, Signal
 
 
 class InstallCheck(Check):

@@ -22,10 +22,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
-from lab.perf_gates import baseline_lane, budgets_from_options, gate_pair
-from lab.records import Job, Result
-from lab.subjects import declared_probes
+from ftlab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
+from ftlab.perf_gates import baseline_lane, budgets_from_options, gate_pair
+from ftlab.records import Job, Result
+from ftlab.subjects import declared_probes
 
 #: Cold-process samples per measurement: a median with an interval that excludes the extremes.
 SAMPLES = 15
@@ -82,7 +82,7 @@ class PerfCheck(Check):
         lanes = sum(1 for lane in ctx.lanes if lane.available)
         ctx.prepared["perf_slots"] = threading.BoundedSemaphore(max(1, lanes))
         if "probe_catalog" not in ctx.prepared:
-            from lab.probes_list import load_catalog
+            from ftlab.probes_list import load_catalog
 
             where = ctx.artifacts_dir / "perf" / "catalog"
             where.mkdir(parents=True, exist_ok=True)
@@ -91,7 +91,7 @@ class PerfCheck(Check):
     def workload_probes(self, job: Job, ctx: RunContext) -> list[str]:
         """The stress check's choice of probes: declared, else hand-written; empty lets the lane look for
         the distribution's ``ftlab.probes`` entry points."""
-        from lab.probes_list import probes_for
+        from ftlab.probes_list import probes_for
 
         declared = declared_probes(job.subject)
         if declared:

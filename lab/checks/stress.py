@@ -1,9 +1,9 @@
 """The `stress` check, host side: race each subject's API from many threads on each lane.
 
 A subject with hand-written probes (probes/catalog.py: ``stdlib`` and popular packages) runs those;
-any other subject gets auto-probes: a screening child (``python -m probes.auto``) reads the
+any other subject gets auto-probes: a screening child (``python -m ftlab_probes.auto``) reads the
 distribution's top-level modules in the lane and returns probe specs, which then run like any probe.
-Each probe is one ``probes.runtime stress`` child; the subject's budget is shared between its probes
+Each probe is one ``ftlab_probes.runtime stress`` child; the subject's budget is shared between its probes
 and their signals are merged into one result. Auto-probe signals say so in their evidence
 (``auto_probe: true`` and the calls of the minimal scenario), so a reader can tell "an object nobody
 documented as thread-safe misbehaves when shared" from a hand-written probe's finding.
@@ -16,11 +16,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lab import sandbox
-from lab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
-from lab.errors import ProtocolError
-from lab.records import Job, Result, Signal
-from lab.subjects import declared_probes
+from ftlab import sandbox
+from ftlab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
+from ftlab.errors import ProtocolError
+from ftlab.records import Job, Result, Signal
+from ftlab.subjects import declared_probes
 
 #: Seconds of search per subject and lane unless --budget says otherwise.
 DEFAULT_BUDGET_S = 20.0
@@ -84,7 +84,7 @@ def auto_calls(evidence: dict[str, Any]) -> list[str]:
 
 
 def auto_target(probe: str) -> str:
-    """``probes.auto:cls:pkg.mod:Cls:...`` -> ``pkg.mod.Cls``; ``probes.auto:fn:pkg:...`` -> ``pkg functions``."""
+    """``ftlab_probes.auto:cls:pkg.mod:Cls:...`` -> ``pkg.mod.Cls``; ``ftlab_probes.auto:fn:pkg:...`` -> ``pkg functions``."""
     parts = probe.split(":", 1)[-1].split(":")
     if parts[0] == "cls" and len(parts) > 2:
         return f"{parts[1]}.{parts[2]}"
@@ -109,7 +109,7 @@ class StressCheck(Check):
 
     def prepare(self, ctx: RunContext, progress: Any = None) -> None:
         if "probe_catalog" not in ctx.prepared:
-            from lab.probes_list import load_catalog
+            from ftlab.probes_list import load_catalog
 
             ctx.prepared["probe_catalog"] = load_catalog(workdir=_mkdir(ctx.artifacts_dir / "stress" / "catalog"))
 
@@ -126,7 +126,7 @@ class StressCheck(Check):
         workdir = _mkdir(ctx.job_dir(job))
         budget = budget_of(ctx)
         data: dict[str, Any] = {"budget_s": budget, "probes": []}
-        from lab.probes_list import probes_for
+        from ftlab.probes_list import probes_for
 
         hand = probes_for(job.subject.name, ctx.prepared.get("probe_catalog") or [])
         declared = declared_probes(job.subject)
@@ -141,7 +141,7 @@ class StressCheck(Check):
             if screened.get("error"):
                 return Result(status="error", reason=screened["error"], data=data, artifacts_dir=str(workdir),
                               **common)
-            candidates = [("probes.auto:" + spec, "auto", None) for spec in screened["specs"]]
+            candidates = [("ftlab_probes.auto:" + spec, "auto", None) for spec in screened["specs"]]
             if not candidates:
                 # Tested as far as it can be: screening ran and left nothing that can be called safely
                 # from threads (no public functions or argument-free classes). Not a gap in the run,
@@ -199,7 +199,7 @@ class StressCheck(Check):
         """The auto-probe specs for a subject: ``{"specs", "modules", ...}`` or ``{"error"}``."""
         where = workdir / "autoprobe"
         options = {"distribution": job.subject.name}
-        child_job, outcome = self._child(job, ctx, where, "probes.auto", None, options, SCREEN_TIMEOUT_S)
+        child_job, outcome = self._child(job, ctx, where, "ftlab_probes.auto", None, options, SCREEN_TIMEOUT_S)
         doc = outcome.result
         if doc is None:
             result = result_from_outcome(child_job, outcome, where)
@@ -215,7 +215,7 @@ class StressCheck(Check):
     def _run_probe(self, job: Job, ctx: RunContext, workdir: Path, plan: PlannedProbe, *, scaling_s: float) -> Result:
         options = {"probe": plan.probe, "budget_s": plan.budget_s, "minimize_s": minimize_for(plan.budget_s),
                    "scaling_s": scaling_s}
-        child_job, outcome = self._child(job, ctx, workdir, "probes.runtime", "stress", options,
+        child_job, outcome = self._child(job, ctx, workdir, "ftlab_probes.runtime", "stress", options,
                                          child_timeout(plan.budget_s))
         return result_from_outcome(child_job, outcome, workdir)
 

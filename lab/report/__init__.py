@@ -1,6 +1,6 @@
 """Reports: pure renderers (records in, text out) and one function that writes files.
 
-Every renderer takes the run as `RunOutcome` (lab.pipeline); `outcome_for_report` turns a stored run
+Every renderer takes the run as `RunOutcome` (ftlab.pipeline); `outcome_for_report` turns a stored run
 into one. The few views every format shares (findings most severe first, subject order, per-cell
 results) live here so the HTML, Markdown, JSON and JUnit reports cannot disagree about them.
 """
@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lab.judge import SIGNAL_VERDICT, Finding, judge, ordered, severity_rank
-from lab.records import LANE_SUBJECT, VERDICTS, Result, Verdict
+from ftlab.judge import SIGNAL_VERDICT, Finding, judge, ordered, severity_rank
+from ftlab.records import LANE_SUBJECT, VERDICTS, Result, Verdict
 
 DEFAULT_REPORT_DIR = Path("reports")
 
@@ -33,19 +33,19 @@ def report_path(outcome, directory: Path | None, fmt: str) -> Path:
 def render(outcome, fmt: str, *, path: Path | None = None) -> str:
     """The text of one report format. `path` is where the file will live (HTML links are relative to it)."""
     if fmt == "html":
-        from lab.report import html
+        from ftlab.report import html
 
         return html.render(outcome, report_path=path)
     if fmt == "md":
-        from lab.report import markdown
+        from ftlab.report import markdown
 
         return markdown.render(outcome, report_path=path)
     if fmt == "json":
-        from lab.report import jsonreport
+        from ftlab.report import jsonreport
 
         return jsonreport.dumps(outcome)
     if fmt == "junit":
-        from lab.report import junit
+        from ftlab.report import junit
 
         return junit.render(outcome)
     raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
@@ -71,9 +71,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def outcome_for_report(record, store_path: Path | None = None):
     """A stored run as a RunOutcome. A run that did not finish has no stored verdicts: its partial
-    verdicts are computed by lab.verdict (the same function a finished run used), and it stays undecided."""
-    from lab.pipeline import outcome_from_record
-    from lab.verdict import verdicts
+    verdicts are computed by ftlab.verdict (the same function a finished run used), and it stays undecided."""
+    from ftlab.pipeline import outcome_from_record
+    from ftlab.verdict import verdicts
 
     outcome = outcome_from_record(record)
     if store_path is not None:
@@ -87,7 +87,7 @@ def outcome_for_report(record, store_path: Path | None = None):
 
 
 def findings(outcome) -> list[Finding]:
-    """Every signal of the run, judged against the baseline lane (lab.judge): what is new on 3.14t
+    """Every signal of the run, judged against the baseline lane (ftlab.judge): what is new on 3.14t
     first, then other gating findings, by severity; then shared, informational and known ones."""
     return ordered(judge(outcome.lanes, outcome.results), outcome.lanes)
 
@@ -123,7 +123,7 @@ def verdict_cells(outcome) -> dict[tuple[str, str], Verdict]:
 
 def cell_results(outcome) -> dict[tuple[str, str], list[Result]]:
     """(subject, lane) -> its results in check order."""
-    from lab.checks import CHECKS
+    from ftlab.checks import CHECKS
 
     order = {name: i for i, name in enumerate(CHECKS)}
     cells: dict[tuple[str, str], list[Result]] = {}
@@ -142,7 +142,7 @@ def verdict_counts(outcome) -> dict[str, int]:
 
 
 def signal_counts(outcome) -> dict[str, int]:
-    """Findings per kind, most severe first (what lab.judge derives across lanes included)."""
+    """Findings per kind, most severe first (what ftlab.judge derives across lanes included)."""
     counts: dict[str, int] = {}
     for f in findings(outcome):
         counts[f.kind] = counts.get(f.kind, 0) + 1
@@ -150,8 +150,8 @@ def signal_counts(outcome) -> dict[str, int]:
 
 
 def lane_kind(lane) -> str:
-    """GIL / free-threaded / unknown; never calls a GIL build free-threaded (lab.report.terminal's rule)."""
-    from lab.report.terminal import lane_kind as kind
+    """GIL / free-threaded / unknown; never calls a GIL build free-threaded (ftlab.report.terminal's rule)."""
+    from ftlab.report.terminal import lane_kind as kind
 
     return kind(lane)
 
@@ -166,7 +166,7 @@ def fix_command(reason: str) -> str:
 
 def perf_gates(outcome) -> list[dict[str, Any]]:
     """Every perf gate the run applied ({"subject", "lane", **gate}), regressions first, then inconclusive
-    ones, then passes; each gate as lab.perf_gates.Gate.to_json wrote it."""
+    ones, then passes; each gate as ftlab.perf_gates.Gate.to_json wrote it."""
     order = {"regression": 0, "inconclusive": 1, "pass": 2}
     out = [{"subject": r.subject, "lane": r.lane, **g} for r in outcome.results if r.check == "perf"
            for g in r.data.get("gates") or [] if isinstance(g, dict)]

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from lab import report
-from lab.records import LANE_SUBJECT, VERDICT_MEANING, VERDICTS, Lane, Result, Signal
-from lab.report import charts, wording
+from ftlab import report
+from ftlab.records import LANE_SUBJECT, VERDICT_MEANING, VERDICTS, Lane, Result, Signal
+from ftlab.report import charts, wording
 
 ASSETS = Path(__file__).parent / "assets"
 

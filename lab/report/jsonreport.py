@@ -6,10 +6,10 @@ Shape (format "ftlab-report/3")::
      "run_id": str,
      "decision": "go" | "no-go" | "undecided", "go": bool | null, "triggers": [str],
      "counts": {"subjects": int, "lanes": int,
-                "verdicts": {verdict: int},        # every verdict of lab.records.VERDICTS, most severe first
+                "verdicts": {verdict: int},        # every verdict of ftlab.records.VERDICTS, most severe first
                 "signals": {kind: int},            # kinds present, most severe first
                 "statuses": {status: int},         # result statuses present
-                "new": int, "gating": int, "shared": int, "info": int},   # lab.report.headline's groups
+                "new": int, "gating": int, "shared": int, "info": int},   # ftlab.report.headline's groups
      "legend": {verdict: str},                   # what each verdict means
      "lanes": [{"name", "path", "version", "implementation", "gil_disabled",
                 "kind": "GIL" | "free-threaded" | "unknown", "abiflags", "ext_suffix", "platform_tags",
@@ -21,7 +21,7 @@ Shape (format "ftlab-report/3")::
                    "severity": verdict | "",         # the verdict it pushes its subject to ("" = not counted)
                    "gating": bool,                   # it makes the run no-go
                    "known": bool,                    # a probe's documented behaviour
-                   "baseline": "new" | "same" | "none" | "baseline" | null,   # lab.judge
+                   "baseline": "new" | "same" | "none" | "baseline" | null,   # ftlab.judge
                    "baseline_lane": str | null, "baseline_note": str | null,
                    "rate": [k, n] | null, "repro": str | null}],   # new on 3.14t first, then by severity
      "results": [{"job_id", "subject", "lane", "check", "status", "reason", "duration_s", "exit_status",
@@ -36,8 +36,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lab import report
-from lab.records import VERDICT_MEANING
+from ftlab import report
+from ftlab.records import VERDICT_MEANING
 
 #: ftlab-report/1: run_id, decision, go, triggers, lanes, verdicts, results, store, artifacts_dir.
 #: ftlab-report/2: adds counts, subjects and findings (a flat, severity-ordered list of signals).

@@ -3,7 +3,7 @@
 One testsuite per lane (`ftlab.<lane>`), one testcase per subject x lane x check: classname
 `ftlab.<lane>.<check>`, name the subject (lane-level checks: the lane). A testcase
 
-- fails (`<failure type="KIND">`) on a gating finding (lab.judge: read against the baseline GIL lane;
+- fails (`<failure type="KIND">`) on a gating finding (ftlab.judge: read against the baseline GIL lane;
   what is new on the lane first, then the most severe): its kind is the type, its summary the message,
   and every gating finding's evidence (with its baseline) the text;
 - errors (`<error>`) when the check itself could not run (status error, or a crash/timeout without a signal);
@@ -18,9 +18,9 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from lab import report
-from lab.judge import Finding
-from lab.records import LANE_SUBJECT, Result
+from ftlab import report
+from ftlab.judge import Finding
+from ftlab.records import LANE_SUBJECT, Result
 
 #: Evidence text per failure: CI pages render it inline; the rest is in the HTML report.
 EVIDENCE_CHARS = 20_000

@@ -12,7 +12,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lab.readiness import PLATFORMS, Cell, Readiness
+from ftlab.readiness import PLATFORMS, Cell, Readiness
 
 #: status -> (label in a cell, style). Short labels keep ten target columns inside 120 characters.
 STYLES = {

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lab.records import Lane
-from lab.report import wording
+from ftlab.records import Lane
+from ftlab.report import wording
 
 VERDICT_STYLE = {
     "crashes": "bold white on red",
@@ -89,7 +89,7 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
                 row.append(f"[{VERDICT_STYLE[word]}]{word}[/]{rests}")
             matrix.add_row(*row)
         con.print(matrix)
-    from lab.report import findings, headline
+    from ftlab.report import findings, headline
 
     groups = headline(findings(outcome))
     _print_findings(con, outcome, groups)
@@ -137,7 +137,7 @@ def _print_findings(con, outcome, groups) -> None:
 
 def _print_perf_gates(con, outcome) -> None:
     """One line for the perf gates, then each gate that did not pass (inconclusive ones are notes)."""
-    from lab.report import perf_gates
+    from ftlab.report import perf_gates
 
     gates = perf_gates(outcome)
     if not gates:

@@ -1,6 +1,6 @@
-"""Screen a distribution's modules for auto-probes: ``python -m probes.auto --job JOB --out OUT``.
+"""Screen a distribution's modules for auto-probes: ``python -m ftlab_probes.auto --job JOB --out OUT``.
 
-The same job/result protocol as ``probes.runtime`` (probes/runtime/protocol.py), command
+The same job/result protocol as ``ftlab_probes.runtime`` (probes/runtime/protocol.py), command
 ``autoprobe``. Options::
 
     distribution    str     installed distribution whose top-level modules are screened
@@ -8,7 +8,7 @@ The same job/result protocol as ``probes.runtime`` (probes/runtime/protocol.py),
     module_budget   int     modules screened at most (8)
     module_timeout_s float  seconds per module's screening process (60)
 
-Each module is screened in its own process (``probes.auto.screen``): a callable that crashes or
+Each module is screened in its own process (``ftlab_probes.auto.screen``): a callable that crashes or
 hangs that process is excluded and screening restarts without it (at most MAX_RESTARTS times), so
 one bad function costs one restart, not the module. Result ``data``::
 
@@ -27,8 +27,8 @@ import tempfile
 import time
 from importlib import machinery
 
-from probes.runtime import protocol
-from probes.runtime.children import wait_or_kill
+from ftlab_probes.runtime import protocol
+from ftlab_probes.runtime.children import wait_or_kill
 
 #: Restarts after a crash or hang of the screening process, per module.
 MAX_RESTARTS = 4
@@ -42,7 +42,7 @@ TRACE_CHARS = 3000
 
 def top_level_modules(distribution):
     """Public top-level modules of an installed distribution (private ones when it has only those)."""
-    from probes.runtime.imports import discover_distribution
+    from ftlab_probes.runtime.imports import discover_distribution
 
     info = discover_distribution(distribution, list(machinery.EXTENSION_SUFFIXES))
     names = sorted(n for n in info["modules"] if "." not in n)
@@ -74,7 +74,7 @@ def screen(module, timeout_s, workdir):
     for attempt in range(MAX_RESTARTS + 1):
         events_path = os.path.join(workdir, "%s-%d.events" % (module, attempt))
         err_path = os.path.join(workdir, "%s-%d.err" % (module, attempt))
-        cmd = [sys.executable, "-X", "faulthandler", "-m", "probes.auto.screen", module, events_path, *exclude]
+        cmd = [sys.executable, "-X", "faulthandler", "-m", "ftlab_probes.auto.screen", module, events_path, *exclude]
         with open(err_path, "wb") as err:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                     start_new_session=True)
@@ -136,7 +136,7 @@ def run(job):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="probes.auto", description="screen modules for auto-probes")
+    parser = argparse.ArgumentParser(prog="ftlab_probes.auto", description="screen modules for auto-probes")
     parser.add_argument("--job", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)

@@ -17,7 +17,7 @@ results differ between the replays are dropped. State items (len, iteration, rep
 address, zero-argument getters that return the same value twice) are kept when they are
 deterministic too.
 
-Run as ``python -m probes.auto.screen MODULE EVENTS [EXCLUDE...]``: one JSON line per event to EVENTS,
+Run as ``python -m ftlab_probes.auto.screen MODULE EVENTS [EXCLUDE...]``: one JSON line per event to EVENTS,
 flushed, so a crash or hang in the middle still leaves what was found.
 """
 
@@ -29,11 +29,11 @@ import json
 import sys
 import time
 
-from probes.auto import policy
-from probes.auto.kinds import KINDS, candidates
-from probes.auto.spec import OpSpec, Spec, state_of
-from probes.runtime.stress.linearizability import ANY
-from probes.runtime.stress.target import canonical, comparable
+from ftlab_probes.auto import policy
+from ftlab_probes.auto.kinds import KINDS, candidates
+from ftlab_probes.auto.spec import OpSpec, Spec, state_of
+from ftlab_probes.runtime.stress.linearizability import ANY
+from ftlab_probes.runtime.stress.target import canonical, comparable
 
 #: A call slower than this is not worth racing thousands of times (and is likely I/O or a big
 #: computation): dropped.

@@ -1,5 +1,5 @@
 """An auto-probe's spec: what screening chose, as one readable string, and the Probe class built
-from it. The string is the probe's identity: ``probes.auto:SPEC`` is loaded by the stress engine (in
+from it. The string is the probe's identity: ``ftlab_probes.auto:SPEC`` is loaded by the stress engine (in
 the coordinator, every worker and every repro script) and always builds the same class, with no
 screening, so a repro script replays exactly what the search ran.
 
@@ -18,8 +18,8 @@ import importlib
 import re
 from dataclasses import dataclass
 
-from probes.api import Probe, op
-from probes.auto.kinds import KINDS
+from ftlab_probes.api import Probe, op
+from ftlab_probes.auto.kinds import KINDS
 
 _OP = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\((?P<kinds>[a-z,]*)\)$")
 

@@ -3,7 +3,7 @@
 import charset_normalizer
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "charset-normalizer"
 SAMPLES = st.sampled_from(

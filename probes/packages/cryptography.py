@@ -5,7 +5,7 @@ from cryptography.exceptions import AlreadyFinalized
 from cryptography.hazmat.primitives import hashes, hmac
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "cryptography"
 CHUNKS = st.sampled_from([b"a", b"bc", b"x" * 4096])

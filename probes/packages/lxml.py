@@ -6,7 +6,7 @@ thread that made it)."""
 from hypothesis import strategies as st
 from lxml import etree
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "lxml"
 DOCS = st.sampled_from(

@@ -4,7 +4,7 @@ C speedups module does the escaping)."""
 from hypothesis import strategies as st
 from markupsafe import Markup, escape, escape_silent, soft_str
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "markupsafe"
 TEXT = st.text(alphabet="a<>&'\"\u00e9 ", max_size=12)

@@ -8,7 +8,7 @@ import datetime
 import msgpack
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "msgpack"
 VALUES = st.recursive(

@@ -11,7 +11,7 @@ updates (recorded in probes/FINDINGS.md).
 import numpy as np
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "numpy"
 #: numpy releases the GIL for loops over more than ~500 elements (NPY_BEGIN_THREADS_THRESHOLDED).

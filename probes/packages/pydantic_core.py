@@ -4,7 +4,7 @@ request thread (the way pydantic models use them)."""
 from hypothesis import strategies as st
 from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError, core_schema
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "pydantic-core"
 SCHEMA = core_schema.typed_dict_schema(

@@ -5,7 +5,7 @@
 import regex
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "regex"
 TEXT = st.text(alphabet="ab1 \u00e9", max_size=10)

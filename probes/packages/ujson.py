@@ -3,7 +3,7 @@
 import ujson
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "ujson"
 TEXT_DOCS = st.sampled_from(['{"a": [1, 2.5, "x"]}', "[1, 2", '"\\u00e9"', "123456789012345678901", "[]", "{}"])

@@ -4,7 +4,7 @@ small and large updates."""
 import xxhash
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "xxhash"
 CHUNKS = st.sampled_from([b"a", b"bc", b"x" * 4096, b"y" * 100_000])

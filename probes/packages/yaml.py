@@ -7,7 +7,7 @@ C loader and dumper."""
 import yaml
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "pyyaml"
 TEXT = st.text(alphabet="ab: -#\n'\"", max_size=10)

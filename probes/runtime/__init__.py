@@ -1,1 +1,1 @@
-"""The in-lane runtime: one module per command, dispatched by ``python -m probes.runtime``."""
+"""The in-lane runtime: one module per command, dispatched by ``python -m ftlab_probes.runtime``."""

@@ -1,6 +1,6 @@
-"""Entry point inside a lane: ``python -X faulthandler -m probes.runtime COMMAND --job J --out O``.
+"""Entry point inside a lane: ``python -X faulthandler -m ftlab_probes.runtime COMMAND --job J --out O``.
 
-Each command is a module ``probes.runtime.<command>`` (or a package) exposing ``run(job) -> dict``
+Each command is a module ``ftlab_probes.runtime.<command>`` (or a package) exposing ``run(job) -> dict``
 with keys ``status``, ``data`` and ``signals``; this wrapper adds the envelope and writes the
 result atomically. A command that raises produces an ``error`` result with the traceback, so the
 host can tell "the check failed to run" from "the child died".
@@ -13,14 +13,14 @@ import sys
 import time
 import traceback
 
-from probes.runtime import protocol
+from ftlab_probes.runtime import protocol
 
 #: Commands and the module that implements each.
 COMMANDS = {
-    "fingerprint": "probes.runtime.fingerprint",
-    "imports": "probes.runtime.imports",
-    "stress": "probes.runtime.stress.job",
-    "perf": "probes.runtime.perf",
+    "fingerprint": "ftlab_probes.runtime.fingerprint",
+    "imports": "ftlab_probes.runtime.imports",
+    "stress": "ftlab_probes.runtime.stress.job",
+    "perf": "ftlab_probes.runtime.perf",
 }
 
 #: The child dumps every thread's stack this many seconds before the host's kill, so a hang always
@@ -29,7 +29,7 @@ HANG_DUMP_LEAD_S = 2.0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="probes.runtime")
+    parser = argparse.ArgumentParser(prog="ftlab_probes.runtime")
     parser.add_argument("command", choices=sorted(COMMANDS))
     parser.add_argument("--job", required=True)
     parser.add_argument("--out", required=True)

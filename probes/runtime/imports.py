@@ -61,8 +61,8 @@ import time
 from importlib import machinery
 from importlib import metadata as importlib_metadata
 
-from probes.runtime import protocol
-from probes.runtime.children import wait_or_kill
+from ftlab_probes.runtime import protocol
+from ftlab_probes.runtime.children import wait_or_kill
 
 #: Big C extensions (torch, tensorflow) take tens of seconds to import cold.
 MODULE_TIMEOUT_S = 60.0

@@ -4,7 +4,7 @@ Cold: each sample is a fresh child of ``sys.executable``, so every number is a c
 a worker process sees it. Bare interpreter startups are sampled the same way, interleaved, so the
 import's own cost can be told from the interpreter's.
 
-Under load: the subject's probes' operations are the workloads (``probes.runtime.perf_workload``):
+Under load: the subject's probes' operations are the workloads (``ftlab_probes.runtime.perf_workload``):
 1, 2, 4... threads call them on one shared object for a fixed time after a warm-up, in ``repeats``
 fresh processes, so the spread between repeats is known. A probe comes from the host (hand-written
 or declared in the project's pyproject.toml), or from the installed distribution's ``ftlab.probes``
@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 
-from probes.runtime.children import run_json_child
+from ftlab_probes.runtime.children import run_json_child
 
 try:
     import fcntl
@@ -139,7 +139,7 @@ def top_level_modules(job):
     """The subject distribution's top-level modules, discovered as the import check discovers them."""
     from importlib import machinery
 
-    from probes.runtime import imports
+    from ftlab_probes.runtime import imports
 
     options = imports.read_options({"subject": job.get("subject"), "options": {}})
     targets, _, _ = imports.plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
@@ -187,7 +187,7 @@ def workload_repeat(probe, options, workdir, index):
     """One repeat in a fresh process: its document, or ``{"error": why}``."""
     counts = options["threads"]
     out = os.path.join(workdir, "workload-%d-%d.json" % (os.getpid(), index))
-    cmd = [sys.executable, "-m", "probes.runtime.perf_workload", "--probe", probe,
+    cmd = [sys.executable, "-m", "ftlab_probes.runtime.perf_workload", "--probe", probe,
            "--seed", str(options["seed"]), "--seconds", str(options["seconds"]),
            "--warmup", str(options["warmup_s"]), "--out", out]
     if counts:

@@ -1,7 +1,7 @@
 """One timed repeat of a probe's operations as a workload: N threads call them on one shared object
 for a fixed time, at 1, 2, 4... threads, each window after a warm-up that is not counted.
 
-Runs as its own process (``python -m probes.runtime.perf_workload --probe P --threads 1,2 --out F``),
+Runs as its own process (``python -m ftlab_probes.runtime.perf_workload --probe P --threads 1,2 --out F``),
 one per repeat, as pyperf runs each of its runs in a fresh worker: the spread between repeats then
 includes what differs between processes (hash seeds, memory layout), and a crash or a hang in the
 workload costs that repeat, never the perf job's import measurements.
@@ -24,8 +24,8 @@ import sys
 import threading
 import time
 
-from probes.runtime import protocol
-from probes.runtime.perf import percentile
+from ftlab_probes.runtime import protocol
+from ftlab_probes.runtime.perf import percentile
 
 #: Latencies kept per window: one call in ``stride`` is timed, so memory stays bounded (a 100 ns
 #: operation makes millions of calls in a window), the timer's cost is not charged to every call, and
@@ -37,7 +37,7 @@ JOIN_S = 5.0
 
 def bound_calls(target, seed):
     """(bound operation, args) pairs the workers cycle through: the same draws as thread scaling."""
-    from probes.runtime.stress.scaling import call_pool  # hypothesis draws them
+    from ftlab_probes.runtime.stress.scaling import call_pool  # hypothesis draws them
 
     return [(target.method(c.name), tuple(c.args)) for c in call_pool(target, seed)]
 
@@ -109,7 +109,7 @@ def window(obj, calls, threads, seconds, stride=1):
 
 
 def measure(probe, seed, counts, seconds, warmup):
-    from probes.runtime.stress.target import Target
+    from ftlab_probes.runtime.stress.target import Target
 
     target = Target(probe)
     calls = bound_calls(target, seed)
@@ -134,7 +134,7 @@ def peak_rss_mb():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="probes.runtime.perf_workload")
+    parser = argparse.ArgumentParser(prog="ftlab_probes.runtime.perf_workload")
     parser.add_argument("--probe", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", default="", help="comma-separated counts (default: 1, 2, 4... up to the cores)")
@@ -142,7 +142,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=float, default=0.1)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
-    from probes.runtime.stress.scaling import thread_counts
+    from ftlab_probes.runtime.stress.scaling import thread_counts
 
     counts = [int(x) for x in args.threads.split(",") if x.strip()] or thread_counts()
     points = measure(args.probe, args.seed, counts, args.seconds, args.warmup)

@@ -9,7 +9,7 @@ import functools
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "stdlib"
 MAXSIZE = 3

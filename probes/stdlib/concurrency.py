@@ -3,8 +3,8 @@ calls only (a blocking ``get`` on an empty queue would hang the sequential repla
 
 import queue
 
-from probes.api import Probe, op
-from probes.stdlib._values import SMALL_INTS
+from ftlab_probes.api import Probe, op
+from ftlab_probes.stdlib._values import SMALL_INTS
 
 SUBJECT = "stdlib"
 

@@ -9,8 +9,8 @@ import collections
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
-from probes.stdlib._values import KEYS, SMALL_INTS
+from ftlab_probes.api import Probe, op
+from ftlab_probes.stdlib._values import KEYS, SMALL_INTS
 
 SUBJECT = "stdlib"
 

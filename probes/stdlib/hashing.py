@@ -8,7 +8,7 @@ import hashlib
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "stdlib"
 #: 1 byte, and past HASHLIB_GIL_MINSIZE (2047), where the update runs without the GIL.

@@ -10,7 +10,7 @@ import random
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 SUBJECT = "stdlib"
 DECIMALS = st.sampled_from(["1", "2", "3", "0.1", "7", "-4.25", "1E+3"]).map(decimal.Decimal)

@@ -5,8 +5,8 @@ import json
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
-from probes.stdlib._values import JSON_VALUES
+from ftlab_probes.api import Probe, op
+from ftlab_probes.stdlib._values import JSON_VALUES
 
 SUBJECT = "stdlib"
 

@@ -12,8 +12,8 @@ import threading
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
-from probes.stdlib._values import KEYS
+from ftlab_probes.api import Probe, op
+from ftlab_probes.stdlib._values import KEYS
 
 SUBJECT = "stdlib"
 

@@ -6,8 +6,8 @@ import re
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
-from probes.stdlib._values import SHORT_BYTES, SHORT_TEXT
+from ftlab_probes.api import Probe, op
+from ftlab_probes.stdlib._values import SHORT_BYTES, SHORT_TEXT
 
 SUBJECT = "stdlib"
 WORDS = st.text(alphabet="ab1 -", max_size=8)

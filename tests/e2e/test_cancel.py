@@ -41,7 +41,7 @@ def test_cancel_kills_running_sandboxes_at_once(tmp_path, py312, sig):
     with IndexServer(sleepy_wheel(tmp_path / "dists")) as index:
         args = ["run", "kc-sleepy", "--index-url", index.url, "--lane", "3.12", "--no-provision",
                 "--checks", "install,import", "--module-timeout", str(SLEEPY_S + 60)]
-        proc = subprocess.Popen([sys.executable, "-m", "lab", *args], stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen([sys.executable, "-m", "ftlab", *args], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, env=killresume._env(store), cwd=store.parent)
         deadline = time.monotonic() + 300
         while not any("kc_sleepy" in c or "kc-sleepy" in c for c in killresume.run_processes(runs_dir) if "/import/" in c):

@@ -13,7 +13,7 @@ import sys
 def _start(cli, *args: str) -> subprocess.Popen:
     env = {**os.environ, "FTLAB_STORE": str(cli.store), "FTLAB_REPORT_DIR": str(cli.reports), "NO_COLOR": "1",
            "UV_HTTP_RETRIES": "0"}
-    return subprocess.Popen([sys.executable, "-m", "lab", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "ftlab", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=cli.tmp, env=env)
 
 

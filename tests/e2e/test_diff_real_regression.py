@@ -51,7 +51,7 @@ class Registry:
 PROBES = '''
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 
 class RegistryProbe(Probe):

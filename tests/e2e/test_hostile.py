@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from lab import sandbox
+from ftlab import sandbox
 from tests.support import hostile
 
 LAYERS = sandbox.isolation_prefix(False)[1]

@@ -23,7 +23,7 @@ def clean_run(tmp_path: Path, lane: str, *args: str, env: dict[str, str]) -> sub
     base = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8",
             "FTLAB_STORE": str(tmp_path / "store" / "ftlab.sqlite"), "FTLAB_REPORT_DIR": str(tmp_path / "reports"),
             "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "lab", "run", *args, "--lane", lane, "--checks", "install",
+    return subprocess.run([sys.executable, "-m", "ftlab", "run", *args, "--lane", lane, "--checks", "install",
                            "--no-provision", "--json"], capture_output=True, text=True, cwd=tmp_path,
                           env={**base, **env}, timeout=300)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lab import report
-from lab.store import Store
+from ftlab import report
+from ftlab.store import Store
 from tests.conftest import ROOT
 from tests.support.runs import store_rich_run
 

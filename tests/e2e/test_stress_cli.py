@@ -36,10 +36,10 @@ def test_probes_lists_hand_written_and_auto(cli):
     subjects = {e["subject"] for e in entries if e["kind"] == "hand-written"}
     assert {"stdlib", "numpy", "pyyaml"} <= subjects and len(subjects - {"stdlib"}) >= 8
     assert entries[-1]["kind"] == "auto"
-    numpy = next(e for e in entries if e["probe"] == "probes.packages.numpy:SharedArrayReadsProbe")
+    numpy = next(e for e in entries if e["probe"] == "ftlab_probes.packages.numpy:SharedArrayReadsProbe")
     assert numpy["ops"] and numpy["subject"] == "numpy"
     text = cli("probes", check=0).stdout
-    assert "probes.stdlib.containers:DequeProbe" in text and "known" in text
+    assert "ftlab_probes.stdlib.containers:DequeProbe" in text and "known" in text
 
 
 def stress_result(doc, subject):

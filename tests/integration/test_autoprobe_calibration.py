@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from ftlab import sandbox
 from tests.support.lanes import REPO_ROOT, _clean_env, gil_lanes, lane_venv, run_probe, session_cache_root
 
 CALIBRATION = REPO_ROOT / "extensions" / "calibration"
@@ -45,8 +46,8 @@ def screen(python, distribution, workdir):
            "lane": {}, "options": {"distribution": distribution}, "timeout_s": 120,
            "artifacts_dir": str(workdir), "limits": {}}
     (workdir / "job.json").write_text(json.dumps(job))
-    env = {**_clean_env(), "PYTHONPATH": str(REPO_ROOT)}
-    subprocess.run([str(python), "-m", "probes.auto", "--job", str(workdir / "job.json"), "--out",
+    env = {**_clean_env(), "PYTHONPATH": sandbox.runtime_path()}
+    subprocess.run([str(python), "-m", "ftlab_probes.auto", "--job", str(workdir / "job.json"), "--out",
                     str(workdir / "out.json")], check=True, env=env, cwd=workdir, timeout=180)
     return json.loads((workdir / "out.json").read_text())
 
@@ -73,7 +74,7 @@ def test_screening_makes_a_probe_for_every_fixture_class(specs):
 @pytest.mark.parametrize("target", sorted(EXPECTED))
 def test_auto_probe_finds_the_bug_and_spares_the_twin(lane_python, specs, target, tmp_path):
     kind = EXPECTED[target]
-    options = {"probe": "probes.auto:" + specs[target], "budget_s": BUGGY_BUDGET_S if kind else TWIN_BUDGET_S,
+    options = {"probe": "ftlab_probes.auto:" + specs[target], "budget_s": BUGGY_BUDGET_S if kind else TWIN_BUDGET_S,
                "minimize_s": 8}
     result = run_probe(lane_python, "stress", options, tmp_path, timeout_s=90)
     if kind is None:

@@ -59,7 +59,7 @@ def test_pure_package_chain_and_kinds(tmp_path):
 
 def test_chains_follow_the_imports(tmp_path, monkeypatch):
     # The chain is what the child records; ask the raw child for it.
-    from probes.runtime import imports
+    from ftlab_probes.runtime import imports
 
     site = write_tree(
         tmp_path / "site",
@@ -91,7 +91,7 @@ def test_a_failed_import_leaves_nothing_for_the_next(tmp_path, monkeypatch):
     # SQLAlchemy's way: the first import of ext.asyncio fails (no greenlet) and caches that it tried;
     # in one interpreter a second attempt would succeed. Each import is judged in a fork of a process
     # that kept only clean imports, so every attempt is a first one.
-    from probes.runtime import imports
+    from ftlab_probes.runtime import imports
 
     site = write_tree(
         tmp_path / "site",

@@ -1,7 +1,7 @@
 """The import check on the fixtures of extensions/imports/, built for real lanes.
 
 Each lane gets one uv venv with every fixture installed (built once per session, shared by xdist
-workers) and one run of ``python -m probes.runtime imports``; the tests read that run's result.
+workers) and one run of ``python -m ftlab_probes.runtime imports``; the tests read that run's result.
 GIL lanes: the oldest and newest found (a real 3.14 when FTLAB_PY314 names one) run by default, the
 others with FTLAB_ALL_LANES=1 (marked slow). Free-threaded expectations run when a free-threaded interpreter is found and
 skip with FT_SKIP_REASON otherwise. The expected outcomes are the table in extensions/README.md.

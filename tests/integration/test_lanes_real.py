@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from lab import lanes
-from lab.errors import LaneError
+from ftlab import lanes
+from ftlab.errors import LaneError
 from tests.support.lanes import pyenv_root
 
 

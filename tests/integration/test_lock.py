@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.errors import PackageIndexError, ResolutionError, UsageError
-from lab.lock import FORMAT, Lock, Pin, classify_failure, resolve, uv_command
-from lab.subjects import parse_subjects
+from ftlab.errors import PackageIndexError, ResolutionError, UsageError
+from ftlab.lock import FORMAT, Lock, Pin, classify_failure, resolve, uv_command
+from ftlab.subjects import parse_subjects
 
 
 @pytest.fixture(autouse=True)

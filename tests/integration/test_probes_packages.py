@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.catalog import catalog
+from ftlab_probes.catalog import catalog
 from tests.integration.test_probes_stdlib import LANES, check_outcome
 from tests.support.lanes import lane_venv, run_probe, session_cache_root
 

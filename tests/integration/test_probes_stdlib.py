@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.catalog import catalog, probes_for
+from ftlab_probes.catalog import catalog, probes_for
 from tests.support.findings import undeclared_findings
 from tests.support.lanes import gil_lanes, lane_venv, run_probe, session_cache_root
 

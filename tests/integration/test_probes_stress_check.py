@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from lab.checks.base import RunContext
-from lab.checks.stress import StressCheck, share_budget
-from lab.envs import DistOutcome, LaneEnv
-from lab.lanes import fingerprint
-from lab.records import Job, Subject
+from ftlab.checks.base import RunContext
+from ftlab.checks.stress import StressCheck, share_budget
+from ftlab.envs import DistOutcome, LaneEnv
+from ftlab.lanes import fingerprint
+from ftlab.records import Job, Subject
 from tests.support.lanes import REPO_ROOT, gil_lanes, lane_venv, session_cache_root
 
 REGISTRY = REPO_ROOT / "extensions" / "calibration" / "registry"

@@ -11,11 +11,11 @@ from urllib.request import urlopen
 
 import pytest
 
-from lab.errors import ResolutionError, UsageError
-from lab.index import IndexClient
-from lab.lock import resolve
-from lab.readiness import DEFAULT_TARGETS, check_readiness, parse_targets, readiness_command
-from lab.subjects import parse_subjects
+from ftlab.errors import ResolutionError, UsageError
+from ftlab.index import IndexClient
+from ftlab.lock import resolve
+from ftlab.readiness import DEFAULT_TARGETS, check_readiness, parse_targets, readiness_command
+from ftlab.subjects import parse_subjects
 from tests.support import dists
 
 LINUX_T, LINUX = "cp314t-manylinux_x86_64", "cp314-manylinux_x86_64"

@@ -1,4 +1,4 @@
-"""The sandbox for real: children of this machine's Python under lab.sandbox.run_child, with every
+"""The sandbox for real: children of this machine's Python under ftlab.sandbox.run_child, with every
 layer the kernel grants, and again with namespaces off (FTLAB_NO_NAMESPACES=1, the fallback users on
 locked-down kernels get): orphans, timeouts and a killed host leave no process behind."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from lab import sandbox
+from ftlab import sandbox
 
 LAYERS = sandbox.isolation_prefix(False)[1]
 NEEDS_NAMESPACES = pytest.mark.skipif(
@@ -100,7 +100,7 @@ def test_killing_the_host_kills_every_sandboxed_process(tmp_path, mode):
     host_code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from lab import sandbox
+        from ftlab import sandbox
         code = {daemon_code(mark, "time.sleep(600)")!r}
         sandbox.run_child([sys.executable, "-c", code, {mark!r}], workdir=Path({str(tmp_path / "job")!r}), timeout_s=600)
     """)

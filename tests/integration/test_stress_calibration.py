@@ -123,7 +123,7 @@ import threading
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 _TICKS = itertools.count()
 

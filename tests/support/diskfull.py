@@ -29,7 +29,7 @@ LANES = ("3.11", "3.12", "3.13")
 def _ftlab(disk: Path, *args: str, **kw):
     env = {**os.environ, "FTLAB_STORE": str(disk / "ftlab.sqlite"), "FTLAB_REPORT_DIR": str(disk / "reports"),
            "NO_COLOR": "1"}
-    return subprocess.Popen([sys.executable, "-m", "lab", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "ftlab", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env, cwd=disk, **kw)
 
 

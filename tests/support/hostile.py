@@ -107,7 +107,7 @@ def evidence_text(row: dict) -> str:
 def _ftlab(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "FTLAB_STORE": str(workdir / ".ftlab" / "ftlab.sqlite"),
            "FTLAB_REPORT_DIR": str(workdir / "reports"), "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True, cwd=workdir,
+    return subprocess.run([sys.executable, "-m", "ftlab", *args], capture_output=True, text=True, cwd=workdir,
                           env=env, timeout=RUN_TIMEOUT_S)
 
 

@@ -71,7 +71,7 @@ def run_args(index_url: str, lanes: Sequence[str]) -> list[str]:
 
 
 def ftlab(store: Path, *args: str, timeout: float = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lab", *args], capture_output=True, text=True, env=_env(store),
+    return subprocess.run([sys.executable, "-m", "ftlab", *args], capture_output=True, text=True, env=_env(store),
                           cwd=store.parent, timeout=timeout)
 
 
@@ -159,7 +159,7 @@ def kill_and_resume(index_url: str, lanes: Sequence[str], workdir: Path, *, kill
                            "error": None}
 
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "lab", *args], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "ftlab", *args], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=_env(killed_store), cwd=killed_store.parent)
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while proc.poll() is None and time.monotonic() < deadline:

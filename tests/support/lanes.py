@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ftlab import sandbox
+
 #: The exact reason every free-threaded test skips with when no such interpreter is found.
 FT_SKIP_REASON = "no free-threaded interpreter found (set FTLAB_FT_PYTHON, or install python3.14t / 3.13t)"
 
@@ -282,9 +284,9 @@ def run_probe(
     pythonpath: Sequence[Path] = (),
     job_id: str = "test",
 ) -> dict:
-    """``python -X faulthandler -m probes.runtime COMMAND --job J --out O``; the result document.
+    """``python -X faulthandler -m ftlab_probes.runtime COMMAND --job J --out O``; the result document.
 
-    The repository root goes on PYTHONPATH (as the host puts probes/ on the child's sys.path); an
+    The in-lane package goes on PYTHONPATH (``ftlab.sandbox.runtime_path``, as the host does it); an
     unreadable result fails with the child's output, so a broken child is diagnosed from the test log.
     """
     workdir.mkdir(parents=True, exist_ok=True)
@@ -302,14 +304,14 @@ def run_probe(
     job_path, out_path = workdir / "job.json", workdir / "result.json"
     job_path.write_text(json.dumps(job))
     env = _clean_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *map(str, pythonpath)])
+    env["PYTHONPATH"] = os.pathsep.join([sandbox.runtime_path(), *map(str, pythonpath)])
     proc = subprocess.run(
         [
             str(python),
             "-X",
             "faulthandler",
             "-m",
-            "probes.runtime",
+            "ftlab_probes.runtime",
             command,
             "--job",
             str(job_path),
@@ -324,7 +326,7 @@ def run_probe(
     )
     if not out_path.exists():
         raise AssertionError(
-            f"no result from probes.runtime {command} (exit {proc.returncode})\n"
+            f"no result from ftlab_probes.runtime {command} (exit {proc.returncode})\n"
             f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
         )
     return json.loads(out_path.read_text())

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from probes.auto import screen
+from ftlab_probes.auto import screen
 
 SOURCE = '''
 """A module with one of everything screening must decide about."""

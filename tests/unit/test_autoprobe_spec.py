@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
-from probes.auto import kinds, policy
-from probes.auto.spec import OpSpec, Spec, SpecError, build, parse, state_of
-from probes.runtime.stress.target import ITEMS_CAP, Outcome
+from ftlab_probes.auto import kinds, policy
+from ftlab_probes.auto.spec import OpSpec, Spec, SpecError, build, parse, state_of
+from ftlab_probes.runtime.stress.target import ITEMS_CAP, Outcome
 
 
 def test_spec_text_round_trips():
@@ -42,7 +42,7 @@ def test_built_class_is_a_probe_with_hashable_strategies():
 def test_ops_that_shadow_probe_attributes_are_renamed():
     cls = build("cls:collections:OrderedDict:clear();copy()")
     assert "clear" in cls.operations()
-    cls = build("fn:probes.auto.spec:state_of(list,list)")
+    cls = build("fn:ftlab_probes.auto.spec:state_of(list,list)")
     assert "state_of" in cls.operations()
     cls = build("cls:collections:deque:append(int)")
     assert callable(cls.make)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lab.envs import _chosen_file, classify, closure, pin_applies, wheel_tag
-from lab.lock import Lock, Pin
-from lab.records import Lane
+from ftlab.envs import _chosen_file, classify, closure, pin_applies, wheel_tag
+from ftlab.lock import Lock, Pin
+from ftlab.records import Lane
 
 UV_NO_WHEEL = """Using Python 3.12.1 environment at: vv
 error: No solution found when resolving dependencies

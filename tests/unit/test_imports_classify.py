@@ -5,7 +5,7 @@ The raw documents have the shape importchild.py writes; the texts are CPython's 
 
 from __future__ import annotations
 
-from probes.runtime import imports
+from ftlab_probes.runtime import imports
 
 WARNING = (
     "The global interpreter lock (GIL) has been enabled to load module '{}', which has not declared that it "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.runtime import imports
+from ftlab_probes.runtime import imports
 
 SUFFIXES_313 = [".cpython-313-x86_64-linux-gnu.so", ".abi3.so", ".so"]
 SUFFIXES_314T = [".cpython-314t-x86_64-linux-gnu.so", ".so"]

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from probes.runtime import importchild, imports
+from ftlab_probes.runtime import importchild, imports
 
 PANDAS = {
     "pandas": "package",

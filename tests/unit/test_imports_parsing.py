@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 
-from probes.runtime import imports
+from ftlab_probes.runtime import imports
 
 # Python/import.c, _PyImport_CheckGILForModule (3.13, 3.14).
 WARNING = (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lab.judge import baselines, judge, ordered
-from lab.records import Lane, Result, Signal, Subject
-from lab.verdict import decide, verdicts
+from ftlab.judge import baselines, judge, ordered
+from ftlab.records import Lane, Result, Signal, Subject
+from ftlab.verdict import decide, verdicts
 
 GIL = Lane(name="3.14", path="/gil", version="3.14.10", implementation="cpython")
 FT = Lane(name="3.14t", path="/ft", version="3.14.7", implementation="cpython", gil_disabled=True)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from lab.errors import UsageError
-from lab.lanes import _check_duplicates, _key_line, lane_name, parse_spec
-from lab.records import Lane
+from ftlab.errors import UsageError
+from ftlab.lanes import _check_duplicates, _key_line, lane_name, parse_spec
+from ftlab.records import Lane
 
 
 def lane(version: str, ft: bool, name: str = "", path: str = "/x") -> Lane:

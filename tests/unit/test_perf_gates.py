@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lab.checks.base import RunContext
-from lab.checks.perf import PerfCheck
-from lab.errors import UsageError
-from lab.perf_gates import (
+from ftlab.checks.base import RunContext
+from ftlab.checks.perf import PerfCheck
+from ftlab.errors import UsageError
+from ftlab.perf_gates import (
     baseline_lane,
     default_budgets,
     gate_pair,
@@ -18,7 +18,7 @@ from lab.perf_gates import (
     pyproject_budgets,
     resolve_budgets,
 )
-from lab.records import Lane, Result
+from ftlab.records import Lane, Result
 
 BASE = Lane(name="3.14", path="/a", version="3.14.0", implementation="cpython")
 FT = Lane(name="3.14t", path="/b", version="3.14.0", implementation="cpython", gil_disabled=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from probes.runtime import perf, perf_workload
+from ftlab_probes.runtime import perf, perf_workload
 
 
 def test_window_counts_calls_and_times_each():
@@ -53,7 +53,7 @@ def test_summarise_repeats_into_medians_ranges_and_speedup():
 
 
 def test_a_real_probe_in_fresh_processes(tmp_path):
-    options = {"probes": ["probes.stdlib.concurrency:SimpleQueueProbe"], "seconds": 0.05, "warmup_s": 0.02,
+    options = {"probes": ["ftlab_probes.stdlib.concurrency:SimpleQueueProbe"], "seconds": 0.05, "warmup_s": 0.02,
                "repeats": 2, "threads": [1, 2]}
     workloads, note = perf.measure_workloads({"subject": None}, options, str(tmp_path))
     assert note is None

@@ -7,10 +7,10 @@ import io
 import pytest
 from packaging.tags import Tag
 
-from lab.errors import UsageError
-from lab.index import DistFile, Release
-from lab.lock import Pin
-from lab.readiness import (
+from ftlab.errors import UsageError
+from ftlab.index import DistFile, Release
+from ftlab.lock import Pin
+from ftlab.readiness import (
     DEFAULT_TARGETS,
     FORMAT,
     Readiness,
@@ -20,7 +20,7 @@ from lab.readiness import (
     parse_targets,
     target_tags,
 )
-from lab.report.readiness_table import print_readiness
+from ftlab.report.readiness_table import print_readiness
 
 T = parse_target
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from lab import report
-from lab.records import VERDICTS, Result, Signal
-from lab.report import html as html_report
-from lab.report import jsonreport, junit, markdown
-from lab.store import Store
+from ftlab import report
+from ftlab.records import VERDICTS, Result, Signal
+from ftlab.report import html as html_report
+from ftlab.report import jsonreport, junit, markdown
+from ftlab.store import Store
 from tests.support.runs import FAULTHANDLER, FT, GIL, MISSING, XSS, XSS_SUBJECT, store_rich_run
 
 
@@ -230,7 +230,7 @@ def test_outcome_for_unfinished_run_computes_partial_verdicts(tmp_path):
     with Store(store_path) as s:
         s.start_run(run_id="r1", argv=[], config={"checks": ["install"]}, artifacts_dir="/a", ftlab_version="0")
         s.record_lanes("r1", [GIL])
-        from lab.records import Subject
+        from ftlab.records import Subject
 
         s.record_subjects("r1", [Subject(name="pkg")])
         s.record_result(Result(job_id="r1/pkg/3.13/install", run_id="r1", subject="pkg", lane="3.13", check="install",

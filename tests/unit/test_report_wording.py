@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.report import wording
+from ftlab.report import wording
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
-from probes.runtime.stress.draw import Shape, draw_scenarios
+from ftlab_probes.api import Probe, op
+from ftlab_probes.runtime.stress.draw import Shape, draw_scenarios
 
 
 class ThreeOps(Probe):

@@ -1,6 +1,6 @@
 """The linearizability checker on hand-made histories, with a counter as the sequential model."""
 
-from probes.runtime.stress import linearizability as lin
+from ftlab_probes.runtime.stress import linearizability as lin
 
 
 class CounterModel:

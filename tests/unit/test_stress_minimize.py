@@ -2,8 +2,8 @@
 
 import time
 
-from probes.runtime.stress.minimize import candidates, minimize
-from probes.runtime.stress.scenario import Call, Scenario
+from ftlab_probes.runtime.stress.minimize import candidates, minimize
+from ftlab_probes.runtime.stress.scenario import Call, Scenario
 
 
 def c(name, *args):

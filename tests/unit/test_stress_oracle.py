@@ -5,10 +5,10 @@ import sys
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op, stateless
-from probes.runtime.stress import rate
-from probes.runtime.stress.scenario import Call, Scenario
-from probes.runtime.stress.target import Target
+from ftlab_probes.api import Probe, op, stateless
+from ftlab_probes.runtime.stress import rate
+from ftlab_probes.runtime.stress.scenario import Call, Scenario
+from ftlab_probes.runtime.stress.target import Target
 
 HERE = __name__
 

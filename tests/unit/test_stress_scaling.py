@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from probes.runtime.stress import scaling
+from ftlab_probes.runtime.stress import scaling
 
 
 def test_thread_counts_double_up_to_the_cores():
@@ -13,7 +13,7 @@ def test_thread_counts_double_up_to_the_cores():
 
 
 def test_measure_a_real_probe(tmp_path):
-    points = scaling.run_in_child("probes.stdlib.concurrency:SimpleQueueProbe", 1, 0.05, str(tmp_path), 60)
+    points = scaling.run_in_child("ftlab_probes.stdlib.concurrency:SimpleQueueProbe", 1, 0.05, str(tmp_path), 60)
     assert "error" not in points, points
     series = points["scaling"]
     assert [p["threads"] for p in series] == scaling.thread_counts()

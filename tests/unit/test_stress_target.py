@@ -9,12 +9,12 @@ from collections import Counter
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
-from probes.runtime.stress import linearizability as lin
-from probes.runtime.stress.execute import Invoker
-from probes.runtime.stress.oracle import Judge
-from probes.runtime.stress.scenario import Call, Scenario
-from probes.runtime.stress.target import ANY, ITEMS_CAP, Outcome, Target
+from ftlab_probes.api import Probe, op
+from ftlab_probes.runtime.stress import linearizability as lin
+from ftlab_probes.runtime.stress.execute import Invoker
+from ftlab_probes.runtime.stress.oracle import Judge
+from ftlab_probes.runtime.stress.scenario import Call, Scenario
+from ftlab_probes.runtime.stress.target import ANY, ITEMS_CAP, Outcome, Target
 
 
 class LiveViewProbe(Probe):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.errors import UsageError
-from lab.subjects import parse_subject, parse_subjects, read_subjects
+from ftlab.errors import UsageError
+from ftlab.subjects import parse_subject, parse_subjects, read_subjects
 
 
 def test_requirement_strings_are_normalised():

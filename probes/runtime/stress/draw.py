@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from probes.runtime.stress.scenario import Call, Scenario
+from ftlab_probes.runtime.stress.scenario import Call, Scenario
 
 
 @dataclass(frozen=True)

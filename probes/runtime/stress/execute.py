@@ -10,8 +10,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from probes.runtime.stress.scenario import PARALLEL
-from probes.runtime.stress.target import Outcome
+from ftlab_probes.runtime.stress.scenario import PARALLEL
+from ftlab_probes.runtime.stress.target import Outcome
 
 #: Switch intervals tried in order; the first one the interpreter accepts is used. A GIL build hands
 #: the GIL over only at eval-breaker points: 1 us makes Python-level races show in tens of runs

@@ -2,7 +2,7 @@
 
 Job options (``job["options"]``; only ``probe`` is required)::
 
-    probe               "module.path:ClassName", a probes.api.Probe importable from sys.path
+    probe               "module.path:ClassName", a ftlab_probes.api.Probe importable from sys.path
     budget_s            seconds spent searching scenarios (10)
     minimize_s          seconds, per finding, for minimising it and measuring its rate (20)
     hang_s              an invocation stuck this long is a hang (2.0)
@@ -39,13 +39,13 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 
-from probes.runtime import protocol
-from probes.runtime.stress import launch, rate, repro, scaling
-from probes.runtime.stress.draw import Shape, draw_scenarios
-from probes.runtime.stress.minimize import minimize
-from probes.runtime.stress.oracle import UNKNOWN
-from probes.runtime.stress.scenario import render_table, table
-from probes.runtime.stress.target import load_probe_class
+from ftlab_probes.runtime import protocol
+from ftlab_probes.runtime.stress import launch, rate, repro, scaling
+from ftlab_probes.runtime.stress.draw import Shape, draw_scenarios
+from ftlab_probes.runtime.stress.minimize import minimize
+from ftlab_probes.runtime.stress.oracle import UNKNOWN
+from ftlab_probes.runtime.stress.scenario import render_table, table
+from ftlab_probes.runtime.stress.target import load_probe_class
 
 #: Kinds judged inside a worker; crash and hang are judged from outside.
 IN_PROCESS_KINDS = ("corruption", "unexpected-exception", "invariant-broken")

@@ -15,8 +15,8 @@ import sys
 import time
 from dataclasses import dataclass
 
-from probes.runtime.children import wait_or_kill
-from probes.runtime.stress.worker import BOOT
+from ftlab_probes.runtime.children import wait_or_kill
+from ftlab_probes.runtime.stress.worker import BOOT
 
 #: Time for a worker to start and import the probe (hypothesis alone takes ~0.4 s) before the
 #: coordinator's own timeout counts against it.

@@ -9,7 +9,7 @@ raised there); a search that ran out of budget -> ``unknown``, which is never a 
 
 from dataclasses import dataclass
 
-from probes.runtime.stress import linearizability as lin
+from ftlab_probes.runtime.stress import linearizability as lin
 
 UNKNOWN = "unknown"
 

@@ -9,10 +9,10 @@ import random
 import time
 from dataclasses import dataclass
 
-from probes.runtime.stress import launch
-from probes.runtime.stress.execute import Invoker, set_switch_interval
-from probes.runtime.stress.oracle import Judge
-from probes.runtime.stress.scenario import table
+from ftlab_probes.runtime.stress import launch
+from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
+from ftlab_probes.runtime.stress.oracle import Judge
+from ftlab_probes.runtime.stress.scenario import table
 
 DEATHS = (launch.CRASH, launch.HANG)
 

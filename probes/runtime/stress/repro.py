@@ -14,9 +14,9 @@ import sysconfig
 import tempfile
 import textwrap
 
-from probes.runtime.stress import launch, rate
-from probes.runtime.stress.scenario import render_table
-from probes.runtime.stress.target import Target
+from ftlab_probes.runtime.stress import launch, rate
+from ftlab_probes.runtime.stress.scenario import render_table
+from ftlab_probes.runtime.stress.target import Target
 
 #: Replays per repro run unless --runs says otherwise; the engine's own rates use the same order.
 DEFAULT_RUNS = 1000
@@ -44,8 +44,8 @@ import sys
 
 sys.path[:0] = {paths!r}
 
-from probes.runtime.stress import repro
-from probes.runtime.stress.scenario import scenario_from_literal
+from ftlab_probes.runtime.stress import repro
+from ftlab_probes.runtime.stress.scenario import scenario_from_literal
 
 SCENARIO = {scenario}
 

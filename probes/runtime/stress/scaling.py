@@ -4,7 +4,7 @@ CPython's Tools/ftscalingbench words it: speedup = ops/s(N threads) / ops/s(1 th
 a workload "does not scale". On a GIL build nothing scales; on a free-threaded build a shared
 object guarded by one lock (or a critical section) shows up here as a flat line.
 
-Runs as its own process (``python -m probes.runtime.stress.scaling --probe P --seed S --out F``) so
+Runs as its own process (``python -m ftlab_probes.runtime.stress.scaling --probe P --seed S --out F``) so
 an operation that crashes or never returns costs the measurement, never the stress job.
 Only probes whose search found nothing are measured, at the interpreter's default switch interval.
 """
@@ -15,10 +15,10 @@ import sys
 import threading
 import time
 
-from probes.runtime import protocol
-from probes.runtime.children import run_json_child
-from probes.runtime.stress.draw import Shape, draw_scenarios
-from probes.runtime.stress.target import Target
+from ftlab_probes.runtime import protocol
+from ftlab_probes.runtime.children import run_json_child
+from ftlab_probes.runtime.stress.draw import Shape, draw_scenarios
+from ftlab_probes.runtime.stress.target import Target
 
 #: Scenarios drawn for the pool of calls each thread cycles through.
 POOL_SCENARIOS = 20
@@ -87,7 +87,7 @@ def measure(probe, seed, seconds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="probes.runtime.stress.scaling")
+    parser = argparse.ArgumentParser(prog="ftlab_probes.runtime.stress.scaling")
     parser.add_argument("--probe", required=True)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=0.5)
@@ -100,7 +100,7 @@ def main(argv=None):
 def run_in_child(probe, seed, seconds, workdir, timeout):
     """The scaling points, or ``{"error": why}``; the measurement runs in its own process."""
     out = os.path.join(workdir, "scaling-%d.json" % os.getpid())
-    cmd = [sys.executable, "-m", "probes.runtime.stress.scaling", "--probe", probe, "--seed", str(seed),
+    cmd = [sys.executable, "-m", "ftlab_probes.runtime.stress.scaling", "--probe", probe, "--seed", str(seed),
            "--seconds", str(seconds), "--out", out]
     return run_json_child(cmd, out, timeout, "the measurement")
 

@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from collections.abc import Mapping, MappingView, Set
 
-from probes.api import Probe
-from probes.runtime.stress.linearizability import ANY
+from ftlab_probes.api import Probe
+from ftlab_probes.runtime.stress.linearizability import ANY
 
 #: Reprs that embed an address (``<Foo object at 0x7f...>``) differ between equal runs.
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -50,7 +50,7 @@ def load_probe_class(path):
             "module %r has no probe %r; probes there: %s" % (module_name, attr, ", ".join(names) or "none")
         ) from None
     if not (isinstance(cls, type) and issubclass(cls, Probe)):
-        raise ProbeError("%s is not a probes.api.Probe subclass" % (path,))
+        raise ProbeError("%s is not a ftlab_probes.api.Probe subclass" % (path,))
     if not cls.operations():
         raise ProbeError("probe %s declares no operations (mark methods with @op)" % (path,))
     return cls

@@ -16,15 +16,15 @@ import random
 import struct
 import time
 
-from probes.runtime.stress.execute import Invoker, set_switch_interval
-from probes.runtime.stress.oracle import Judge
-from probes.runtime.stress.scenario import table
-from probes.runtime.stress.target import Target
+from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
+from ftlab_probes.runtime.stress.oracle import Judge
+from ftlab_probes.runtime.stress.scenario import table
+from ftlab_probes.runtime.stress.target import Target
 
 #: The command line that starts a worker: put the coordinator's sys.path in place, then run main().
 BOOT = (
     "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
-    "from probes.runtime.stress.worker import main; main(sys.argv[2])"
+    "from ftlab_probes.runtime.stress.worker import main; main(sys.argv[2])"
 )
 
 

@@ -3,7 +3,7 @@ and ``ftcalib_buffer.probes:LockedBufferProbe`` (finds nothing)."""
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 
 class RacyBufferProbe(Probe):

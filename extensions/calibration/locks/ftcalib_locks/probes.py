@@ -3,7 +3,7 @@
 
 from hypothesis import strategies as st
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 
 class InvertedAccountsProbe(Probe):

@@ -1,6 +1,6 @@
 """The perf fixture's probe: ``ftperf_work.probes:WorkProbe`` (one operation, ``work()``)."""
 
-from probes.api import Probe, op
+from ftlab_probes.api import Probe, op
 
 
 class WorkProbe(Probe):

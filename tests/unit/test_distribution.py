@@ -1,0 +1,26 @@
+"""What the ftlab wheel installs: import names of its own, never PyPI's `lab` or `probes`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_only_ftlab_names_at_the_top_level(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path), str(REPO)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("ftlab-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {n.split("/")[0] for n in names}
+    assert top == {"ftlab", "ftlab_probes", next(t for t in top if t.endswith(".dist-info"))}
+    # The in-lane side and the report assets travel with it.
+    assert "ftlab_probes/runtime/__main__.py" in names and "ftlab/report/assets/report.css" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "ftlab = ftlab.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
