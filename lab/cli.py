@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "jobs already recorded are kept")
     sp.add_argument("--report-dir", type=Path, default=None, help="where the HTML report goes (default: reports/)")
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
+    run_parser = sp
 
     sp = sub.add_parser("readiness", help="which wheels exist for 3.14 and 3.14t, per platform (no interpreter needed)")
     sp.add_argument("subjects", nargs="*", metavar="SUBJECT", help="a requirement (numpy, pyyaml==6.0.3) or a project directory")
@@ -99,7 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=lane_help)
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
     _add_report_and_diff(sub, store_help)
+    for feature in _features():
+        feature.add_arguments(sub, run_parser, store_help=store_help, lane_help=lane_help)
     return p
+
+
+#: Commands and `run` options whose code lives in a module of its own. Each module has
+#: ``add_arguments(sub, run_parser, *, store_help, lane_help)``, ``run_options(args, checks) -> dict``
+#: (merged into the run's options) and ``COMMANDS`` ({name: function(args) -> exit code}).
+FEATURE_MODULES = ("ftlab.cli_maintainers", "ftlab.cli_scale", "ftlab.cli_perf")
+
+
+def _features() -> list:
+    import importlib
+
+    return [importlib.import_module(name) for name in FEATURE_MODULES]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,7 +150,10 @@ def main_inner(argv: list[str]) -> int:
         return EXIT_USAGE
     if args.command in ("run", "demo"):
         _cancel_on_signals()
-    return COMMANDS[args.command](args)
+    commands = dict(COMMANDS)
+    for feature in _features():
+        commands.update(feature.COMMANDS)
+    return commands[args.command](args)
 
 
 def _cancel_on_signals() -> None:
@@ -199,6 +217,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     index_url = args.index_url or (subject_set.index_url if subject_set else None)
     options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url,
                "module_timeout_s": args.module_timeout, "perf_budget": args.perf_budget, **perf}
+    for feature in _features():
+        options.update(feature.run_options(args, checks))
     if args.memory_limit is not None:
         if args.memory_limit < 256:
             raise UsageError(f"--memory-limit {args.memory_limit} MB is too small to start Python; e.g. --memory-limit 2048")

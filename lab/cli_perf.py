@@ -1,0 +1,18 @@
+"""Does free-threading pay off: the run's payoff and workload options."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+
+def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, lane_help: str) -> None:
+    """`run --payoff/--workload`."""
+
+
+def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
+    """The run's options these arguments set (checked here: bad input is a UsageError)."""
+    return {}
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
