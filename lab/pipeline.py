@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from ftlab.lock import resolve as resolve_lock
 from ftlab.plan import plan
 from ftlab.progress import Reporter
 from ftlab.records import Decision, Job, Lane, Result, Subject, Verdict
-from ftlab.runner import LocalExecutor
+from ftlab.runner import make_executor
 from ftlab.store import RunRecord, Store, new_run_id
 from ftlab.verdict import decide, verdicts
 
@@ -152,9 +151,15 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
 
 def _run_plan(ctx: RunContext, store: Store, checks, done: set[str], lock: Lock | None, request: RunRequest,
               reporter: Reporter):
+    # Local threads, or a Dask cluster (lab/distributed.py: its workers build their own lane venvs).
+    with make_executor(request.jobs, ctx.options) as executor:
+        return _run_stages(ctx, store, checks, done, lock, executor, reporter)
+
+
+def _run_stages(ctx: RunContext, store: Store, checks, done: set[str], lock: Lock | None, executor,
+                reporter: Reporter):
     run_id, artifacts_dir, lanes, subjects = ctx.run_id, ctx.artifacts_dir, ctx.lanes, ctx.subjects
     artifacts_dir.mkdir(parents=True, exist_ok=True)
-    executor = LocalExecutor(request.jobs or os.cpu_count() or 1)
     for stage in plan(run_id, subjects, lanes, checks, ctx):
         if not stage:
             continue
@@ -164,16 +169,16 @@ def _run_plan(ctx: RunContext, store: Store, checks, done: set[str], lock: Lock 
         runnable = [j for j in todo if j.lane.available]
         for job in skipped:
             store.record_result(_skipped(job, f"lane unavailable: {job.lane.reason}"))
-        if runnable and check.needs_env and "envs" not in ctx.prepared:
+        if runnable and check.needs_env and "envs" not in ctx.prepared and executor.local:
             _build_envs(ctx, lock, reporter)
-        if runnable:
+        if runnable and executor.local:
             check.prepare(ctx, reporter)
         with reporter.stage(check.name, len(runnable)):
-            for result in executor.run(lambda job, check=check: check.run(job, ctx), runnable):
+            for result in executor.run_check(check, ctx, runnable):
                 if result.status in ("error", "crash", "timeout"):
                     _stop_if_disk_full(artifacts_dir)
                 store.record_result(result)
-                reporter.advance(f"{result.subject}@{result.lane}: {result.status}")
+                reporter.advance(executor.describe(result))
         stored = list(store.results(run_id, check.name))
         for before, after in zip(stored, check.finalize(ctx, stored), strict=True):
             if after != before:
