@@ -4,6 +4,11 @@ Needs no 3.14 interpreter: the subjects are resolved into the shared lock (``ftl
 are read from the index (``ftlab.index``), and each file's tags are matched with ``packaging.tags`` against
 the tag list an installer on the target would accept (for ``cp314t`` abi3 never counts; for ``cp314`` it does).
 
+From 3.15 on, PEP 803's Stable ABI for free-threaded builds counts: a wheel tagged ``cp315-abi3.abi3t`` (both
+ABIs in one file) serves ``cp315`` through its abi3 tag and ``cp315t`` through its abi3t tag; a plain abi3
+wheel still never serves a free-threaded build, and abi3t never serves 3.14t (its interpreter has no
+``.abi3t.so`` suffix).
+
 Cell statuses, best first: ``wheel`` (a platform wheel matches), ``pure`` (only a ``none-any`` wheel matches),
 ``sdist-only`` (no wheel matches; it must be built from the sdist), ``nothing`` (no file installs),
 ``not-needed`` (the pin's markers exclude the target), ``local`` (a local project, built from its path).
@@ -22,21 +27,19 @@ JSON shape (``Readiness.to_json()``; ``FORMAT`` records changes)::
                                       "nothing": 1, "not-needed": 0, "local": 0}},
                  "pythons": {"cp314t": {"ready": 12, "needed": 15}}}}
 
-``classifiers`` lists the Free Threading trove classifiers only; ``null`` means the index gave no way to
+``classifiers`` lists the Free Threading trove classifiers only, as the package declares them; ``null`` means the index gave no way to
 read them. ``needed`` counts packages whose cell is not ``not-needed`` or ``local``. ``pythons`` counts a
 package as ready when it is ready on every target of that Python where it is needed.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TextIO
+from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -69,14 +72,21 @@ PLATFORMS: dict[str, dict[str, str]] = {
     "win_arm64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "ARM64"},
 }
 DEFAULT_PLATFORMS = ("manylinux_x86_64", "manylinux_aarch64", "musllinux_x86_64", "macos_arm64", "win_amd64")
-DEFAULT_PYTHONS = ("cp314", "cp314t")
+#: Today's release and the next (cp315/cp315t: what PEP 803's abi3t wheels are for).
+DEFAULT_PYTHONS = ("cp314", "cp314t", "cp315", "cp315t")
 DEFAULT_TARGETS = tuple(f"{py}-{plat}" for py in DEFAULT_PYTHONS for plat in DEFAULT_PLATFORMS)
 
 #: A platform tag as wheels carry it, for targets finer than the PLATFORMS keys (manylinux_2_28_x86_64).
 _CONCRETE_PLATFORM = re.compile(
-    r"^(manylinux_\d+_\d+_\w+|manylinux(1|2010|2014)_\w+|musllinux_\d+_\d+_\w+|macosx_\d+_\d+_\w+|linux_\w+|win32)$"
+    r"^(manylinux_\d+_\d+_\w+|manylinux(1|2010|2014)_\w+|musllinux_\d+_\d+_\w+|macosx_\d+_\d+_\w+|linux_\w+|win32"
+    # cibuildwheel's other Linux architectures and macOS universal2
+    r"|(manylinux|musllinux)_(i686|ppc64le|s390x|armv7l|riscv64)|macosx_universal2)$"
 )
 _PYTHON = re.compile(r"^(?:cp|)(3)\.?(\d{1,2})(t?)$")
+#: cibuildwheel's build identifiers name platforms their own way (``cp314t-macosx_arm64``); the same targets.
+CIBW_PLATFORMS = {"macosx_arm64": "macos_arm64", "macosx_x86_64": "macos_x86_64"}
+#: The first Python with the free-threaded Stable ABI (PEP 803).
+ABI3T_SINCE = (3, 15)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,8 +131,10 @@ def _guess_environment(platform: str) -> dict[str, str]:
 
 
 def parse_target(spec: str) -> Target:
-    """'cp314t-manylinux_x86_64' (or '3.14t-win_amd64', or a concrete platform tag like 'manylinux_2_28_x86_64')."""
+    """'cp314t-manylinux_x86_64' (or '3.14t-win_amd64', a concrete platform tag like 'manylinux_2_28_x86_64',
+    or a cibuildwheel build identifier like 'cp314t-macosx_arm64')."""
     python, sep, platform = spec.strip().partition("-")
+    platform = CIBW_PLATFORMS.get(platform, platform)
     m = _PYTHON.match(python)
     if not sep or not m:
         raise UsageError(
@@ -168,12 +180,20 @@ def _platform_tags(platform: str) -> list[str]:
     return [platform]
 
 
+def _tag_version(tag: Tag) -> tuple[int, int]:
+    m = _PYTHON.match(tag.interpreter)
+    return (int(m[1]), int(m[2])) if m else (0, 0)
+
+
 @lru_cache(maxsize=64)
 def target_tags(target: Target) -> tuple[Tag, ...]:
     """The tags an installer on ``target`` accepts, most preferred first (as packaging.tags.sys_tags orders them)."""
     abi = target.python  # cp314 or cp314t: packaging leaves abi3 out for a threaded abi
     platforms = _platform_tags(target.platform)
-    tags = list(cpython_tags(target.version, [abi], platforms))
+    # packaging yields abi3t for every threaded abi, 3.14t and older Pythons' tags included; PEP 803's abi3t
+    # starts with 3.15 (3.14t cannot load an .abi3t.so), so only cp315+ abi3t tags on a 3.15t+ target count.
+    tags = [t for t in cpython_tags(target.version, [abi], platforms)
+            if t.abi != "abi3t" or (target.version >= ABI3T_SINCE and _tag_version(t) >= ABI3T_SINCE)]
     tags += compatible_tags(target.version, f"cp{target.version[0]}{target.version[1]}", platforms)
     return tuple(dict.fromkeys(tags))
 
@@ -333,27 +353,22 @@ def check_readiness(lock: Lock, targets: Sequence[Target], client: IndexClient,
                      python_version=lock.python_version)
 
 
-def readiness_command(
+def readiness_for(
     subjects: Sequence[str],
     requirement_files: Sequence[str] = (),
     *,
     targets: Sequence[str] | None = None,
     index_url: str | None = None,
-    as_json: bool = False,
     quiet: bool = False,
-    out: TextIO | None = None,
-) -> int:
-    """``ftlab readiness``: resolve, read the index, print the matrix (or JSON) on ``out`` (stdout).
+) -> Readiness:
+    """Resolve the subjects, read the index, assess every pin on every target (default: DEFAULT_TARGETS).
 
-    Progress goes to stderr. Returns 0 when every needed package is ready on every target, 1 otherwise
-    (some target must build from an sdist or has nothing). Raises FtlabError subclasses on bad input,
-    an unreachable index or a failed resolution.
+    Progress goes to stderr; rendering is the caller's (``ftlab.report.readiness_table``, or ``to_json``).
+    Raises FtlabError subclasses on bad input, an unreachable index or a failed resolution.
     """
     from ftlab.progress import Reporter
-    from ftlab.report.readiness_table import print_readiness
     from ftlab.subjects import read_subjects
 
-    out = out or sys.stdout
     wanted = read_subjects(subjects, requirement_files)
     parsed_targets = parse_targets(targets)
     # The index as given, else as uv or pip is configured; the lock and the index reads use the same.
@@ -373,9 +388,4 @@ def readiness_command(
             reporter.advance(f"{rel.name} {rel.version}")
 
     with reporter.stage("reading the index", total=sum(p.version is not None for p in lock.pins)):
-        result = check_readiness(lock, parsed_targets, IndexClient(settings=settings), on_done=done)
-    if as_json:
-        out.write(json.dumps(result.to_json(), indent=2) + "\n")
-    else:
-        print_readiness(result, out)
-    return 0 if result.all_ready else 1
+        return check_readiness(lock, parsed_targets, IndexClient(settings=settings), on_done=done)

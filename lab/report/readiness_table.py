@@ -18,6 +18,7 @@ from ftlab.readiness import PLATFORMS, Cell, Readiness
 STYLES = {
     "wheel": ("wheel", "bold green"),
     "abi3": ("abi3", "green"),
+    "abi3t": ("abi3t", "green"),
     "pure": ("pure", "cyan"),
     "sdist-only": ("sdist", "yellow"),
     "nothing": ("none", "bold red"),
@@ -29,12 +30,14 @@ _PLATFORM_LABELS = {
     "musllinux_aarch64": "musl\naarch64", "macos_arm64": "macOS\narm64", "macos_x86_64": "macOS\nx86_64",
     "win_amd64": "Windows\namd64", "win_arm64": "Windows\narm64",
 }
-LEGEND = ("wheel: a wheel for the target (abi3: stable ABI)  pure: py3-none-any  sdist: builds from source  "
-          "none: nothing installs  -: not needed")
+LEGEND = ("wheel: a wheel for the target (abi3: stable ABI; abi3t: PEP 803's stable ABI for free-threaded 3.15+)  "
+          "pure: py3-none-any  sdist: builds from source  none: nothing installs  -: not needed  "
+          "FT: the package's Free Threading classifiers, as declared (?: the index does not say)")
 
 
 def cell_text(cell: Cell) -> Text:
-    key = "abi3" if cell.status == "wheel" and cell.tag and "-abi3-" in cell.tag else cell.status
+    abi = cell.tag.split("-")[1] if cell.status == "wheel" and cell.tag and cell.tag.count("-") == 2 else ""
+    key = abi if abi in ("abi3", "abi3t") else cell.status
     label, style = STYLES[key]
     return Text(label, style=style)
 
@@ -44,8 +47,9 @@ def _classifier_text(classifiers: tuple[str, ...] | None) -> Text:
         return Text("?", style="dim")
     if not classifiers:
         return Text("")
-    # "Programming Language :: Python :: Free Threading :: 3 - Stable" -> "Stable"
-    return Text(", ".join(c.rsplit("::", 1)[-1].split(" - ", 1)[-1].strip() for c in classifiers), style="magenta")
+    # As declared, without the common prefix: "Programming Language :: Python :: Free Threading :: 3 - Stable"
+    # -> "3 - Stable" (the number is the classifier's own level, 1 Unstable to 4 Resilient).
+    return Text(", ".join(c.rsplit("::", 1)[-1].strip() for c in classifiers), style="magenta")
 
 
 def summary_line(readiness: Readiness) -> Text:

@@ -30,11 +30,11 @@ def files(*names: str, requires_python: str | None = None) -> tuple[DistFile, ..
                  for n in names)
 
 
-def test_default_targets_are_ten():
+def test_default_targets_are_today_and_next():
     targets = parse_targets(None)
     assert [t.name for t in targets] == list(DEFAULT_TARGETS)
-    assert {t.python for t in targets} == {"cp314", "cp314t"}
-    assert len(targets) == 10
+    assert {t.python for t in targets} == {"cp314", "cp314t", "cp315", "cp315t"}
+    assert len(targets) == 20
 
 
 def test_target_specs_accept_commas_and_dotted_versions():
