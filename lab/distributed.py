@@ -260,7 +260,7 @@ class DaskExecutor:
         self._total += len(items)
         futures = {self.client.submit(fn, item, pure=False): item for item in items}
         try:
-            for fut in as_completed(list(futures)):
+            for fut in as_completed(list(futures), loop=self.client.loop):
                 item = futures.pop(fut)
                 try:
                     value = fut.result()
