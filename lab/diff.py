@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftlab import wording
 from ftlab.judge import judge
 from ftlab.perf_gates import Gate, default_budgets, gate_pair
 from ftlab.records import LANE_SUBJECT, VERDICTS, Lane
-from ftlab.report import wording
 from ftlab.store import RunRecord
 
 #: diff documents: ftlab-diff/1: first version.

@@ -1,5 +1,10 @@
 """Upgrade gates on perf results: a candidate against a baseline, metric by metric, with noise.
 
+They answer the first perf question, "did an upgrade regress?" (3.13 -> 3.14, 3.14.x -> 3.14.y), so
+they only compare builds of the same kind: a GIL lane against a GIL lane, a free-threaded lane against
+a free-threaded one, or a lane against itself in an older run (``ftlab diff``). 3.14t against 3.14 is
+the other question, "does free-threading pay off?" (lab/payoff.py).
+
 The usual rollout rule for a Python upgrade: p95 latency at most +3%, CPU per operation at most +5%, RSS at most +5%,
 startup at most +10% (ratios, candidate / baseline). Every gated metric is a list of measurements on
 each side (per-repeat figures of a workload, or cold-process samples); a gate compares the medians and
@@ -29,9 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftlab import wording
 from ftlab.errors import UsageError
+from ftlab.payoff import is_payoff_key
 from ftlab.records import Lane, Result, Signal
-from ftlab.report import wording
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,7 +118,7 @@ def pyproject_budgets(directory: Path) -> dict[str, float]:
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.ftlab.perf] must be a table of budgets, e.g. p95 = 1.03")
     where = f"{path} [tool.ftlab.perf]"
-    return {_metric_name(k, where): _ratio(k, v, where) for k, v in table.items()}
+    return {_metric_name(k, where): _ratio(k, v, where) for k, v in table.items() if not is_payoff_key(k)}
 
 
 def resolve_budgets(text: str | None, directory: Path) -> dict[str, float]:
@@ -142,6 +148,26 @@ def baseline_lane(lanes: Sequence[Lane], requested: str | None) -> str | None:
         return requested
     gil = [ln for ln in available if not ln.gil_disabled]
     return (gil or available)[0].name if available else None
+
+
+def gate_baselines(lanes: Sequence[Lane], requested: str | None) -> dict[str, str | None]:
+    """{lane: the lane it is gated against}: upgrade budgets apply only between builds of the same kind.
+    Each kind's baseline is ``requested`` when it is of that kind, else its first available lane, and
+    maps to None (as does a lane with no other of its kind)."""
+    baseline_lane(lanes, requested)  # a wrong name is bad input
+    available = [ln for ln in lanes if ln.available]
+    out: dict[str, str | None] = {}
+    for ft in (False, True):
+        kind = [ln for ln in available if bool(ln.gil_disabled) == ft]
+        if not kind:
+            continue
+        base = next((ln.name for ln in kind if ln.name == requested), kind[0].name)
+        out.update({ln.name: (None if ln.name == base else base) for ln in kind})
+    return out
+
+
+def kind_word(lane: Lane | None) -> str:
+    return "free-threaded" if lane is not None and lane.gil_disabled else "GIL"
 
 
 # -- the statistics ----------------------------------------------------------------------------------
@@ -220,11 +246,27 @@ def metric_values(data: Mapping[str, Any], metric: str) -> dict[str | None, list
     return out
 
 
+#: The question a gate answers, as every perf finding and report row names it (lab/payoff.py: "payoff").
+QUESTION = "upgrade"
+
+#: How a gate ended, for people: the gate's own words, beside it.
+GATE_OUTCOMES = {
+    "pass": "within budget",
+    "regression": "outside the measured spread",
+    "inconclusive": "inconclusive: within the measured spread",
+}
+
+
+def gate_outcome(outcome: str) -> str:
+    """"outside the measured spread" for a gate that failed on data that says so, and so on."""
+    return GATE_OUTCOMES.get(outcome, outcome)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Gate:
     metric: str
     probe: str | None
-    baseline: str  # what the candidate is gated against: a lane, or "3.14 in run X"
+    baseline: str  # what the candidate is gated against: a lane of its kind, or "3.14 in run X"
     budget: float
     before: Measure
     after: Measure
@@ -239,11 +281,11 @@ class Gate:
         what = m.label + (f" of {self.probe}" if self.probe else "")
         _, phrase = wording.compare_metric(f"x_{m.unit.lower()}", self.before.center, self.after.center, noise=0.0)
         return (f"{what}: {_fmt(self.after.center)} {m.unit} vs {_fmt(self.before.center)} {m.unit} on "
-                f"{self.baseline} ({phrase}; budget {self.budget:g}x; {wording.gate_outcome(self.outcome)})")
+                f"{self.baseline} ({phrase}; budget {self.budget:g}x; {gate_outcome(self.outcome)})")
 
     def to_json(self) -> dict[str, Any]:
         m = METRICS[self.metric]
-        return {"metric": self.metric, "label": m.label, "unit": m.unit, "probe": self.probe,
+        return {"question": QUESTION, "metric": self.metric, "label": m.label, "unit": m.unit, "probe": self.probe,
                 "baseline": self.baseline, "budget": self.budget, "outcome": self.outcome,
                 "ratio": round(self.ratio, 4) if math.isfinite(self.ratio) else None,
                 "value": self.after.center, "range": [self.after.low, self.after.high], "n": self.after.n,
@@ -253,7 +295,8 @@ class Gate:
     def signal(self) -> Signal:
         evidence = self.to_json()
         evidence.pop("summary")
-        return Signal(kind="perf-regression", summary=self.summary(), evidence=evidence)
+        # The finding says which question it answers: an upgrade between builds of one kind.
+        return Signal(kind="perf-regression", summary=f"upgrade regression: {self.summary()}", evidence=evidence)
 
 
 def _fmt(value: float) -> str:

@@ -1,17 +1,24 @@
-"""The `perf` check: what a subject costs per lane, cold and under load, gated against a baseline lane
-with the budgets teams use for Python upgrades.
+"""The `perf` check: what a subject costs per lane, cold and under load, and the two perf questions.
 
 Per subject and lane, one child (probes/runtime/perf.py) measures cold imports and bare interpreter
-startups (peak RSS and CPU with them), then times the subject's probes' operations as workloads:
-1, 2, 4... threads on one shared object for a fixed time after a warm-up, in a few fresh processes so
+startups (peak RSS and CPU with them), then times every workload: the subject's probes' operations and
+the user's own callables (``--workload module:function``), 1, 2, 4... threads for a fixed time after a
+warm-up, on one object per thread (independent) and on one shared object, in a few fresh processes so
 the spread is known (throughput, ftscalingbench's speed-up, p50/p95/p99 latency per call, CPU per
-operation, peak RSS). The probes are the stress check's: declared in the project's pyproject.toml,
-else hand-written (probes/), else the installed distribution's ``ftlab.probes`` entry points.
+operation, peak RSS), within a measuring budget per job (``--perf-time``) that shrinks windows and
+repeats before it leaves workloads out (the result names them). The probes are the stress check's:
+declared in the project's pyproject.toml, else hand-written (probes/), else the installed
+distribution's ``ftlab.probes`` entry points.
 
-`finalize` gates every lane against the baseline lane (``--baseline``, default the first GIL lane):
-p95 latency +3%, CPU per operation +5%, RSS +5%, startup +10% (import time +10%), configurable in
-``[tool.ftlab.perf]`` of pyproject.toml and with ``--perf-budget``. A breach outside the measured
-spread is a `perf-regression` finding; one within it is recorded as inconclusive (lab/perf_gates.py).
+`finalize` answers the two questions, never mixed:
+
+- did an upgrade regress? Each lane is gated against the first lane of its own kind (GIL against GIL,
+  free-threaded against free-threaded; ``--baseline`` picks another of the kind): p95 latency +3%, CPU
+  per operation +5%, RSS +5%, startup +10% (import time +10%), configurable in ``[tool.ftlab.perf]``
+  and with ``--perf-budget``. A breach outside the measured spread is a `perf-regression` finding; one
+  within it is recorded as inconclusive (lab/perf_gates.py). ``ftlab diff`` gates a lane between runs.
+- does free-threading pay off? Each free-threaded lane against the GIL lane of its minor version,
+  judged by the SLO (``--payoff``, ``[tool.ftlab.perf]``): ``data["payoff"]`` (lab/payoff.py).
 """
 
 from __future__ import annotations
@@ -22,23 +29,27 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ftlab import payoff
 from ftlab.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
-from ftlab.perf_gates import baseline_lane, budgets_from_options, gate_pair
+from ftlab.perf_gates import baseline_lane, budgets_from_options, gate_baselines, gate_pair, kind_word
 from ftlab.records import Job, Result
 from ftlab.subjects import declared_probes
 
 #: Cold-process samples per measurement: a median with an interval that excludes the extremes.
 SAMPLES = 15
-#: Seconds per thread count and repeat of a workload (--perf-seconds), and the repeats (--perf-repeats).
-#: 0.2 s x 5 repeats at 1 and 2 threads: about 7 s of measurement per workload and lane on 2 cores;
-#: five repeats a side keep chance separations (and so flagged unchanged builds) rare (probes/runtime/perf.py).
+#: Seconds per thread count, shape and repeat of a workload (--perf-seconds), and the repeats
+#: (--perf-repeats). 0.2 s x 5 repeats at 1 and 2 threads, two shapes: about 10 s of measurement per
+#: workload and lane on 2 cores; five repeats a side keep chance separations (and so flagged unchanged
+#: builds) rare (probes/runtime/perf.py). Unless set, both shrink to fit PERF_TIME_S.
 SECONDS = 0.2
 REPEATS = 5
 #: Warm-up before each window (not counted): caches, specialisation, lazy imports.
 WARMUP_S = 0.1
-#: Workloads per subject: the first probes in order (the standard library has dozens). Two keep a
-#: subject's perf job (turns with the other lanes included) around half a minute on 2 cores.
-MAX_WORKLOADS = 2
+#: Measuring time for every workload of a subject on a lane (--perf-time): the standard library's 19
+#: probes fit at 3 repeats of 0.05 s windows, a package's one or two at the full settings.
+PERF_TIME_S = 90.0
+#: Both shapes by default: the payoff question needs the independent one, the worst case is the shared one.
+SHAPES = ("shared", "independent")
 #: Cold part: SAMPLES imports plus as many bare startups, each bounded by the runtime's child timeout.
 COLD_TIMEOUT_S = 600.0
 #: A workload process's fixed costs (interpreter and hypothesis start) beyond its windows.
@@ -46,9 +57,12 @@ WORKLOAD_OVERHEAD_S = 30.0
 
 
 def _settings(ctx: RunContext) -> dict[str, Any]:
-    return {"seconds": float(ctx.options.get("perf_seconds") or SECONDS),
-            "repeats": int(ctx.options.get("perf_repeats") or REPEATS),
-            "warmup_s": WARMUP_S, "max_workloads": MAX_WORKLOADS}
+    o = ctx.options
+    return {"seconds": float(o.get("perf_seconds") or SECONDS), "repeats": int(o.get("perf_repeats") or REPEATS),
+            "warmup_s": WARMUP_S, "budget_s": float(o.get("perf_time") or PERF_TIME_S), "shapes": list(SHAPES),
+            "fixed": [k for k in ("seconds", "repeats") if o.get(f"perf_{k}")],
+            "callables": [],
+            "paths": [o["perf_workload_path"]] if o.get("perf_workload_path") else []}
 
 
 def measure_lock(ctx: RunContext) -> Path:
@@ -63,10 +77,10 @@ class PerfCheck(Check):
     subject_kinds = frozenset({"requirement", "project", "fixture", "stdlib"})
 
     def timeout_for(self, ctx: RunContext) -> float:
+        # The budget is an estimate (process starts vary with load): twice it, plus the cold part and
+        # one stuck repeat's allowance.
         s = _settings(ctx)
-        windows = 8  # 1 to 128 threads
-        per_workload = s["repeats"] * (windows * (s["seconds"] + s["warmup_s"]) + WORKLOAD_OVERHEAD_S)
-        return COLD_TIMEOUT_S + s["max_workloads"] * per_workload
+        return COLD_TIMEOUT_S + 2 * s["budget_s"] + WORKLOAD_OVERHEAD_S
 
     def prepare(self, ctx: RunContext, progress: Any = None) -> None:
         # A wrong --baseline is bad input: say so before measuring anything.
@@ -105,6 +119,10 @@ class PerfCheck(Check):
         env = ctx.prepared["envs"][job.lane.name]
         options: dict[str, Any] = {"samples": int(ctx.options.get("perf_samples") or SAMPLES), **_settings(ctx),
                                    "probes": self.workload_probes(job, ctx), "measure_lock": str(measure_lock(ctx))}
+        if ctx.subjects and job.subject.name == ctx.subjects[0].name:
+            # The user's callables run in the lane's one environment whatever the subject: timed once
+            # a lane, with the run's first subject.
+            options["callables"] = list(ctx.options.get("perf_workloads") or [])
         if not env.runtime_ok:
             # Workloads draw their calls with hypothesis; without it only the cold part runs.
             options["max_workloads"] = 0
@@ -117,26 +135,37 @@ class PerfCheck(Check):
         return result
 
     def finalize(self, ctx: RunContext, results: list[Result]) -> list[Result]:
-        """Gate every lane against the baseline lane, subject by subject."""
+        """Subject by subject: upgrade gates between lanes of one kind, payoff of each free-threaded lane."""
         budgets = budgets_from_options(ctx.options)
-        baseline = baseline_lane(ctx.lanes, ctx.options.get("perf_baseline"))
-        if baseline is None:
-            return results
+        baselines = gate_baselines(ctx.lanes, ctx.options.get("perf_baseline"))
+        lanes = {ln.name: ln for ln in ctx.lanes}
+        slo = payoff.slo_from_options(ctx.options)
+        ft_to_gil = {ft: gil for gil, ft in payoff.pairs(ctx.lanes)}
         by_cell = {(r.subject, r.lane): r for r in results}
+        measured = ("ok", "findings")
         out = []
         for r in results:
-            base = by_cell.get((r.subject, baseline))
-            if r.status not in ("ok", "findings"):
+            if r.status not in measured:
                 out.append(r)
                 continue
+            baseline = baselines.get(r.lane)
+            base = by_cell.get((r.subject, baseline)) if baseline else None
             data = {**r.data, "baseline_lane": baseline, "budgets": budgets}
+            data.pop("gates", None)
             signals = [s for s in r.signals if s.kind != "perf-regression"]
-            if r.lane != baseline and base is not None and base.status in ("ok", "findings"):
+            if base is not None and base.status in measured:
                 gates = gate_pair(base, r, budgets, baseline)
                 data["gates"] = [g.to_json() for g in gates]
                 signals += [g.signal() for g in gates if g.outcome == "regression"]
-            elif r.lane != baseline:
+            elif baseline:
                 data["gates_note"] = f"not gated: the baseline lane {baseline} has no perf result for {r.subject}"
+            elif not any(b == r.lane for b in baselines.values()):
+                kind = kind_word(lanes.get(r.lane))
+                data["gates_note"] = (f"no upgrade gate: no other {kind} lane in this run (upgrade budgets compare "
+                                      "builds of one kind; 'ftlab diff' compares this lane between runs)")
+            gil = by_cell.get((r.subject, ft_to_gil.get(r.lane, "")))
+            if gil is not None and gil.status in measured:
+                data["payoff"] = payoff.compute(gil, r, slo)
             status = "findings" if signals else "ok"
             out.append(replace(r, signals=tuple(signals), status=status, data=data))
         return out

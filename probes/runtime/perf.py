@@ -4,11 +4,20 @@ Cold: each sample is a fresh child of ``sys.executable``, so every number is a c
 a worker process sees it. Bare interpreter startups are sampled the same way, interleaved, so the
 import's own cost can be told from the interpreter's.
 
-Under load: the subject's probes' operations are the workloads (``ftlab_probes.runtime.perf_workload``):
-1, 2, 4... threads call them on one shared object for a fixed time after a warm-up, in ``repeats``
-fresh processes, so the spread between repeats is known. A probe comes from the host (hand-written
-or declared in the project's pyproject.toml), or from the installed distribution's ``ftlab.probes``
-entry points (a wheel carries no pyproject.toml).
+Under load: the subject's probes' operations, and the user's own callables (``--workload``), are the
+workloads (``ftlab_probes.runtime.perf_workload``): 1, 2, 4... threads call them for a fixed time after
+a warm-up, on one shared object and on one object per thread, in ``repeats`` fresh processes, so the
+spread between repeats is known. A probe comes from the host (hand-written or declared in the
+project's pyproject.toml), or from the installed distribution's ``ftlab.probes`` entry points (a
+wheel carries no pyproject.toml).
+
+Every workload is timed, within a budget (``budget_s``, measuring time per job): when they do not all
+fit at the requested window and repeats, the window shrinks (to MIN_SECONDS), then the repeats (to
+MIN_REPEATS), unless the host fixed them; workloads that still do not fit are left out, by name, in
+``workload_plan`` and the note.
+
+The lane's build (``CONFIG_ARGS``, PGO, LTO, compiler) is recorded beside the figures: lanes built
+differently measure the build as much as the interpreter.
 
 Options (``job["options"]``)::
 
@@ -17,10 +26,15 @@ Options (``job["options"]``)::
     samples: int = 15    # children per cold measurement
     timeout_s: float     # per cold child (20)
     probes: [str]        # workloads, "module:Class"; default: the distribution's ftlab.probes entry points
-    max_workloads: int = 2
-    seconds: float = 0.2 # per thread count and repeat
+    callables: [str]     # the user's workloads, "module:function" (timed first)
+    paths: [str]         # folders the callables' modules are imported from (after the lane's own)
+    shapes: [str]        # default ["shared", "independent"]
+    max_workloads: int   # a cap on the workloads (default: none, every one within budget_s)
+    budget_s: float = 90 # measuring time for all workloads of the job (an estimate: windows + processes)
+    seconds: float = 0.2 # per thread count, shape and repeat (shrunk to fit budget_s unless fixed)
     warmup_s: float = 0.1
-    repeats: int = 5
+    repeats: int = 5     # (reduced to fit budget_s unless fixed)
+    fixed: [str]         # which of "seconds", "repeats" the user set: the budget does not change those
     measure_lock: str    # a file the perf jobs of a run take turns on (flock), chunk by chunk
     threads: [int]       # default: 1, 2, 4... up to the cores
     seed: int = 0
@@ -29,13 +43,19 @@ Options (``job["options"]``)::
 
     {"startup_ms": stats, "import_ms": stats, "cpu_ms": stats, "rss_mb": stats,
      "bare_startup_ms": stats, "bare_rss_mb": stats, "modules": [...], "samples": int, "failed": str|null,
-     "workloads": [{"probe": str, "repeats": int, "seconds": float, "warmup_s": float, "threads": [int],
+     "workloads": [{"probe": str, "kind": "probe"|"callable", "repeats": int, "seconds": float,
+                    "warmup_s": float, "threads": [int],
                     "points": [{"threads": n, "ops_per_s": spread, "speedup": float,
                                 "cpu_us_per_op": spread, "latency_us": {"p50": spread, "p95": spread,
-                                "p99": spread}, "errors": int}],
+                                "p99": spread}, "errors": int}],        # the shared shape
+                    "independent_points": [same] | [],             # one object per thread
+                    "stateless": bool,                             # a callable with one shape
                     "rss_mb": spread, "error": str|null}],
      "scaling": [{"threads", "ops_per_s", "speedup"}],   # the first workload's medians, for the plots
-     "workload_note": str|null,                          # why nothing was measured under load
+     "workload_note": str|null,                          # why nothing (or not everything) was measured
+     "workload_plan": {"budget_s", "seconds", "warmup_s", "repeats", "shapes", "timed": int,
+                       "total": int, "left_out": [str], "estimate_s": float}|null,
+     "build": {"version", "config_args", "pgo": bool, "lto": bool, "cc", "gil_disabled": bool},
      "turns": {"count": int, "waited_s": float}|null}    # turns taken on the run's measurement lock
 
 with ``stats = {"p50", "p95", "mean", "min", "max", "n", "values"}`` over samples and ``spread = {"median",
@@ -72,8 +92,15 @@ WARMUP_S = 0.1
 REPEATS = 5
 #: Cold samples taken per turn of the measurement lock (the rest of a turn goes to other lanes).
 COLD_CHUNK = 5
-#: Workloads per subject (the standard library has dozens of probes): the first ones, in order.
-MAX_WORKLOADS = 2
+#: Measuring time for all of a job's workloads: the standard library's 19 probes fit at reduced
+#: windows (about 80 s a lane on 2 cores); a package's one or two probes at the full settings.
+BUDGET_S = 90.0
+#: The shortest window and the fewest repeats the budget may shrink to: thousands of calls of a 10 us
+#: operation, and a spread that still has a middle.
+MIN_SECONDS = 0.05
+MIN_REPEATS = 3
+#: A workload process's start (interpreter, hypothesis, the probe's calls drawn), for the estimate.
+PROCESS_S = 1.0
 #: A workload process's fixed costs beyond its windows: interpreter and hypothesis start, drawing calls.
 WORKLOAD_OVERHEAD_S = 30.0
 #: The entry point group an installed distribution declares its probes in.
@@ -183,35 +210,51 @@ def declared_entry_points(name):
     return [ep.value for ep in dist.entry_points if ep.group == PROBE_ENTRY_POINTS]
 
 
-def workload_repeat(probe, options, workdir, index):
+def windows(options):
+    """Windows per repeat and shape: 1, 2, 4... up to the cores (at least 2), or the counts asked for."""
+    return len(options.get("threads") or []) or max(2, os.cpu_count() or 2).bit_length()
+
+
+def workload_repeat(probe, options, workdir, index, kind="probe"):
     """One repeat in a fresh process: its document, or ``{"error": why}``."""
     counts = options["threads"]
     out = os.path.join(workdir, "workload-%d-%d.json" % (os.getpid(), index))
-    cmd = [sys.executable, "-m", "ftlab_probes.runtime.perf_workload", "--probe", probe,
+    shapes = options.get("shapes") or ["shared"]
+    cmd = [sys.executable, "-m", "ftlab_probes.runtime.perf_workload",
+           "--callable" if kind == "callable" else "--probe", probe,
            "--seed", str(options["seed"]), "--seconds", str(options["seconds"]),
-           "--warmup", str(options["warmup_s"]), "--out", out]
+           "--warmup", str(options["warmup_s"]), "--shapes", ",".join(shapes), "--out", out]
+    for path in options.get("paths") or []:
+        cmd += ["--path", path]
     if counts:
         cmd += ["--threads", ",".join(str(n) for n in counts)]
-    # 1, 2, 4... up to the cores (at least 2): as many windows as the cores' bit length.
-    windows = len(counts) or max(2, os.cpu_count() or 2).bit_length()
-    timeout = (options["seconds"] + options["warmup_s"]) * windows + WORKLOAD_OVERHEAD_S
+    timeout = (options["seconds"] + options["warmup_s"]) * windows(options) * len(shapes) + WORKLOAD_OVERHEAD_S
     return run_json_child(cmd, out, timeout, "the workload")
 
 
-def summarise(probe, repeats, options):
-    """Repeats of one workload -> per thread count medians and ranges (``data["workloads"]`` entry)."""
+def summarise(probe, repeats, options, kind="probe"):
+    """Repeats of one workload -> per thread count and shape medians and ranges (``data["workloads"]`` entry)."""
     good = [r for r in repeats if "points" in r]
-    entry = {"probe": probe, "repeats": len(good), "seconds": options["seconds"], "warmup_s": options["warmup_s"],
-             "threads": [], "points": [], "rss_mb": None, "error": None}
+    entry = {"probe": probe, "kind": kind, "repeats": len(good), "seconds": options["seconds"],
+             "warmup_s": options["warmup_s"], "threads": [], "points": [], "independent_points": [],
+             "stateless": any(r.get("stateless") for r in good), "rss_mb": None, "error": None}
     failed = [r["error"] for r in repeats if "error" in r]
     if failed:
         entry["error"] = "%d of %d repeats failed: %s" % (len(failed), len(repeats), failed[0])
     if not good:
         return entry
-    counts = [p["threads"] for p in good[0]["points"]]
-    entry["threads"] = counts
+    entry["points"] = _summarise_points(good, "points")
+    entry["independent_points"] = _summarise_points(good, "independent_points")
+    entry["threads"] = [p["threads"] for p in entry["points"] or entry["independent_points"]]
+    entry["rss_mb"] = spread([r["rss_mb"] for r in good])
+    return entry
+
+
+def _summarise_points(good, key):
+    counts = [p["threads"] for p in good[0].get(key) or []]
+    points = []
     for i, n in enumerate(counts):
-        rows = [r["points"][i] for r in good if len(r["points"]) > i]
+        rows = [r[key][i] for r in good if len(r.get(key) or []) > i]
         point = {"threads": n, "ops_per_s": spread([p["ops_per_s"] for p in rows]),
                  "errors": sum(p.get("errors", 0) for p in rows)}
         cpu = [p["cpu_us_per_op"] for p in rows if p.get("cpu_us_per_op") is not None]
@@ -220,45 +263,97 @@ def summarise(probe, repeats, options):
         for q in ("p50", "p95", "p99"):
             values = [p["latency_us"][q] for p in rows if p["latency_us"].get(q) is not None]
             point["latency_us"][q] = spread(values) if values else None
-        entry["points"].append(point)
-    base = entry["points"][0]["ops_per_s"]["median"] if counts and counts[0] == 1 else None
-    for point in entry["points"]:
+        points.append(point)
+    base = points[0]["ops_per_s"]["median"] if counts and counts[0] == 1 else None
+    for point in points:
         # ftscalingbench's speedup, t1 x N / tN, is the ratio of total rates for a fixed time.
         point["speedup"] = round(point["ops_per_s"]["median"] / base, 3) if base else None
-    entry["rss_mb"] = spread([r["rss_mb"] for r in good])
-    return entry
+    return points
+
+
+def plan(count, options, fixed=()):
+    """(seconds, warmup_s, repeats, workloads that fit): every workload within ``budget_s`` if it can be
+    done, shrinking what the user did not fix (``fixed``) first."""
+    seconds, warmup = options["seconds"], options["warmup_s"]
+    repeats, budget = options["repeats"], options["budget_s"]
+    per_window = windows(options) * len(options.get("shapes") or ["shared"])
+
+    def cost(sec, warm, rep, n):
+        return n * rep * (PROCESS_S + per_window * (sec + warm))
+
+    if cost(seconds, warmup, repeats, count) > budget and "seconds" not in fixed:
+        # The window that fits, warm-up in proportion; no shorter than MIN_SECONDS.
+        share = budget / (count * repeats) - PROCESS_S
+        fit = share / (per_window * (1 + warmup / seconds)) if share > 0 else 0.0
+        new = max(MIN_SECONDS, min(seconds, fit))
+        warmup, seconds = round(warmup * new / seconds, 4), round(new, 4)
+    if cost(seconds, warmup, repeats, count) > budget and "repeats" not in fixed:
+        fit = int(budget // cost(seconds, warmup, 1, count))
+        repeats = max(MIN_REPEATS, min(repeats, fit))
+    fits = int(budget // cost(seconds, warmup, repeats, 1))
+    return seconds, warmup, repeats, max(1, min(count, fits))
 
 
 def measure_workloads(job, options, workdir, waits=None):
-    """``(workloads, note)``: the subject's probes timed under load, or why none were."""
+    """``(workloads, note, plan)``: the subject's probes and the user's callables timed under load, or
+    why none were, and how the budget was spent."""
     probes = list(options.get("probes") or [])
     subject = (job.get("subject") or {}).get("name")
     if not probes and subject:
         probes = declared_entry_points(subject)
-    if not probes:
+    todo = [(c, "callable") for c in options.get("callables") or []] + [(p, "probe") for p in probes]
+    if not todo:
         return [], "no probe for this subject (hand-written, declared in pyproject.toml or as an " \
-                    "ftlab.probes entry point): nothing measured under load"
-    note = None
-    limit = MAX_WORKLOADS if options.get("max_workloads") is None else int(options["max_workloads"])
-    if limit <= 0:
-        return [], "workloads not measured (max_workloads is 0)"
-    if len(probes) > limit:
-        note = "%d of %d probes timed (max_workloads)" % (limit, len(probes))
-        probes = probes[:limit]
+                   "ftlab.probes entry point) and no --workload: nothing measured under load", None
+    notes = []
+    limit = options.get("max_workloads")
+    if limit is not None and int(limit) <= 0:
+        return [], "workloads not measured (max_workloads is 0)", None
+    capped = todo[:int(limit)] if limit is not None else todo
+    if len(capped) < len(todo):
+        notes.append("%d of %d workloads timed (max_workloads)" % (len(capped), len(todo)))
     settings = {"seconds": float(options.get("seconds") or SECONDS),
                 "warmup_s": float(options.get("warmup_s") if options.get("warmup_s") is not None else WARMUP_S),
-                "threads": [int(n) for n in options.get("threads") or []], "seed": int(options.get("seed") or 0)}
-    repeats = max(1, int(options.get("repeats") or REPEATS))
+                "threads": [int(n) for n in options.get("threads") or []], "seed": int(options.get("seed") or 0),
+                "shapes": list(options.get("shapes") or ["shared", "independent"]),
+                "paths": list(options.get("paths") or []),
+                "repeats": max(1, int(options.get("repeats") or REPEATS)),
+                "budget_s": float(options.get("budget_s") or BUDGET_S)}
+    seconds, warmup, repeats, fit = plan(len(capped), settings, options.get("fixed") or ())
+    settings.update(seconds=seconds, warmup_s=warmup)
+    timed, left = capped[:fit], capped[fit:]
+    if left:
+        notes.append("%d of %d workloads timed within the %.0f s budget (--perf-time); left out: %s"
+                     % (len(timed), len(todo), settings["budget_s"], ", ".join(name for name, _ in left)))
     out = []
-    for probe in probes:
+    for name, kind in timed:
         runs = []
         for index in range(repeats):
             with exclusive(options.get("measure_lock"), waits):
-                runs.append(workload_repeat(probe, settings, workdir, index))
+                runs.append(workload_repeat(name, settings, workdir, index, kind))
             if "error" in runs[-1] and index == 0:
                 break  # a workload that cannot start will not start on the next try either
-        out.append(summarise(probe, runs, settings))
-    return out, note
+        out.append(summarise(name, runs, settings, kind))
+    per_window = windows(settings) * len(settings["shapes"])
+    record = {"budget_s": settings["budget_s"], "seconds": seconds, "warmup_s": warmup, "repeats": repeats,
+              "shapes": settings["shapes"], "timed": len(timed), "total": len(todo),
+              "left_out": [name for name, _ in todo[len(timed):]],
+              "estimate_s": round(len(timed) * repeats * (PROCESS_S + per_window * (seconds + warmup)), 1)}
+    return out, "; ".join(notes) or None, record
+
+
+def build_info():
+    """How this interpreter was built: lanes built differently (PGO+LTO against plain -O3) measure the
+    build as much as free threading."""
+    import sysconfig
+
+    config = sysconfig.get_config_var("CONFIG_ARGS") or ""
+    flags = " ".join(str(sysconfig.get_config_var(k) or "") for k in ("PY_CFLAGS", "PY_LDFLAGS", "LDFLAGS"))
+    return {"version": sys.version.split()[0], "config_args": config,
+            "pgo": "--enable-optimizations" in config or "-fprofile-use" in flags,
+            "lto": "--with-lto" in config or "-flto" in flags,
+            "cc": (sysconfig.get_config_var("CC") or "").split(" ")[0],
+            "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED"))}
 
 
 def scaling_points(workloads):
@@ -314,8 +409,9 @@ def run(job):
         return {"status": status, "data": data, "signals": []}
     workdir = job.get("artifacts_dir") or tempfile.gettempdir()
     os.makedirs(workdir, exist_ok=True)
-    workloads, note = measure_workloads(job, options, workdir, waits)
+    workloads, note, workload_plan = measure_workloads(job, options, workdir, waits)
     data.update({"workloads": workloads, "scaling": scaling_points(workloads), "workload_note": note,
+                 "workload_plan": workload_plan, "build": build_info(),
                  # None: measured without the run's lock (no lock file, or no flock on this OS).
                  "turns": {"count": len(waits), "waited_s": round(sum(waits), 3)} if waits else None})
     return {"status": status, "data": data, "signals": []}

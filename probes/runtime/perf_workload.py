@@ -1,12 +1,24 @@
-"""One timed repeat of a probe's operations as a workload: N threads call them on one shared object
-for a fixed time, at 1, 2, 4... threads, each window after a warm-up that is not counted.
+"""One timed repeat of a workload: N threads call its operations for a fixed time, at 1, 2, 4...
+threads, each window after a warm-up that is not counted, in two shapes:
+
+- ``shared``: one object for all threads (the worst case for scaling: every call meets the others
+  on the same object and its locks);
+- ``independent``: each thread has its own object (the case free-threading is for: real
+  Python-level parallelism).
+
+A workload is a probe's operations (``--probe module:Class``) or a callable from the user's code
+(``--callable module:function``). A callable is called once per object: when it returns a callable,
+that is the operation (``def hot(): enc = Encoder(); return lambda: enc.encode(DATA)``: one encoder
+per thread, or one for all); when it returns anything else, the function itself is the operation and
+both shapes call it (whatever state it keeps is module state, shared either way: ``"stateless"``).
 
 Runs as its own process (``python -m ftlab_probes.runtime.perf_workload --probe P --threads 1,2 --out F``),
 one per repeat, as pyperf runs each of its runs in a fresh worker: the spread between repeats then
 includes what differs between processes (hash seeds, memory layout), and a crash or a hang in the
 workload costs that repeat, never the perf job's import measurements.
 
-Per thread count it writes::
+It writes ``{"points": [...], "independent_points": [...], "stateless": bool, "rss_mb": float}``
+(``points`` is the shared shape: what results before the two shapes hold). Per thread count::
 
     {"threads": n, "ops": int, "elapsed_s": float, "ops_per_s": float, "cpu_us_per_op": float,
      "latency_us": {"p50", "p95", "p99", "n"}, "errors": int}
@@ -42,8 +54,14 @@ def bound_calls(target, seed):
     return [(target.method(c.name), tuple(c.args)) for c in call_pool(target, seed)]
 
 
-def window(obj, calls, threads, seconds, stride=1):
-    """Run ``threads`` workers over ``calls`` on ``obj`` for ``seconds``; what they did."""
+#: The two workload shapes, in the order measured: the shared shape's one-thread window serves the
+#: independent shape too (one thread has one object either way).
+SHAPES = ("shared", "independent")
+
+
+def window(obj, calls, threads, seconds, stride=1, objs=None):
+    """Run ``threads`` workers over ``calls`` on ``obj`` (or worker i on ``objs[i]``: the independent
+    shape) for ``seconds``; what they did."""
     # A plain list read per call, not Event.is_set() (a method call): the loop's own cost is what
     # benchmarks/overhead.py measures, and every nanosecond of it is charged to the operation.
     running = [True]
@@ -53,6 +71,7 @@ def window(obj, calls, threads, seconds, stride=1):
     latencies = [[] for _ in range(threads)]
 
     def work(index):
+        target = obj if objs is None else objs[index]
         clock = time.perf_counter_ns
         kept = latencies[index]
         keep = kept.append
@@ -64,13 +83,13 @@ def window(obj, calls, threads, seconds, stride=1):
                 break
             if count % stride:
                 try:
-                    fn(obj, *args)
+                    fn(target, *args)
                 except Exception:
                     failed += 1
             else:
                 t0 = clock()
                 try:
-                    fn(obj, *args)
+                    fn(target, *args)
                 except Exception:
                     failed += 1
                 keep(clock() - t0)
@@ -108,21 +127,59 @@ def window(obj, calls, threads, seconds, stride=1):
     }
 
 
-def measure(probe, seed, counts, seconds, warmup):
-    from ftlab_probes.runtime.stress.target import Target
-
-    target = Target(probe)
-    calls = bound_calls(target, seed)
-    obj = target.make()
-    return [timed_window(obj, calls, n, seconds, warmup) for n in counts]
+def _call(op):
+    return op()
 
 
-def timed_window(obj, calls, threads, seconds, warmup):
+def load_callable(path):
+    """``module:function`` -> (make, calls, stateless): ``make()`` builds one object (the operation the
+    function returns), ``calls`` call it."""
+    import importlib
+
+    module_name, _, attr = path.partition(":")
+    if not module_name or not attr:
+        raise ValueError("a workload is module:function, got %r" % (path,))
+    fn = importlib.import_module(module_name)
+    for part in attr.split("."):
+        fn = getattr(fn, part)
+    if not callable(fn):
+        raise TypeError("workload %s is not callable" % (path,))
+    if callable(fn()):
+        return fn, [(_call, ())], False
+    return (lambda: fn), [(_call, ())], True
+
+
+def measure(probe, seed, counts, seconds, warmup, shapes=("shared",), func=None):
+    """{shape: [point per thread count]} and whether the shapes are one (a stateless callable)."""
+    if func:
+        make, calls, stateless = load_callable(func)
+    else:
+        from ftlab_probes.runtime.stress.target import Target
+
+        target = Target(probe)
+        calls, make, stateless = bound_calls(target, seed), target.make, False
+    out = {shape: [] for shape in shapes}
+    # Shapes interleaved per thread count, so drift in machine load hits both alike.
+    for n in counts:
+        for shape in shapes:
+            if n == 1 and shape == "independent" and out.get("shared"):
+                # One thread has one object in either shape: the same window, measured once.
+                out[shape].append(out["shared"][-1])
+                continue
+            if shape == "shared":
+                obj, objs = make(), None
+            else:
+                obj, objs = None, [make() for _ in range(n)]
+            out[shape].append(timed_window(obj, calls, n, seconds, warmup, objs))
+    return out, stateless
+
+
+def timed_window(obj, calls, threads, seconds, warmup, objs=None):
     """One measured window after a warm-up at the same thread count (not counted: caches,
     specialisation, lazy imports), which also gives the call rate that sets the latency stride."""
-    trial = window(obj, calls, threads, warmup)
+    trial = window(obj, calls, threads, warmup, objs=objs)
     stride = max(1, int(trial["ops_per_s"] * seconds // LATENCY_SAMPLES))
-    return window(obj, calls, threads, seconds, stride)
+    return window(obj, calls, threads, seconds, stride, objs)
 
 
 def peak_rss_mb():
@@ -135,7 +192,11 @@ def peak_rss_mb():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="ftlab_probes.runtime.perf_workload")
-    parser.add_argument("--probe", required=True)
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--probe", help="module:Class, a probe")
+    what.add_argument("--callable", dest="func", help="module:function, the user's workload")
+    parser.add_argument("--shapes", default="shared", help="comma-separated: shared, independent")
+    parser.add_argument("--path", action="append", default=[], help="a folder the workload's module is in")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", default="", help="comma-separated counts (default: 1, 2, 4... up to the cores)")
     parser.add_argument("--seconds", type=float, default=0.3)
@@ -145,8 +206,13 @@ def main(argv=None):
     from ftlab_probes.runtime.stress.scaling import thread_counts
 
     counts = [int(x) for x in args.threads.split(",") if x.strip()] or thread_counts()
-    points = measure(args.probe, args.seed, counts, args.seconds, args.warmup)
-    protocol.write_json_atomic(args.out, {"points": points, "rss_mb": peak_rss_mb(), "pid": os.getpid()})
+    shapes = [x for x in SHAPES if x in args.shapes.split(",")] or ["shared"]
+    # After the lane's own paths: an installed distribution of the same name wins.
+    sys.path.extend(p for p in args.path if p not in sys.path)
+    by_shape, stateless = measure(args.probe, args.seed, counts, args.seconds, args.warmup, shapes, args.func)
+    doc = {"points": by_shape.get("shared", []), "independent_points": by_shape.get("independent", []),
+           "stateless": stateless, "rss_mb": peak_rss_mb(), "pid": os.getpid()}
+    protocol.write_json_atomic(args.out, doc)
     return 0
 
 

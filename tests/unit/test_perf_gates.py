@@ -1,4 +1,5 @@
-"""Perf gates: the noise rule, the budgets (flag, pyproject, defaults), the baseline lane, the check's finalize."""
+"""Perf gates: the noise rule, the budgets (flag, pyproject, defaults), the baseline lane, the check's finalize
+(upgrade gates between lanes of one kind only; the payoff of a free-threaded lane against its GIL lane)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ftlab.errors import UsageError
 from ftlab.perf_gates import (
     baseline_lane,
     default_budgets,
+    gate_baselines,
     gate_pair,
     judge,
     measure,
@@ -22,6 +24,9 @@ from ftlab.records import Lane, Result
 
 BASE = Lane(name="3.14", path="/a", version="3.14.0", implementation="cpython")
 FT = Lane(name="3.14t", path="/b", version="3.14.0", implementation="cpython", gil_disabled=True)
+#: An upgrade of the GIL build: the lane the upgrade gates judge against BASE.
+NEXT = Lane(name="3.14.1", path="/c", version="3.14.1", implementation="cpython")
+FT2 = Lane(name="3.14.1t", path="/d", version="3.14.1", implementation="cpython", gil_disabled=True)
 
 
 def spread(values: list[float]) -> dict:
@@ -44,7 +49,7 @@ def perf(lane: str, *, p95: list[float], cpu: list[float] | None = None, rss: fl
                   status="ok", data=data)
 
 
-def ctx(budget: str | None = None, baseline: str | None = None, lanes=(BASE, FT)) -> RunContext:
+def ctx(budget: str | None = None, baseline: str | None = None, lanes=(BASE, NEXT, FT)) -> RunContext:
     return RunContext(run_id="r", artifacts_dir=None, lanes=lanes, subjects=(),
                       options={"perf_budget": budget, "perf_baseline": baseline})
 
@@ -122,7 +127,7 @@ def test_baseline_defaults_to_the_first_gil_lane_and_suggests_names():
 
 def test_slow_candidate_is_a_regression_outside_noise():
     out = PerfCheck().finalize(ctx(), [perf("3.14", p95=[100.0, 101.0, 103.0]),
-                                       perf("3.14t", p95=[900.0, 950.0, 1000.0])])
+                                       perf("3.14.1", p95=[900.0, 950.0, 1000.0])])
     base, ft = out
     assert base.signals == () and base.status == "ok" and "gates" not in base.data
     (sig,) = ft.signals
@@ -131,13 +136,15 @@ def test_slow_candidate_is_a_regression_outside_noise():
     assert ev["metric"] == "p95" and ev["baseline"] == "3.14" and ev["outcome"] == "regression"
     assert ev["ratio"] == pytest.approx(950 / 101, rel=1e-3) and ev["probe"] == "m:P"
     assert "9.4x slower" in sig.summary and "outside the measured spread" in sig.summary
+    # The finding says which question it answers.
+    assert sig.summary.startswith("upgrade regression: ") and ev["question"] == "upgrade"
     assert {g["metric"]: g["outcome"] for g in ft.data["gates"]} == {
         "p95": "regression", "cpu": "pass", "rss": "pass", "startup": "pass", "import": "pass"}
 
 
 def test_noisy_breach_is_inconclusive_data_not_a_signal():
     out = PerfCheck().finalize(ctx(), [perf("3.14", p95=[100.0, 110.0, 120.0]),
-                                       perf("3.14t", p95=[105.0, 125.0, 140.0])])
+                                       perf("3.14.1", p95=[105.0, 125.0, 140.0])])
     ft = out[1]
     assert ft.signals == () and ft.status == "ok"
     (gate,) = [g for g in ft.data["gates"] if g["metric"] == "p95"]
@@ -145,14 +152,28 @@ def test_noisy_breach_is_inconclusive_data_not_a_signal():
 
 
 def test_custom_budget_and_baseline_choice():
-    results = [perf("3.14", p95=[100.0] * 3, rss=40.0), perf("3.14t", p95=[100.0] * 3, rss=46.0)]
+    results = [perf("3.14", p95=[100.0] * 3, rss=40.0), perf("3.14.1", p95=[100.0] * 3, rss=46.0)]
     out = PerfCheck().finalize(ctx(), results)
     assert [s.evidence["metric"] for s in out[1].signals] == ["rss"]  # +15% on a noiseless figure
     out = PerfCheck().finalize(ctx("rss=1.2"), results)
     assert out[1].signals == ()
-    # Gated the other way round: the free-threaded lane is the baseline, the GIL lane is smaller.
-    out = PerfCheck().finalize(ctx(baseline="3.14t"), results)
-    assert out[0].signals == () and out[0].data["baseline_lane"] == "3.14t" and "gates" in out[0].data
+    # Gated the other way round: the newer GIL lane is the baseline, the older one is smaller.
+    out = PerfCheck().finalize(ctx(baseline="3.14.1"), results)
+    assert out[0].signals == () and out[0].data["baseline_lane"] == "3.14.1" and "gates" in out[0].data
+
+
+def test_upgrade_budgets_apply_only_between_lanes_of_one_kind():
+    lanes = (BASE, FT, NEXT, FT2)
+    assert gate_baselines(lanes, None) == {"3.14": None, "3.14.1": "3.14", "3.14t": None, "3.14.1t": "3.14t"}
+    # --baseline picks its kind's baseline; the other kind keeps its first lane.
+    assert gate_baselines(lanes, "3.14.1t") == {"3.14": None, "3.14.1": "3.14", "3.14t": "3.14.1t", "3.14.1t": None}
+    # 3.14t, five times slower than 3.14 alone, is never an upgrade regression against it.
+    out = PerfCheck().finalize(ctx(lanes=(BASE, FT)), [perf("3.14", p95=[100.0] * 3), perf("3.14t", p95=[500.0] * 3)])
+    assert all(r.signals == () and "gates" not in r.data for r in out)
+    assert "no upgrade gate: no other free-threaded lane" in out[1].data["gates_note"]
+    # Against another free-threaded build it is.
+    out = PerfCheck().finalize(ctx(lanes=lanes), [perf("3.14t", p95=[100.0] * 3), perf("3.14.1t", p95=[500.0] * 3)])
+    assert [s.evidence["metric"] for s in out[1].signals] == ["p95"] and out[1].data["baseline_lane"] == "3.14t"
 
 
 def test_gate_pair_matches_workloads_by_probe():

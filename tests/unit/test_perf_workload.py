@@ -52,17 +52,48 @@ def test_summarise_repeats_into_medians_ranges_and_speedup():
                                         {"threads": 2, "ops_per_s": 190.0, "speedup": 1.9}]
 
 
-def test_a_real_probe_in_fresh_processes(tmp_path):
+def test_a_real_probe_and_a_callable_in_fresh_processes_both_shapes(tmp_path):
+    (tmp_path / "mywork.py").write_text(
+        "import json\n"
+        "def encoder():\n    enc = json.JSONEncoder()\n    return lambda: enc.encode([1, 2, 3])\n"
+        "def plain():\n    return json.dumps([1])\n")
+    work = tmp_path / "work"
+    work.mkdir()
     options = {"probes": ["ftlab_probes.stdlib.concurrency:SimpleQueueProbe"], "seconds": 0.05, "warmup_s": 0.02,
-               "repeats": 2, "threads": [1, 2]}
-    workloads, note = perf.measure_workloads({"subject": None}, options, str(tmp_path))
-    assert note is None
-    (w,) = workloads
-    assert w["error"] is None and w["repeats"] == 2 and [p["threads"] for p in w["points"]] == [1, 2]
-    assert w["points"][0]["ops_per_s"]["median"] > 1000 and w["rss_mb"]["median"] > 5
-    assert list(tmp_path.iterdir()) == []  # repeat files are cleaned up
+               "repeats": 1, "threads": [1, 2], "callables": ["mywork:encoder", "mywork:plain"],
+               "paths": [str(tmp_path)], "fixed": ["seconds", "repeats"]}
+    workloads, note, plan = perf.measure_workloads({"subject": None}, options, str(work))
+    assert note is None and plan["timed"] == plan["total"] == 3 and plan["left_out"] == []
+    assert [(w["probe"], w["kind"]) for w in workloads] == [
+        ("mywork:encoder", "callable"), ("mywork:plain", "callable"),
+        ("ftlab_probes.stdlib.concurrency:SimpleQueueProbe", "probe")]
+    for w in workloads:
+        assert w["error"] is None and w["repeats"] == 1 and [p["threads"] for p in w["points"]] == [1, 2]
+        assert [p["threads"] for p in w["independent_points"]] == [1, 2]
+        assert w["points"][0]["ops_per_s"]["median"] > 1000 and w["rss_mb"]["median"] > 5
+        # One thread has one object in either shape: measured once.
+        assert w["independent_points"][0]["ops_per_s"] == w["points"][0]["ops_per_s"]
+    assert [w["stateless"] for w in workloads] == [False, True, False]
+    assert list(work.iterdir()) == []  # repeat files are cleaned up
+
+
+def test_a_broken_callable_is_an_error_of_its_workload(tmp_path):
+    options = {"callables": ["no_such_module_here:f"], "seconds": 0.02, "repeats": 2, "threads": [1]}
+    (w,), _note, _plan = perf.measure_workloads({"subject": None}, options, str(tmp_path))
+    assert w["repeats"] == 0 and "no_such_module_here" in w["error"]
+
+
+def test_the_budget_shrinks_windows_then_repeats_then_leaves_workloads_out():
+    base = {"seconds": 0.2, "warmup_s": 0.1, "repeats": 5, "budget_s": 90.0, "threads": [1, 2],
+            "shapes": ["shared", "independent"]}
+    assert perf.plan(1, base) == (0.2, 0.1, 5, 1)  # a package's probe: the full settings
+    seconds, warmup, repeats, fit = perf.plan(19, base)  # the standard library's probes
+    assert (seconds, repeats, fit) == (perf.MIN_SECONDS, perf.MIN_REPEATS, 19) and warmup < seconds
+    # Windows fixed by the user stay; what does not fit is left out.
+    seconds, _, repeats, fit = perf.plan(19, {**base, "seconds": 1.0}, fixed=("seconds",))
+    assert seconds == 1.0 and repeats == perf.MIN_REPEATS and 1 <= fit < 19
 
 
 def test_no_probe_is_said_so(tmp_path):
-    workloads, note = perf.measure_workloads({"subject": {"name": "no-such-dist"}}, {}, str(tmp_path))
-    assert workloads == [] and note.startswith("no probe for this subject")
+    workloads, note, plan = perf.measure_workloads({"subject": {"name": "no-such-dist"}}, {}, str(tmp_path))
+    assert workloads == [] and plan is None and note.startswith("no probe for this subject")
