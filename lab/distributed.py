@@ -290,7 +290,7 @@ class DaskExecutor:
         left = self._total - self._done
         elapsed = time.monotonic() - self._started
         eta = f"ETA {_duration(elapsed / self._done * left)}" if self._done and left else "ETA -"
-        return f"{result.subject}@{result.lane}: {result.status} | running {per_worker or '-'} | {eta}"
+        return f"{result.subject}@{result.lane}: {result.status} | on workers {per_worker or '-'} | {eta}"
 
 
 def _duration(seconds: float) -> str:

@@ -1,0 +1,144 @@
+"""The survey report: per package and lane, how install, import, the GIL and stress went, and counts
+per lane. Pure functions over a RunOutcome; `write_survey_report` writes Markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ftlab.records import Result
+
+#: Signal kinds that make an install a failure (not-installable), and an import one.
+INSTALL_FAILED = frozenset({"install-failed", "no-wheel"})
+IMPORT_ORDER = ("crash", "hang", "import-error")
+COLUMNS = ("install", "import", "gil", "stress")
+
+
+def _kinds(r: Result) -> list[str]:
+    return [s.kind for s in r.signals]
+
+
+def install_outcome(r: Result | None) -> str:
+    if r is None:
+        return "-"
+    if r.status == "ok":
+        return ((r.data or {}).get("subject_dist") or {}).get("outcome", "ok")
+    if r.status == "findings":
+        return "failed" if INSTALL_FAILED & set(_kinds(r)) else "sdist"
+    return r.status
+
+
+def import_outcome(r: Result | None) -> str:
+    if r is None:
+        return "-"
+    if r.status == "findings":
+        kinds = set(_kinds(r))
+        return next((k for k in IMPORT_ORDER if k in kinds), "ok")
+    return r.status
+
+
+def gil_outcome(r: Result | None, free_threaded: bool) -> str:
+    """On a free-threaded lane: whether importing the package turned the GIL back on."""
+    if not free_threaded:
+        return "n/a"
+    if r is None or r.status not in ("ok", "findings"):
+        return "-"
+    return "re-enabled" if "gil-reenabled" in _kinds(r) else "stays off"
+
+
+def stress_outcome(r: Result | None) -> str:
+    if r is None:
+        return "-"
+    if r.status == "findings":
+        return "+".join(sorted(set(_kinds(r)))) or "findings"
+    return r.status
+
+
+def rows(outcome) -> list[dict[str, Any]]:
+    """One row per package and lane, in survey order."""
+    by = {(r.subject, r.lane, r.check): r for r in outcome.results}
+    verdict = {(v.subject, v.lane): v.verdict for v in outcome.verdicts}
+    subjects = list(dict.fromkeys(v.subject for v in outcome.verdicts)) or \
+        list(dict.fromkeys(r.subject for r in outcome.results))
+    out = []
+    for subject in subjects:
+        for lane in outcome.lanes:
+            def get(check: str, lane=lane, subject=subject) -> Result | None:
+                return by.get((subject, lane.name, check))
+            out.append({"package": subject, "lane": lane.name, "install": install_outcome(get("install")),
+                        "import": import_outcome(get("import")), "gil": gil_outcome(get("import"), lane.gil_disabled),
+                        "stress": stress_outcome(get("stress")), "verdict": verdict.get((subject, lane.name), "-")})
+    return out
+
+
+def counts(table: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, int]]]:
+    """lane -> column -> outcome -> packages."""
+    out: dict[str, dict[str, Counter]] = {}
+    for row in table:
+        lane = out.setdefault(row["lane"], {c: Counter() for c in (*COLUMNS, "verdict")})
+        for column in (*COLUMNS, "verdict"):
+            lane[column][row[column]] += 1
+    return {lane: {c: dict(sorted(n.items())) for c, n in cols.items()} for lane, cols in out.items()}
+
+
+def survey_json(outcome, source: dict[str, Any]) -> dict[str, Any]:
+    table = rows(outcome)
+    return {"run_id": outcome.run_id, "source": source, "lanes": [ln.name for ln in outcome.lanes],
+            "packages": len({r["package"] for r in table}), "counts": counts(table), "rows": table,
+            "decision": outcome.decision.decision}
+
+
+def _source_line(source: dict[str, Any]) -> str:
+    if "top" in source:
+        line = f"the top {source['top']} PyPI packages ({source.get('url')}, data set of {source.get('date')})"
+    elif "list" in source:
+        line = f"the packages listed in {source['list']}"
+    else:
+        line = "a stored list of packages"
+    if source.get("with_extensions"):
+        line += f"; only those with compiled wheels ({len(source.get('dropped') or {})} left out)"
+    return line
+
+
+def markdown(outcome, source: dict[str, Any]) -> str:
+    table = rows(outcome)
+    lines = [f"# ftlab survey {outcome.run_id}", "", f"Subjects: {_source_line(source)}.", "",
+             f"{len({r['package'] for r in table})} packages on {len(outcome.lanes)} lanes "
+             f"({', '.join(f'{ln.name} ({ln.kind})' for ln in outcome.lanes)}).", "", "## Counts", ""]
+    for lane, cols in counts(table).items():
+        lines.append(f"- **{lane}**: " + "; ".join(
+            f"{c}: " + ", ".join(f"{k} {n}" for k, n in vals.items()) for c, vals in cols.items()))
+    lines += ["", "## Per package and lane", "", "| package | lane | install | import | GIL | stress | verdict |",
+              "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['package']} | {r['lane']} | {r['install']} | {r['import']} | {r['gil']} | {r['stress']} | "
+              f"{r['verdict']} |" for r in table]
+    return "\n".join(lines) + "\n"
+
+
+def write_survey_report(outcome, source: dict[str, Any], directory: Path | None) -> dict[str, Path]:
+    from ftlab.report import report_dir
+
+    out = report_dir(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    md = (out / f"ftlab-survey-{outcome.run_id}.md").resolve()
+    js = (out / f"ftlab-survey-{outcome.run_id}.json").resolve()
+    for path, text in ((md, markdown(outcome, source)), (js, json.dumps(survey_json(outcome, source), indent=2))):
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return {"survey-md": md, "survey-json": js}
+
+
+def print_survey(outcome, source: dict[str, Any], written: dict[str, Path], file=None) -> None:
+    """The counts per lane, on stderr for people (the tables are in the written reports)."""
+    file = file or sys.stderr
+    table = rows(outcome)
+    print(f"survey {outcome.run_id}: {len({r['package'] for r in table})} packages, {_source_line(source)}", file=file)
+    for lane, cols in counts(table).items():
+        print(f"  {lane}: " + "; ".join(f"{c}: " + ", ".join(f"{k} {n}" for k, n in vals.items())
+                                        for c, vals in cols.items()), file=file)
+    for kind, path in written.items():
+        print(f"{kind} report: {path}", file=file)
