@@ -9,9 +9,10 @@ of the same kind (GIL / free-threaded) at the same position among that kind, so 
 "/opt/py/bin/python3.14t" compare. Signals are matched by subject, lane, check, kind and summary with
 numbers blanked out ("7 of 50 runs" and "9 of 50 runs" are the same finding, measured again).
 
-Perf results of a lane are gated between the two runs as the perf check gates lanes within a run
-(lab/perf_gates.py: a patch release against the last one): a breach outside the measured spread is a
-regression; one within it is listed as inconclusive and does not fail the diff.
+Perf results of a lane are gated between the two runs as the perf check gates lanes of one kind within
+a run (lab/perf_gates.py, the upgrade question: a patch release against the last one), never a GIL
+build against a free-threaded one: a breach outside the measured spread is a regression; one within it
+is listed as inconclusive and does not fail the diff.
 """
 
 from __future__ import annotations
@@ -259,10 +260,15 @@ def _perf_gates(before: RunRecord, after: RunRecord, lane_key, label,
                 budgets: dict[str, float]) -> list[tuple[str, str, Gate]]:
     """Each perf result of the newer run gated against the same subject and lane in the older run."""
     old = {(r.subject, r.lane): r for r in before.results if r.check == "perf" and r.status in ("ok", "findings")}
+    # Upgrade budgets compare builds of one kind: a lane whose name now means the other kind is not gated.
+    ft_before = {ln.name: ln.gil_disabled for ln in before.lanes}
+    ft_after = {ln.name: ln.gil_disabled for ln in after.lanes}
     out = []
     for r in after.results:
         prev = old.get((r.subject, lane_key(r.lane)))
         if r.check != "perf" or prev is None or r.status not in ("ok", "findings"):
+            continue
+        if ft_before.get(prev.lane) != ft_after.get(r.lane):
             continue
         lane = label(lane_key(r.lane))
         for g in gate_pair(prev, r, budgets, f"{prev.lane} in run {before.run_id}"):
