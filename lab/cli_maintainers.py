@@ -32,6 +32,36 @@ def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, 
     sp.add_argument("--report-dir", type=Path, default=None, help="where the reports go (default: reports/)")
     sp.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
+    ci = sub.add_parser("ci", help="CI for a project: a GitHub Actions workflow, or cibuildwheel's section")
+    ci_sub = ci.add_subparsers(dest="ci_command", metavar="KIND", parser_class=type(sp), required=True)
+    sp = ci_sub.add_parser("github", help="write the playbook's GitHub Actions workflow and toolchain constraints")
+    sp.add_argument("path", nargs="?", default=".", metavar="PATH", help="the project directory (default: .)")
+    sp.add_argument("--python", default=None, metavar="LIST",
+                    help="python versions (default: the production version, 3.13, 3.14, 3.14t)")
+    sp.add_argument("--production", default=None, metavar="VERSION",
+                    help="the production python the list starts with (default: 3.12)")
+    sp.add_argument("--arch", default=None, metavar="LIST", help="x64, arm64 or both (default: both)")
+    sp.add_argument("--pin", action="append", default=[], metavar="NAME==VERSION",
+                    help="pin a toolchain package (pip, setuptools, wheel, build, packaging); the rest are "
+                         "resolved with uv from the configured index")
+    sp.add_argument("--index-url", default=None, metavar="URL", help="the index to resolve the toolchain from")
+    sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per job")
+    sp.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                    help="the workflow file (default: PATH/.github/workflows/ftlab.yml; constraints beside .github)")
+    sp.add_argument("--force", action="store_true", help="overwrite existing files")
+    sp = ci_sub.add_parser("cibuildwheel", help="print the [tool.cibuildwheel] section: cp314 and cp314t, each "
+                                                "wheel checked with 'ftlab check --installed'")
+    sp.add_argument("path", nargs="?", default=".", metavar="PATH", help="the project directory (default: .)")
+    sp.add_argument("--json", action="store_true", help="print the section and the identifiers as JSON")
+
+    sp = sub.add_parser("lock", help="the run's lock: export it for CI and image builds")
+    lock_sub = sp.add_subparsers(dest="lock_command", metavar="ACTION", parser_class=type(sp), required=True)
+    sp = lock_sub.add_parser("export", help="write a run's universal lock as a requirements file with hashes")
+    sp.add_argument("run", nargs="?", default="latest", metavar="RUN", help="a run id, unique prefix or latest")
+    sp.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                    help="where to write it (default: stdout), e.g. -o requirements.lock")
+    sp.add_argument("--store", type=Path, default=None, help=store_help)
+
 
 def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
     """The run's options these arguments set (checked here: bad input is a UsageError)."""
@@ -93,11 +123,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         checked = check_installed(args.installed, project=args.project, budget_s=args.budget,
                                   progress=Reporter(quiet=False))
+        written = {}
+        if args.report_dir is not None:
+            from ftlab.report import write_reports
+
+            written = write_reports(checked.outcome(), args.report_dir)
         if args.json:
             sys.stdout.write(json.dumps(checked.to_json(), indent=2, default=str) + "\n")
         else:
             sys.stdout.write(check_summary.render(checked.subject.name, f"{checked.version}, installed",
-                                                  (checked.lane,), checked.verdicts, checked.found))
+                                                  (checked.lane,), checked.verdicts, checked.found, written))
             print(f"artifacts: {checked.artifacts_dir}")
         return 1 if checked.failed else 0
     if args.project is not None:
@@ -125,8 +160,92 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if outcome.decision.decision == "no-go" else 0
 
 
+# -- ci --------------------------------------------------------------------------------------------
+
+
+def cmd_ci(args: argparse.Namespace) -> int:
+    from ftlab import ci
+    from ftlab.project_check import check_subject
+
+    subject = check_subject(args.path)
+    if args.ci_command == "cibuildwheel":
+        section = ci.cibuildwheel_section(subject.name)
+        identifiers = ci.build_identifiers(Path(subject.path), section)
+        if args.json:
+            sys.stdout.write(json.dumps({"section": section, "identifiers": identifiers}, indent=2) + "\n")
+            return 0
+        sys.stdout.write(section)
+        print("# cibuildwheel will build (linux, macos, windows; --print-build-identifiers):")
+        for i in range(0, len(identifiers), 4):
+            print("#   " + " ".join(identifiers[i:i + 4]))
+        print("# Their wheels on the index: ftlab readiness " + subject.name + " --targets " + ",".join(identifiers))
+        return 0
+    pythons = ci.parse_pythons(args.python, args.production or ci.DEFAULT_PRODUCTION)
+    if args.python and args.production:
+        raise UsageError("--production sets the first version of the default list; with --python, list it there")
+    archs = ci.parse_archs(args.arch)
+    if args.budget is not None and args.budget <= 0:
+        raise UsageError(f"--budget must be positive (got {args.budget:g}); e.g. --budget 30")
+    root = Path(subject.path)
+    workflow_path = args.output or root / ci.WORKFLOW_PATH
+    constraints_path = root / ci.CONSTRAINTS_PATH
+    existing = [p for p in (workflow_path, constraints_path) if p.exists()]
+    if existing and not args.force:
+        raise UsageError(f"'{existing[0]}' exists; pass --force to overwrite it (or -o FILE for another workflow file)")
+    oldest = min(pythons, key=lambda v: tuple(int(x) for x in v.rstrip("t").split(".")))
+    versions = ci.resolve_toolchain(ci.parse_pins(args.pin), python_version=oldest.rstrip("t"),
+                                    index_url=args.index_url)
+    workflow = ci.github_workflow(subject.name, pythons=pythons, archs=archs, budget_s=args.budget)
+    for path, text in ((constraints_path, ci.constraints_text(versions)), (workflow_path, workflow)):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write '{path}' ({exc.strerror}); pass -o FILE in a writable directory") from None
+        print(path)
+    return 0
+
+
+# -- lock export -----------------------------------------------------------------------------------
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from ftlab.cli import _store_path
+    from ftlab.index import IndexClient
+    from ftlab.lock import Lock, hashed_requirements
+    from ftlab.progress import Reporter
+    from ftlab.store import Store
+
+    with Store(_store_path(args), create=False) as store:
+        record = store.load_run(args.run)
+    if not record.lock:
+        raise UsageError(f"run {record.run_id} has no lock (it installed nothing); export the lock of a run that "
+                         "installed packages (see 'ftlab runs')")
+    lock = Lock.parse(record.lock, source=f"run {record.run_id}'s lock")
+    indexed = [p for p in lock.pins if p.version is not None]
+    reporter = Reporter(quiet=False)
+    with reporter.stage("reading hashes from the index", total=len(indexed)):
+        releases = IndexClient(settings=lock.install_settings()).releases(
+            [(p.name, p.version) for p in indexed], on_done=lambda rel: reporter.advance(f"{rel.name} {rel.version}"))
+    text, unhashed = hashed_requirements(lock, releases, run_id=record.run_id)
+    for name in unhashed:
+        reporter.note(f"note: {name} is a local project: no hash can pin it, so it is listed as a comment")
+    if args.output is None or str(args.output) == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write '{args.output}' ({exc.strerror}); pass -o FILE in a writable directory") from None
+    print(args.output)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
+    "ci": cmd_ci,
+    "lock": cmd_lock,
     # The readiness parser is cli.py's; its command is here, where readiness is rendered.
     "readiness": cmd_readiness,
 }

@@ -334,3 +334,32 @@ def classify_failure(stderr: str, index: IndexSettings | str) -> FtlabError:
     if "Failed to build" in text or "build backend" in text.lower():
         return ResolutionError(f"a subject's metadata could not be built ({lines[0]}); see uv's output: {evidence}")
     return ResolutionError(f"uv pip compile failed: {'; '.join(lines) or 'no output'}")
+
+
+def hashed_requirements(lock: Lock, releases: Sequence, *, run_id: str = "") -> tuple[str, list[str]]:
+    """The lock as a requirements file with hashes (pip's ``--require-hashes`` mode, ``uv pip install``):
+    every pin exactly as the run installed it, with the sha256 of every file of its release on the index
+    (a universal lock: each platform and Python picks its own file, and each is pinned). ``releases``
+    are ``ftlab.index.Release`` records of the lock's indexed pins. Returns (text, local projects left
+    out: a directory has no hash, and one unhashed line would turn hash checking off).
+    Pure."""
+    by_pin = {(canonicalize_name(r.name), r.version): r for r in releases}
+    header = [f"# {FORMAT} export" + (f" of run {run_id}" if run_id else ""),
+              f"# index-url: {lock.index_url}", f"# python-version: {lock.python_version}+ (universal)",
+              "# install with: pip install --require-hashes --no-deps -r THIS_FILE (or uv pip sync THIS_FILE)"]
+    lines, unhashed = [], []
+    for pin in lock.pins:
+        if pin.version is None:
+            unhashed.append(pin.name)
+            lines.append(f"# {pin.requirement()}  (local project: not hashable)")
+            continue
+        release = by_pin.get((canonicalize_name(pin.name), pin.version))
+        digests = sorted({f.hashes["sha256"] for f in (release.files if release else ()) if f.hashes.get("sha256")})
+        if not digests:
+            raise PackageIndexError(f"the index {lock.index_url} lists no sha256 for {pin.name} {pin.version}; "
+                                    "a lock with hashes cannot pin it (use an index that publishes hashes)")
+        lines.append(pin.requirement() + " \\")
+        lines += [f"    --hash=sha256:{d}" + (" \\" if i < len(digests) - 1 else "") for i, d in enumerate(digests)]
+        if pin.via:
+            lines.append(f"    # via {', '.join(pin.via)}")
+    return "\n".join(header + lines) + "\n", unhashed

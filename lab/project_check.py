@@ -66,6 +66,13 @@ class InstalledCheck:
     def failed(self) -> bool:
         return any(f.gating for f in self.found)
 
+    def outcome(self):
+        """As a run's outcome, for the report renderers (nothing is stored)."""
+        from ftlab.pipeline import RunOutcome
+
+        return RunOutcome(run_id=self.run_id, lanes=(self.lane,), results=self.results, verdicts=self.verdicts,
+                          decision=self.decision, store_path=Path(), artifacts_dir=self.artifacts_dir)
+
     def to_json(self) -> dict[str, Any]:
         from ftlab.pipeline import lane_json
 
