@@ -1,0 +1,112 @@
+"""The Dask executor on a real LocalCluster (two process workers on loopback), and shards merged:
+both give the verdicts and decision of a plain local run of the import fixtures, and a worker killed
+in the middle of a job loses no job and records none twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ftlab.checks.base import RunContext
+from ftlab.merge import merge
+from ftlab.pipeline import RunRequest, execute
+from ftlab.plan import plan
+from ftlab.store import Store
+from ftlab.subjects import read_subjects
+
+distributed = pytest.importorskip("distributed")
+
+FIXTURES = Path(__file__).resolve().parents[2] / "extensions" / "imports"
+#: A hang (its import job takes two module timeouts: the window to kill its worker in), a crash and a
+#: clean import; two shards of 2 split them 2 + 1.
+SUBJECTS = ("hangs", "segfault", "multiphase-gil")
+OPTIONS = {"module_timeout_s": 2.0}
+CHECKS = ("install", "import")
+
+pytestmark = pytest.mark.slow
+
+
+def _request(store: Path, lane: str, **options) -> RunRequest:
+    subjects = read_subjects([str(FIXTURES / s) for s in SUBJECTS], []).subjects
+    return RunRequest(subjects=tuple(subjects), lane_specs=(f"3.13={lane}",), checks=CHECKS, store_path=store,
+                      provision=False, options={**OPTIONS, **options})
+
+
+def _summary(outcome) -> tuple:
+    """What must not depend on where jobs ran: every job's status and signal kinds, verdicts, decision."""
+    jobs = sorted((r.subject, r.lane, r.check, r.status, tuple(sorted(s.kind for s in r.signals)))
+                  for r in outcome.results)
+    verdicts = sorted((v.subject, v.lane, v.verdict) for v in outcome.verdicts)
+    return jobs, verdicts, outcome.decision.decision
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as lc, Client(lc, set_as_default=False) as client:
+        yield lc.scheduler_address, client
+
+
+@pytest.fixture(scope="module")
+def plain(py313, tmp_path_factory):
+    store = tmp_path_factory.mktemp("plain") / "ftlab.sqlite"
+    return _summary(execute(_request(store, py313)))
+
+
+def test_killing_a_worker_mid_job_loses_no_job_and_verdicts_match_a_plain_run(cluster, plain, py313, tmp_path):
+    address, client = cluster
+    store = tmp_path / "ftlab.sqlite"
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["run"] = execute(_request(store, py313, executor="dask", scheduler=address))
+        except BaseException as exc:  # re-raised in the test's thread below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    killed = None
+    deadline = time.monotonic() + 240
+    while thread.is_alive() and killed is None and time.monotonic() < deadline:
+        # Once the import stage runs (its job folders appear), kill a worker that is running one of its jobs.
+        started = list((tmp_path / "runs").glob("*/import/*/*"))
+        busy = [addr for addr, keys in client.processing().items() if keys]
+        if started and busy:
+            pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed = pid
+        time.sleep(0.2)
+    thread.join(timeout=300)
+    assert "error" not in outcome, outcome.get("error")
+    assert killed is not None, "the run finished before a worker could be killed mid-job"
+    result = outcome["run"]
+    planned = [j.job_id for stage in plan(result.run_id, read_subjects([str(FIXTURES / s) for s in SUBJECTS], []).subjects,
+                                          result.lanes, CHECKS, RunContext(run_id=result.run_id, artifacts_dir=tmp_path,
+                                                                           lanes=result.lanes, subjects=()))
+               for j in stage]
+    assert sorted(r.job_id for r in result.results) == sorted(planned)  # each job once, none lost
+    assert not [r for r in result.results if "Dask" in r.reason], [r.reason for r in result.results]
+    assert _summary(result) == plain
+
+
+def test_two_shards_merged_give_the_plain_runs_verdicts(plain, py313, tmp_path):
+    stores = [tmp_path / f"shard{i}" / "ftlab.sqlite" for i in (1, 2)]
+    sizes = []
+    for i, store in enumerate(stores, 1):
+        shard = execute(_request(store, py313, shard=f"{i}/2"))
+        sizes.append(len({r.subject for r in shard.results}))
+    assert sum(sizes) == len(SUBJECTS) and all(sizes), sizes  # a real split: every subject in one shard
+    merged = merge(stores, tmp_path / "merged" / "ftlab.sqlite")
+    assert _summary(merged) == plain
+    with Store(tmp_path / "merged" / "ftlab.sqlite", create=False) as s:
+        record = s.load_run("latest")
+    assert record.status == "finished" and "shard" not in record.config["options"]
+    assert [m["shard"] for m in record.config["options"]["merged_from"]] == ["1/2", "2/2"]
