@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import shlex
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -60,8 +61,10 @@ class SLO:
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "shapes": list(self.shapes)}
 
-    def describe(self) -> str:
-        at = f"{self.threads} threads" if self.threads else "the cores"
+    def describe(self, threads: int | None = None) -> str:
+        """The SLO in words; ``threads``: the count judged when the SLO leaves it to the cores."""
+        n = self.threads or threads
+        at = f"{n} threads" if n else "the cores"
         return (f"payoff >= {self.payoff:g}x and p95 <= GIL p95 x {self.p95:g} at {at}, "
                 f"{' and '.join(self.shapes)} shape{'s' if len(self.shapes) > 1 else ''}")
 
@@ -305,8 +308,21 @@ def _judged_threads(rows: Sequence[Mapping[str, Any]], slo: SLO) -> int | None:
     return max(counts, default=None)
 
 
+#: CONFIG_ARGS that say where a build goes or that it is free-threaded, not how fast it is.
+_PLACE = ("--prefix", "--libdir", "--disable-gil", "--with-wheel-pkg-dir", "MKDIR_P=", "CC=", "--exec-prefix")
+
+
+def _options(build: Mapping[str, Any]) -> set[str]:
+    try:
+        parts = shlex.split(str(build.get("config_args") or ""))
+    except ValueError:
+        parts = str(build.get("config_args") or "").split()
+    return {p for p in parts if not p.startswith(_PLACE)}
+
+
 def build_caveat(gil_name: str, ft_name: str, gil: object, ft: object) -> str | None:
-    """A phrase when the two lanes were not built the same way (PGO, LTO), or when it is unknown."""
+    """A phrase when the two lanes were not built the same way (PGO, LTO, configure options), or when it is
+    unknown; None when their configuration matches."""
     if not isinstance(gil, Mapping) or not isinstance(ft, Mapping):
         return "how the lanes were built is not recorded: single-thread figures may measure the build"
 
@@ -314,10 +330,19 @@ def build_caveat(gil_name: str, ft_name: str, gil: object, ft: object) -> str | 
         parts = [x for x, on in (("PGO", b.get("pgo")), ("LTO", b.get("lto"))) if on]
         return "+".join(parts) or "neither PGO nor LTO"
 
-    if kind(gil) == kind(ft):
+    tail = "the single-thread cost measures the build as much as free threading"
+    if kind(gil) != kind(ft):
+        return f"{gil_name} was built with {kind(gil)}, {ft_name} with {kind(ft)}: {tail}"
+    only_gil, only_ft = sorted(_options(gil) - _options(ft)), sorted(_options(ft) - _options(gil))
+    if not only_gil and not only_ft:
         return None
-    return (f"{gil_name} was built with {kind(gil)}, {ft_name} with {kind(ft)}: the single-thread cost "
-            "measures the build as much as free threading")
+
+    def listed(opts: list[str]) -> str:
+        return ", ".join(opts[:4]) + (f" and {len(opts) - 4} more" if len(opts) > 4 else "") if opts else "nothing"
+
+    return (f"the lanes were configured differently (only {gil_name}: {listed(only_gil)}; only {ft_name}: "
+            f"{listed(only_ft)}), and a distribution's own build steps (PGO, LTO) do not show in CONFIG_ARGS: "
+            f"{tail}")
 
 
 def summary(doc: Mapping[str, Any]) -> str:
@@ -326,7 +351,7 @@ def summary(doc: Mapping[str, Any]) -> str:
     rows = [r for r in doc["workloads"] if r["judged"]]
     counts = {o: sum(r["outcome"] == o for r in rows) for o in ("meets", "misses", "inconclusive")}
     tally = ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "nothing judged"
-    head = f"{doc['lane']} against {doc['against']}: {doc['verdict']} ({slo.describe()}; {tally})"
+    head = f"{doc['lane']} against {doc['against']}: {doc['verdict']} ({slo.describe(doc.get('threads'))}; {tally})"
     missed = [f"{r['probe']} ({r['shape']}): {r['why']}" for r in rows if r["outcome"] == "misses"][:3]
     return head + (": " + "; ".join(missed) if missed else "")
 

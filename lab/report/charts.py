@@ -119,9 +119,9 @@ def horizontal_bars(title: str, rows: Sequence[tuple[str, float, str, str]]) -> 
     return "".join(parts)
 
 
-def lines(title: str, series: Sequence[tuple[str, str, Sequence[tuple[float, float]]]], *, x_label: str,
-          y_label: str) -> str:
-    """A line per series of (x, y) points, on linear axes from zero."""
+def lines(title: str, series: Sequence[tuple], *, x_label: str, y_label: str, dashed: Sequence[str] = ()) -> str:
+    """A line per series (label, colour, (x, y) points), on linear axes from zero; series whose label is
+    in ``dashed`` are drawn dashed (a second shape of the same lane, in the lane's colour)."""
     plot_h, top, left, right = 170, 12, 52, 16
     legend_items = [(label, colour) for label, colour, _ in series]
     height = top + plot_h + 44 + _legend_height(legend_items)
@@ -152,7 +152,8 @@ def lines(title: str, series: Sequence[tuple[str, str, Sequence[tuple[float, flo
     for label, colour, pts in series:
         pts = sorted(pts)
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in pts)
-        parts.append(f'<polyline points="{path}" style="fill:none;stroke:{colour};stroke-width:2"/>')
+        dash = ";stroke-dasharray:6 4" if label in dashed else ""
+        parts.append(f'<polyline points="{path}" style="fill:none;stroke:{colour};stroke-width:2{dash}"/>')
         for x, y in pts:
             parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" style="fill:{colour}">'
                          f'<title>{_e(label)}: {x:g} threads, {y:,.0f}</title></circle>')

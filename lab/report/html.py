@@ -42,6 +42,8 @@ LANE_COLOURS = ("var(--l0)", "var(--l1)", "var(--l2)", "var(--l3)", "var(--l4)",
 PRE_CHARS = 12_000
 #: Most rows of one per-module import table; the JSON report keeps every row.
 MODULE_ROWS = 400
+#: Scaling plots shown open per subject (one per workload); the rest fold into a <details>.
+PLOTS_OPEN = 4
 #: Triggers listed in the banner before the rest fold into a <details>.
 BANNER_TRIGGERS = 8
 
@@ -437,18 +439,17 @@ class _Renderer:
                 f'<tbody>{"".join(rows)}</tbody></table></div>{cut}{skipped_note}')
 
     def perf_summary(self, subject: str) -> str:
-        """A subject's perf across lanes: thread scaling with one line per lane, and the gates."""
+        """A subject's perf across lanes: the payoff of each free-threaded lane first, then a scaling plot per
+        workload (every lane, both shapes), then the upgrade gates (lanes of one kind)."""
         perf = [r for lane in self.o.lanes for r in self.results.get((subject, lane.name), []) if r.check == "perf"]
-        series = [(r.lane, self.lane_colour.get(r.lane, "var(--l0)"), _scaling_points(r.data)) for r in perf
-                  if _scaling_points(r.data)]
         gates = [(r.lane, g) for r in perf for g in r.data.get("gates") or [] if isinstance(g, dict)]
-        if not series and not gates:
+        plots = self.perf_plots(subject, perf)
+        payoffs = [r.data["payoff"] for r in perf if isinstance(r.data.get("payoff"), dict)]
+        if not plots and not gates and not payoffs:
             return ""
         out = '<div class="check perf-summary"><div class="check-head"><span class="check-name">perf across lanes</span></div>'
-        if series:
-            probe = next((w.get("probe") for r in perf for w in r.data.get("workloads") or [] if w.get("points")), "")
-            out += (f'<h4>Thread scaling of <code>{e(probe)}</code></h4><div class="scaling">'
-                    f'{charts.lines(f"Thread scaling: {subject}", series, x_label="threads", y_label="operations / s")}</div>')
+        out += "".join(self.payoff_table(doc) for doc in payoffs)
+        out += plots
         if gates:
             rows = "".join(
                 f'<tr data-outcome="{e(g.get("outcome"))}"><td>{e(lane)}</td><td>{e(g.get("baseline"))}</td>'
@@ -457,10 +458,84 @@ class _Renderer:
                 f'<td>{e(_ratio(g.get("ratio")))}</td><td>{e(_ratio(g.get("budget")))}</td>'
                 f'<td><span class="gate gate-{e(g.get("outcome"))}">{e(wording.gate_outcome(str(g.get("outcome"))))}</span></td></tr>'
                 for lane, g in gates)
-            out += ('<h4>Perf gates</h4><div class="table-wrap"><table class="sortable compact gates"><thead><tr>'
+            out += ('<h4>Perf gates <span class="muted">did an upgrade regress? (builds of one kind)</span></h4>'
+                    '<div class="table-wrap"><table class="sortable compact gates"><thead><tr>'
                     '<th>lane</th><th>against</th><th>metric</th><th>median (range)</th><th>baseline (range)</th>'
                     f'<th>ratio</th><th>budget</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table></div>')
         return out + "</div>"
+
+    def payoff_table(self, doc: Mapping[str, Any]) -> str:
+        """Does free-threading pay off: the verdict against the SLO, the build caveat, then per workload and
+        shape the payoff at each thread count, the single-thread cost and p95 at N on both lanes."""
+        rows_in = [r for r in doc.get("workloads") or [] if isinstance(r, dict)]
+        counts = sorted({p.get("threads") for r in rows_in for p in r.get("points") or [] if _is_num(p.get("threads"))})
+        n = doc.get("threads")
+        outcome_class = {"meets": "gate-pass", "misses": "gate-regression", "inconclusive": "gate-inconclusive"}
+        rows = []
+        for r in rows_in:
+            by_n = {p.get("threads"): p for p in r.get("points") or []}
+            at = by_n.get(n) or {}
+            cells = "".join(f'<td data-sort="{_num(by_n.get(c, {}).get("payoff"))}">{e(_ratio(by_n.get(c, {}).get("payoff")))}'
+                            f'{_range_text(by_n.get(c, {}).get("range"))}</td>' for c in counts)
+            p95 = (f'{_num_text(at.get("ft_p95"))} / {_num_text(at.get("gil_p95"))} µs ({_ratio(at.get("p95_ratio"))})'
+                   if at.get("ft_p95") is not None else "-")
+            shape = e(r.get("shape")) + (' <span class="muted">(stateless)</span>' if r.get("stateless") else "")
+            rows.append(f'<tr data-outcome="{e(r.get("outcome"))}"><td><code>{e(r.get("probe"))}</code></td><td>{shape}</td>'
+                        f'{cells}<td>{e(_ratio(r.get("single_thread")))}</td><td>{p95}</td>'
+                        f'<td><span class="gate {outcome_class.get(str(r.get("outcome")), "")}">{e(r.get("outcome"))}</span>'
+                        f' <span class="muted">{e(r.get("why", ""))}</span></td></tr>')
+        verdict = str(doc.get("verdict"))
+        css = {"pays off": "gate-pass", "does not pay off": "gate-regression", "inconclusive": "gate-inconclusive"}
+        caveat = f'<p class="reason">build caveat: {e(doc["caveat"])}</p>' if doc.get("caveat") else ""
+        builds = doc.get("builds") if isinstance(doc.get("builds"), dict) else {}
+        build_rows = "".join(
+            f'<tr><td>{e(lane)}</td><td>{"PGO" if b.get("pgo") else "no PGO"}, {"LTO" if b.get("lto") else "no LTO"}'
+            f'</td><td>{e(b.get("cc", ""))}</td><td><code>{e(b.get("config_args") or "-")}</code></td></tr>'
+            for lane, b in ((doc.get("against"), builds.get("gil")), (doc.get("lane"), builds.get("ft"))) if isinstance(b, dict))
+        heads = "".join(f"<th>payoff at {e(c)}</th>" for c in counts)
+        slo = doc.get("slo") or {}
+        return (f'<h4>Does free-threading pay off? <span class="gate {css.get(verdict, "")}">{e(verdict)}</span> '
+                f'<span class="muted">{e(doc.get("lane"))} against {e(doc.get("against"))}; SLO: payoff &ge; '
+                f'{e(slo.get("payoff"))}x and p95 &le; GIL p95 &times; {e(slo.get("p95"))} at {e(n)} threads, judged on '
+                f'{e(" and ".join(slo.get("shapes") or []))}</span></h4>{caveat}'
+                '<div class="table-wrap"><table class="sortable compact payoff"><thead><tr><th>workload</th><th>shape</th>'
+                f'{heads}<th>single-thread cost</th><th>p95 at {e(n)} (FT / GIL)</th><th>outcome</th></tr></thead>'
+                f'<tbody>{"".join(rows)}</tbody></table></div>'
+                + (f'<details><summary>how each lane was built</summary><table class="compact"><thead><tr><th>lane</th>'
+                   f'<th>optimisation</th><th>compiler</th><th>CONFIG_ARGS</th></tr></thead><tbody>{build_rows}</tbody>'
+                   '</table></details>' if build_rows else ""))
+
+    def perf_plots(self, subject: str, perf: list[Result]) -> str:
+        """A scaling plot per workload: every lane in its colour, the independent shape solid, the shared dashed."""
+        from ftlab.payoff import shape_points
+
+        names: list[str] = []
+        for r in perf:
+            names += [w.get("probe") for w in r.data.get("workloads") or []
+                      if isinstance(w, dict) and w.get("probe") not in names and (w.get("points") or w.get("independent_points"))]
+        plots = []
+        for name in names:
+            series, dashed = [], []
+            for r in perf:
+                w = next((w for w in r.data.get("workloads") or [] if isinstance(w, dict) and w.get("probe") == name), None)
+                for shape in ("independent", "shared"):
+                    pts = sorted((float(p["threads"]), float(p["ops_per_s"]["median"])) for p in shape_points(w or {}, shape)
+                                 if _is_num(p.get("threads")) and isinstance(p.get("ops_per_s"), dict)
+                                 and _is_num(p["ops_per_s"].get("median")))
+                    if pts:
+                        label = f"{r.lane} {shape}"
+                        series.append((label, self.lane_colour.get(r.lane, "var(--l0)"), pts))
+                        if shape == "shared":
+                            dashed.append(label)
+            if series:
+                plots.append(f'<div class="scaling"><h4>Thread scaling of <code>{e(name)}</code></h4>'
+                             f'{charts.lines(f"Thread scaling: {subject}: {name}", series, x_label="threads", y_label="operations / s", dashed=dashed)}</div>')
+        if not plots:
+            return ""
+        shown, rest = plots[:PLOTS_OPEN], plots[PLOTS_OPEN:]
+        more = (f'<details><summary>{e(wording.count(len(rest), "more workload"))}</summary>{"".join(rest)}</details>'
+                if rest else "")
+        return "".join(shown) + more
 
     def perf_record(self, data: Mapping[str, Any]) -> str:
         """One lane's perf figures: cold startup and import, then each workload per thread count."""
@@ -481,17 +556,19 @@ class _Renderer:
             if not isinstance(w, dict):
                 continue
             rows = []
-            for p in w.get("points") or []:
-                lat = p.get("latency_us") or {}
-                rows.append(f'<tr><td>{e(p.get("threads"))}</td><td>{e(_spread_text(p.get("ops_per_s"), 0))}</td>'
-                            f'<td>{e(_ratio(p.get("speedup")))}</td>'
-                            + "".join(f'<td>{e(_spread_text(lat.get(q), 1))}</td>' for q in ("p50", "p95", "p99"))
-                            + f'<td>{e(_spread_text(p.get("cpu_us_per_op"), 1))}</td></tr>')
+            for shape, key in (("independent", "independent_points"), ("shared", "points")):
+                for p in w.get(key) or []:
+                    lat = p.get("latency_us") or {}
+                    rows.append(f'<tr><td>{e(shape)}</td><td>{e(p.get("threads"))}</td><td>{e(_spread_text(p.get("ops_per_s"), 0))}</td>'
+                                f'<td>{e(_ratio(p.get("speedup")))}</td>'
+                                + "".join(f'<td>{e(_spread_text(lat.get(q), 1))}</td>' for q in ("p50", "p95", "p99"))
+                                + f'<td>{e(_spread_text(p.get("cpu_us_per_op"), 1))}</td></tr>')
             error = f'<p class="reason">{e(w["error"])}</p>' if w.get("error") else ""
             rss = f' · peak RSS {e(_spread_text(w.get("rss_mb"), 1))} MB' if w.get("rss_mb") else ""
-            out += (f'<h4>Workload <code>{e(w.get("probe"))}</code> <span class="muted">{e(w.get("repeats"))} repeats × '
-                    f'{e(w.get("seconds"))} s per thread count{rss}</span></h4>{error}'
-                    '<div class="table-wrap"><table class="compact"><thead><tr><th>threads</th><th>ops/s median (range)</th>'
+            kind = " (your callable)" if w.get("kind") == "callable" else ""
+            out += (f'<h4>Workload <code>{e(w.get("probe"))}</code>{e(kind)} <span class="muted">{e(w.get("repeats"))} repeats × '
+                    f'{e(w.get("seconds"))} s per thread count and shape{rss}</span></h4>{error}'
+                    '<div class="table-wrap"><table class="compact"><thead><tr><th>shape</th><th>threads</th><th>ops/s median (range)</th>'
                     '<th>speed-up</th><th>p50 µs</th><th>p95 µs</th><th>p99 µs</th><th>CPU µs/op</th></tr></thead>'
                     f'<tbody>{"".join(rows)}</tbody></table></div>')
         for key in ("workload_note", "gates_note", "error"):
@@ -671,6 +748,12 @@ def _scaling_points(data: Mapping[str, Any]) -> list[tuple[float, float]]:
         if isinstance(item, dict) and _is_num(item.get("threads")) and _is_num(item.get("ops_per_s")):
             pts.append((float(item["threads"]), float(item["ops_per_s"])))
     return sorted(pts)
+
+
+def _range_text(rng: object) -> str:
+    if isinstance(rng, list | tuple) and len(rng) == 2 and all(_is_num(x) for x in rng):
+        return f' <span class="muted">({rng[0]:.2f}–{rng[1]:.2f})</span>'
+    return ""
 
 
 def _num_text(x: object) -> str:

@@ -1,8 +1,8 @@
 """The JSON report: a documented, versioned document other tools read.
 
-Shape (format "ftlab-report/3")::
+Shape (format "ftlab-report/4")::
 
-    {"format": "ftlab-report/3",
+    {"format": "ftlab-report/4",
      "run_id": str,
      "decision": "go" | "no-go" | "undecided", "go": bool | null, "triggers": [str],
      "counts": {"subjects": int, "lanes": int,
@@ -26,6 +26,8 @@ Shape (format "ftlab-report/3")::
                    "rate": [k, n] | null, "repro": str | null}],   # new on 3.14t first, then by severity
      "results": [{"job_id", "subject", "lane", "check", "status", "reason", "duration_s", "exit_status",
                   "signals": [{"kind", "summary", "evidence"}], "data", "artifacts_dir"}],
+     "payoff": {"verdict": "pays off" | "does not pay off" | "inconclusive" | "not measured",
+                "lanes": [{"subject", **payoff}]},   # each free-threaded lane's lab/payoff.py document
      "store": str, "artifacts_dir": str}
 
 Lane-level checks (fingerprint) have subject "(lane)". Evidence and data are check-specific objects.
@@ -43,7 +45,8 @@ from ftlab.records import VERDICT_MEANING
 #: ftlab-report/2: adds counts, subjects and findings (a flat, severity-ordered list of signals).
 #: ftlab-report/3: findings judged against the baseline lane (baseline, baseline_lane, baseline_note,
 #: known; new-on-3.14t first), counts of the headline groups, verdicts' checks, a legend.
-FORMAT = "ftlab-report/3"
+#: ftlab-report/4: adds payoff (does free-threading pay off, by the run's SLO).
+FORMAT = "ftlab-report/4"
 
 
 def render(outcome) -> dict[str, Any]:
@@ -68,9 +71,17 @@ def render(outcome) -> dict[str, Any]:
         "subjects": subjects,
         "verdicts": doc.pop("verdicts"),
         "findings": [f.to_json() for f in found],
+        "payoff": _payoff(outcome),
         **doc,
     }
 
 
 def dumps(outcome) -> str:
     return json.dumps(render(outcome), indent=1, default=str) + "\n"
+
+
+def _payoff(outcome) -> dict[str, Any]:
+    from ftlab.payoff import overall, run_payoff
+
+    docs = run_payoff(outcome.results)
+    return {"verdict": overall(docs), "lanes": docs}

@@ -94,7 +94,7 @@ def render(outcome, *, report_path: Path | None = None) -> str:
             matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
         matrix += ["", "Legend: " + "; ".join(f"**{v}**: {text(m)}" for v, m in VERDICT_MEANING.items()) + "."]
 
-    gates = _perf_gates(report.perf_gates(outcome))
+    gates = _payoff(outcome) + _perf_gates(report.perf_gates(outcome))
     out = "\n".join(head + lanes + matrix + gates)
     budget = MAX_CHARS - len(out) - 400
     parts = []
@@ -120,12 +120,43 @@ def render(outcome, *, report_path: Path | None = None) -> str:
 TOP_GATES = 12
 
 
+#: Payoff rows in a PR comment (misses first); the HTML and JSON reports have every one.
+TOP_PAYOFF = 12
+
+
+def _payoff(outcome) -> list[str]:
+    """Does free-threading pay off: the verdict, each lane's summary and build caveat, then judged workloads
+    (misses first) with their payoff at each thread count."""
+    from ftlab.payoff import overall, run_payoff
+
+    docs = run_payoff(outcome.results)
+    if not docs:
+        return []
+    out = ["", "### Does free-threading pay off?", "", f"**{overall(docs).upper()}**", ""]
+    out += [f"- {text(d['subject'])}: {text(d.get('summary', ''))}" for d in docs]
+    out += [f"- build caveat: {text(c)}" for c in dict.fromkeys(d["caveat"] for d in docs if d.get("caveat"))]
+    order = {"misses": 0, "inconclusive": 1, "meets": 2}
+    rows = sorted(((d, r) for d in docs for r in d.get("workloads") or [] if r.get("judged")),
+                  key=lambda dr: order.get(dr[1].get("outcome"), 3))
+    if rows:
+        out += ["", "| subject | lane | workload | shape | payoff by threads | outcome |", "|---|---|---|---|---|---|"]
+        for d, r in rows[:TOP_PAYOFF]:
+            by = ", ".join(f"{p['threads']}: {p['payoff']:.2f}x" for p in r.get("points") or [] if p.get("payoff") is not None)
+            mark = f"**{r['outcome'].upper()}**" if r.get("outcome") == "misses" else text(r.get("outcome", ""))
+            out.append(f"| {text(d['subject'])} | {text(d['lane'])} vs {text(d['against'])} | {text(r['probe'])} | "
+                       f"{text(r['shape'])} | {by} | {mark} |")
+        if len(rows) > TOP_PAYOFF:
+            out.append(f"\n... and {len(rows) - TOP_PAYOFF} more; see the HTML report.")
+    return out
+
+
 def _perf_gates(gates: list[dict]) -> list[str]:
-    """Perf gates that did not pass (regressions, then inconclusive ones), and how many passed."""
+    """Perf gates (the upgrade question, lanes of one kind) that did not pass (regressions, then
+    inconclusive ones), and how many passed."""
     failing = [g for g in gates if g.get("outcome") != "pass"]
     if not gates:
         return []
-    out = ["", "### Perf gates", ""]
+    out = ["", "### Perf gates (upgrade regression, builds of one kind)", ""]
     if failing:
         out += ["| subject | lane | metric | outcome |", "|---|---|---|---|"]
         for g in failing[:TOP_GATES]:

@@ -93,6 +93,7 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
 
     groups = headline(findings(outcome))
     _print_findings(con, outcome, groups)
+    _print_payoff(con, outcome)
     _print_perf_gates(con, outcome)
     d = outcome.decision
     if d.decision == "no-go":
@@ -135,15 +136,36 @@ def _print_findings(con, outcome, groups) -> None:
               f"information (optional dependencies, known findings): {len(groups['info'])}")
 
 
+#: Payoff rows that missed the SLO listed by name in the terminal (the reports have every one).
+TOP_PAYOFF = 8
+
+
+def _print_payoff(con, outcome) -> None:
+    """Does free-threading pay off: the run's verdict, each lane's summary and caveat, the misses."""
+    from ftlab.payoff import overall, run_payoff
+
+    docs = run_payoff(outcome.results)
+    if not docs:
+        return
+    verdict = overall(docs)
+    style = {"pays off": "green", "does not pay off": "red", "inconclusive": "yellow"}.get(verdict, "dim")
+    con.print(f"payoff (does free-threading pay off?): [{style}]{verdict}[/]")
+    for d in docs:
+        con.print(f"  {escape(d['subject'])}: {escape(d.get('summary', d.get('verdict', '')))}", overflow="fold")
+    for caveat in dict.fromkeys(d["caveat"] for d in docs if d.get("caveat")):
+        con.print(f"  [dim]build caveat: {escape(caveat)}[/]", overflow="fold")
+
+
 def _print_perf_gates(con, outcome) -> None:
-    """One line for the perf gates, then each gate that did not pass (inconclusive ones are notes)."""
+    """One line for the perf gates (the upgrade question: lanes of one kind), then each gate that did not
+    pass (inconclusive ones are notes)."""
     from ftlab.report import perf_gates
 
     gates = perf_gates(outcome)
     if not gates:
         return
     tally = {k: sum(g.get("outcome") == k for g in gates) for k in ("regression", "inconclusive", "pass")}
-    con.print(f"perf gates: {wording.count(tally['regression'], 'regression')}, {tally['inconclusive']} "
+    con.print(f"perf gates (upgrade): {wording.count(tally['regression'], 'regression')}, {tally['inconclusive']} "
               f"inconclusive, {tally['pass']} within budget")
     for g in gates:
         if g.get("outcome") != "pass":

@@ -99,8 +99,12 @@ BUDGET_S = 90.0
 #: operation, and a spread that still has a middle.
 MIN_SECONDS = 0.05
 MIN_REPEATS = 3
-#: A workload process's start (interpreter, hypothesis, the probe's calls drawn), for the estimate.
-PROCESS_S = 1.0
+#: A workload process's start (interpreter and hypothesis: about 3 s on 2 loaded cores, measured),
+#: and each workload's own set-up in it (the probe loaded, its calls drawn), for the estimate.
+PROCESS_S = 3.0
+WORKLOAD_S = 0.5
+#: Beyond its windows, how long one workload may take in a repeat's process before it is stuck.
+WORKLOAD_GRACE_S = 15.0
 #: A workload process's fixed costs beyond its windows: interpreter and hypothesis start, drawing calls.
 WORKLOAD_OVERHEAD_S = 30.0
 #: The entry point group an installed distribution declares its probes in.
@@ -215,30 +219,39 @@ def windows(options):
     return len(options.get("threads") or []) or max(2, os.cpu_count() or 2).bit_length()
 
 
-def workload_repeat(probe, options, workdir, index, kind="probe"):
-    """One repeat in a fresh process: its document, or ``{"error": why}``."""
+def workload_repeat(todo, options, workdir, index):
+    """One repeat of the workloads ``todo`` ([(name, kind)], in order) in a fresh process: the entries of
+    those it finished, in order, and when the process ended early the error of the one it was running."""
     counts = options["threads"]
     out = os.path.join(workdir, "workload-%d-%d.json" % (os.getpid(), index))
     shapes = options.get("shapes") or ["shared"]
     cmd = [sys.executable, "-m", "ftlab_probes.runtime.perf_workload",
-           "--callable" if kind == "callable" else "--probe", probe,
            "--seed", str(options["seed"]), "--seconds", str(options["seconds"]),
            "--warmup", str(options["warmup_s"]), "--shapes", ",".join(shapes), "--out", out]
+    for name, kind in todo:
+        cmd += ["--callable" if kind == "callable" else "--probe", name]
     for path in options.get("paths") or []:
         cmd += ["--path", path]
     if counts:
         cmd += ["--threads", ",".join(str(n) for n in counts)]
-    timeout = (options["seconds"] + options["warmup_s"]) * windows(options) * len(shapes) + WORKLOAD_OVERHEAD_S
-    return run_json_child(cmd, out, timeout, "the workload")
+    per_workload = (options["seconds"] + options["warmup_s"]) * windows(options) * len(shapes) + WORKLOAD_GRACE_S
+    timeout = WORKLOAD_OVERHEAD_S + per_workload * len(todo)
+    doc = run_json_child(cmd, out, timeout, "the workloads' process")
+    done = [w for w in doc.get("workloads") or [] if isinstance(w, dict)]
+    if doc.get("complete"):
+        return done, None
+    running = doc.get("running") or (todo[len(done)][0] if len(done) < len(todo) else None)
+    why = doc.get("error") or "the process ended while it ran (a crash: see the perf job's artifacts)"
+    return done, (running, why)
 
 
 def summarise(probe, repeats, options, kind="probe"):
     """Repeats of one workload -> per thread count and shape medians and ranges (``data["workloads"]`` entry)."""
-    good = [r for r in repeats if "points" in r]
+    good = [r for r in repeats if "points" in r and not r.get("error")]
     entry = {"probe": probe, "kind": kind, "repeats": len(good), "seconds": options["seconds"],
              "warmup_s": options["warmup_s"], "threads": [], "points": [], "independent_points": [],
              "stateless": any(r.get("stateless") for r in good), "rss_mb": None, "error": None}
-    failed = [r["error"] for r in repeats if "error" in r]
+    failed = [r["error"] for r in repeats if r.get("error")]
     if failed:
         entry["error"] = "%d of %d repeats failed: %s" % (len(failed), len(repeats), failed[0])
     if not good:
@@ -271,26 +284,29 @@ def _summarise_points(good, key):
     return points
 
 
+def cost(count, seconds, warmup, repeats, options):
+    """Estimated seconds to time ``count`` workloads: a process per repeat, each workload's set-up and
+    windows (every thread count and shape) in it."""
+    per_window = windows(options) * len(options.get("shapes") or ["shared"])
+    return repeats * (PROCESS_S + count * (WORKLOAD_S + per_window * (seconds + warmup)))
+
+
 def plan(count, options, fixed=()):
     """(seconds, warmup_s, repeats, workloads that fit): every workload within ``budget_s`` if it can be
-    done, shrinking what the user did not fix (``fixed``) first."""
+    done, shrinking what the user did not fix (``fixed``) first: the window, then the repeats."""
     seconds, warmup = options["seconds"], options["warmup_s"]
     repeats, budget = options["repeats"], options["budget_s"]
     per_window = windows(options) * len(options.get("shapes") or ["shared"])
-
-    def cost(sec, warm, rep, n):
-        return n * rep * (PROCESS_S + per_window * (sec + warm))
-
-    if cost(seconds, warmup, repeats, count) > budget and "seconds" not in fixed:
+    if cost(count, seconds, warmup, repeats, options) > budget and "seconds" not in fixed:
         # The window that fits, warm-up in proportion; no shorter than MIN_SECONDS.
-        share = budget / (count * repeats) - PROCESS_S
+        share = (budget / repeats - PROCESS_S) / count - WORKLOAD_S
         fit = share / (per_window * (1 + warmup / seconds)) if share > 0 else 0.0
         new = max(MIN_SECONDS, min(seconds, fit))
         warmup, seconds = round(warmup * new / seconds, 4), round(new, 4)
-    if cost(seconds, warmup, repeats, count) > budget and "repeats" not in fixed:
-        fit = int(budget // cost(seconds, warmup, 1, count))
+    if cost(count, seconds, warmup, repeats, options) > budget and "repeats" not in fixed:
+        fit = int(budget // cost(count, seconds, warmup, 1, options))
         repeats = max(MIN_REPEATS, min(repeats, fit))
-    fits = int(budget // cost(seconds, warmup, repeats, 1))
+    fits = int((budget / repeats - PROCESS_S) // (WORKLOAD_S + per_window * (seconds + warmup)))
     return seconds, warmup, repeats, max(1, min(count, fits))
 
 
@@ -325,20 +341,27 @@ def measure_workloads(job, options, workdir, waits=None):
     if left:
         notes.append("%d of %d workloads timed within the %.0f s budget (--perf-time); left out: %s"
                      % (len(timed), len(todo), settings["budget_s"], ", ".join(name for name, _ in left)))
-    out = []
-    for name, kind in timed:
-        runs = []
-        for index in range(repeats):
+    runs = {name: [] for name, _ in timed}
+    started = time.perf_counter()
+    for index in range(repeats):
+        # A workload that failed its first repeat will not start on the next try either.
+        remaining = [(n, k) for n, k in timed if not (index > 0 and all(r.get("error") for r in runs[n]))]
+        while remaining:
             with exclusive(options.get("measure_lock"), waits):
-                runs.append(workload_repeat(name, settings, workdir, index, kind))
-            if "error" in runs[-1] and index == 0:
-                break  # a workload that cannot start will not start on the next try either
-        out.append(summarise(name, runs, settings, kind))
-    per_window = windows(settings) * len(settings["shapes"])
+                done, failed = workload_repeat(remaining, settings, workdir, index)
+            for entry in done:
+                runs[entry["name"]].append({"error": entry["error"]} if entry.get("error") else entry)
+            remaining = remaining[len(done):]
+            if failed:
+                if failed[0] in runs:
+                    runs[failed[0]].append({"error": failed[1]})
+                remaining = [w for w in remaining if w[0] != failed[0]]
+    out = [summarise(name, runs[name], settings, kind) for name, kind in timed]
     record = {"budget_s": settings["budget_s"], "seconds": seconds, "warmup_s": warmup, "repeats": repeats,
               "shapes": settings["shapes"], "timed": len(timed), "total": len(todo),
               "left_out": [name for name, _ in todo[len(timed):]],
-              "estimate_s": round(len(timed) * repeats * (PROCESS_S + per_window * (seconds + warmup)), 1)}
+              "estimate_s": round(cost(len(timed), seconds, warmup, repeats, settings), 1),
+              "took_s": round(time.perf_counter() - started, 1)}
     return out, "; ".join(notes) or None, record
 
 

@@ -12,13 +12,20 @@ that is the operation (``def hot(): enc = Encoder(); return lambda: enc.encode(D
 per thread, or one for all); when it returns anything else, the function itself is the operation and
 both shapes call it (whatever state it keeps is module state, shared either way: ``"stateless"``).
 
-Runs as its own process (``python -m ftlab_probes.runtime.perf_workload --probe P --threads 1,2 --out F``),
-one per repeat, as pyperf runs each of its runs in a fresh worker: the spread between repeats then
-includes what differs between processes (hash seeds, memory layout), and a crash or a hang in the
-workload costs that repeat, never the perf job's import measurements.
+Runs as its own process (``python -m ftlab_probes.runtime.perf_workload --probe P --probe Q --out F``),
+one per repeat of a job's workloads, one workload after the other, as pyperf runs each of its runs in a
+fresh worker: the spread between repeats then includes what differs between processes (hash seeds,
+memory layout). One process serves every workload of a repeat because starting one (the interpreter,
+hypothesis) costs seconds on a loaded machine, more than a workload's windows. The document is
+rewritten after each workload, so when a workload kills the process the host knows which one did
+(``running``), keeps the ones before it and starts a fresh process for the ones after it::
 
-It writes ``{"points": [...], "independent_points": [...], "stateless": bool, "rss_mb": float}``
-(``points`` is the shared shape: what results before the two shapes hold). Per thread count::
+    {"workloads": [{"name", "kind": "probe"|"callable", "points": [...], "independent_points": [...],
+                    "stateless": bool, "rss_mb": float, "error": str|null}],
+     "running": str|null, "complete": bool, "pid": int}
+
+``points`` is the shared shape (what results before the two shapes hold); ``rss_mb`` the process's
+peak so far. Per thread count::
 
     {"threads": n, "ops": int, "elapsed_s": float, "ops_per_s": float, "cpu_us_per_op": float,
      "latency_us": {"p50", "p95", "p99", "n"}, "errors": int}
@@ -192,9 +199,9 @@ def peak_rss_mb():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="ftlab_probes.runtime.perf_workload")
-    what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--probe", help="module:Class, a probe")
-    what.add_argument("--callable", dest="func", help="module:function, the user's workload")
+    parser.add_argument("--callable", dest="funcs", action="append", default=[],
+                        help="module:function, the user's workload (repeatable; timed first)")
+    parser.add_argument("--probe", dest="probes", action="append", default=[], help="module:Class, a probe (repeatable)")
     parser.add_argument("--shapes", default="shared", help="comma-separated: shared, independent")
     parser.add_argument("--path", action="append", default=[], help="a folder the workload's module is in")
     parser.add_argument("--seed", type=int, default=0)
@@ -209,9 +216,22 @@ def main(argv=None):
     shapes = [x for x in SHAPES if x in args.shapes.split(",")] or ["shared"]
     # After the lane's own paths: an installed distribution of the same name wins.
     sys.path.extend(p for p in args.path if p not in sys.path)
-    by_shape, stateless = measure(args.probe, args.seed, counts, args.seconds, args.warmup, shapes, args.func)
-    doc = {"points": by_shape.get("shared", []), "independent_points": by_shape.get("independent", []),
-           "stateless": stateless, "rss_mb": peak_rss_mb(), "pid": os.getpid()}
+    todo = [(f, "callable") for f in args.funcs] + [(p, "probe") for p in args.probes]
+    doc = {"workloads": [], "running": None, "complete": False, "pid": os.getpid()}
+    for name, kind in todo:
+        doc["running"] = name
+        protocol.write_json_atomic(args.out, doc)
+        entry = {"name": name, "kind": kind, "error": None}
+        try:
+            by_shape, stateless = measure(None if kind == "callable" else name, args.seed, counts, args.seconds,
+                                          args.warmup, shapes, name if kind == "callable" else None)
+            entry.update({"points": by_shape.get("shared", []), "independent_points": by_shape.get("independent", []),
+                          "stateless": stateless})
+        except Exception as exc:  # the workload's own failure (cannot import, cannot build, stuck): its repeat
+            entry["error"] = "%s: %s" % (type(exc).__name__, str(exc)[:300])
+        entry["rss_mb"] = peak_rss_mb()
+        doc["workloads"].append(entry)
+    doc.update(running=None, complete=True)
     protocol.write_json_atomic(args.out, doc)
     return 0
 

@@ -100,6 +100,10 @@ def test_threads_not_measured_and_build_caveat():
     pgo = perf("3.14", {1: [100.0] * 3, 2: [100.0] * 3}, {1: [100.0] * 3}, build=PGO_LTO)
     doc = payoff.compute(pgo, FT_RESULT, payoff.DEFAULT_SLO)
     assert doc["caveat"].startswith("3.14 was built with PGO+LTO, 3.14t with neither PGO nor LTO")
+    # What configure recorded differs (a distribution's PGO and LTO steps do not show there): said so.
+    debian = {"pgo": False, "lto": False, "config_args": "'--enable-shared' '--prefix=/usr' '--with-computed-gotos'"}
+    doc = payoff.compute(perf("3.14", {1: [100.0] * 3}, {1: [100.0] * 3}, build=debian), FT_RESULT, payoff.DEFAULT_SLO)
+    assert "only 3.14: --enable-shared, --with-computed-gotos; only 3.14t: nothing" in doc["caveat"]
 
 
 def test_the_perf_check_attaches_payoff_to_the_free_threaded_lane_only():

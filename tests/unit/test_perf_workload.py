@@ -77,10 +77,17 @@ def test_a_real_probe_and_a_callable_in_fresh_processes_both_shapes(tmp_path):
     assert list(work.iterdir()) == []  # repeat files are cleaned up
 
 
-def test_a_broken_callable_is_an_error_of_its_workload(tmp_path):
-    options = {"callables": ["no_such_module_here:f"], "seconds": 0.02, "repeats": 2, "threads": [1]}
-    (w,), _note, _plan = perf.measure_workloads({"subject": None}, options, str(tmp_path))
-    assert w["repeats"] == 0 and "no_such_module_here" in w["error"]
+def test_a_broken_workload_is_an_error_of_its_own(tmp_path):
+    """One process serves a repeat of every workload: a workload that fails, or kills the process, costs
+    its own repeat; the others are measured (after a crash, in a fresh process)."""
+    (tmp_path / "crashing.py").write_text("import os\ndef boom():\n    os._exit(3)\ndef fine():\n    return 1\n")
+    options = {"callables": ["no_such_module_here:f", "crashing:boom", "crashing:fine"], "seconds": 0.02,
+               "repeats": 2, "threads": [1], "paths": [str(tmp_path)], "fixed": ["seconds", "repeats"]}
+    missing, crashing, fine = perf.measure_workloads({"subject": None}, options, str(tmp_path))[0]
+    assert missing["repeats"] == 0 and "no_such_module_here" in missing["error"]
+    assert crashing["repeats"] == 0 and "the process ended while it ran" in crashing["error"]
+    assert fine["repeats"] == 2 and fine["error"] is None and fine["stateless"]
+    assert fine["points"][0]["ops_per_s"]["median"] > 1000
 
 
 def test_the_budget_shrinks_windows_then_repeats_then_leaves_workloads_out():
@@ -88,7 +95,8 @@ def test_the_budget_shrinks_windows_then_repeats_then_leaves_workloads_out():
             "shapes": ["shared", "independent"]}
     assert perf.plan(1, base) == (0.2, 0.1, 5, 1)  # a package's probe: the full settings
     seconds, warmup, repeats, fit = perf.plan(19, base)  # the standard library's probes
-    assert (seconds, repeats, fit) == (perf.MIN_SECONDS, perf.MIN_REPEATS, 19) and warmup < seconds
+    assert (seconds, fit) == (perf.MIN_SECONDS, 19) and warmup < seconds and perf.MIN_REPEATS <= repeats < 5
+    assert perf.cost(19, seconds, warmup, repeats, base) <= 90
     # Windows fixed by the user stay; what does not fit is left out.
     seconds, _, repeats, fit = perf.plan(19, {**base, "seconds": 1.0}, fixed=("seconds",))
     assert seconds == 1.0 and repeats == perf.MIN_REPEATS and 1 <= fit < 19

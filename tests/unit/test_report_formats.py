@@ -44,7 +44,7 @@ def test_write_reports_writes_every_format_html_first(outcome, tmp_path):
 
 def test_json_schema(outcome):
     doc = json.loads(jsonreport.dumps(outcome))
-    assert doc["format"] == jsonreport.FORMAT == "ftlab-report/3"
+    assert doc["format"] == jsonreport.FORMAT == "ftlab-report/4"
     assert doc["decision"] == "no-go" and doc["go"] is False and doc["triggers"]
     assert set(doc) >= {"run_id", "counts", "lanes", "subjects", "verdicts", "findings", "results", "store",
                         "artifacts_dir"}
