@@ -21,22 +21,24 @@ def _kinds(r: Result) -> list[str]:
     return [s.kind for s in r.signals]
 
 
-def install_outcome(r: Result | None) -> str:
+def install_outcome(r: Result | None, judged: frozenset[str] = frozenset()) -> str:
     if r is None:
         return "-"
     if r.status == "ok":
-        return ((r.data or {}).get("subject_dist") or {}).get("outcome", "ok")
+        outcome = ((r.data or {}).get("subject_dist") or {}).get("outcome", "ok")
+        return "pure wheel" if "pure-python-wheel" in judged else outcome
     if r.status == "findings":
         return "failed" if INSTALL_FAILED & set(_kinds(r)) else "sdist"
     return r.status
 
 
-def import_outcome(r: Result | None) -> str:
+def import_outcome(r: Result | None, judged: frozenset[str] = frozenset()) -> str:
+    """`judged`: the kinds the judge counts against the package here (an optional dependency missing
+    does not; a submodule that imports on the GIL lane but not here does)."""
     if r is None:
         return "-"
     if r.status == "findings":
-        kinds = set(_kinds(r))
-        return next((k for k in IMPORT_ORDER if k in kinds), "ok")
+        return next((k for k in IMPORT_ORDER if k in judged), "ok")
     return r.status
 
 
@@ -59,7 +61,13 @@ def stress_outcome(r: Result | None) -> str:
 
 def rows(outcome) -> list[dict[str, Any]]:
     """One row per package and lane, in survey order."""
+    from ftlab.judge import judge
+
     by = {(r.subject, r.lane, r.check): r for r in outcome.results}
+    judged: dict[tuple[str, str, str], set[str]] = {}
+    for f in judge(outcome.lanes, outcome.results):
+        if f.severity or f.kind == "pure-python-wheel":
+            judged.setdefault((f.subject, f.lane, f.check), set()).add(f.kind)
     verdict = {(v.subject, v.lane): v.verdict for v in outcome.verdicts}
     subjects = list(dict.fromkeys(v.subject for v in outcome.verdicts)) or \
         list(dict.fromkeys(r.subject for r in outcome.results))
@@ -68,8 +76,12 @@ def rows(outcome) -> list[dict[str, Any]]:
         for lane in outcome.lanes:
             def get(check: str, lane=lane, subject=subject) -> Result | None:
                 return by.get((subject, lane.name, check))
-            out.append({"package": subject, "lane": lane.name, "install": install_outcome(get("install")),
-                        "import": import_outcome(get("import")), "gil": gil_outcome(get("import"), lane.gil_disabled),
+
+            def kinds(check: str, lane=lane, subject=subject) -> frozenset[str]:
+                return frozenset(judged.get((subject, lane.name, check), ()))
+            out.append({"package": subject, "lane": lane.name,
+                        "install": install_outcome(get("install"), kinds("install")),
+                        "import": import_outcome(get("import"), kinds("import")), "gil": gil_outcome(get("import"), lane.gil_disabled),
                         "stress": stress_outcome(get("stress")), "verdict": verdict.get((subject, lane.name), "-")})
     return out
 
