@@ -10,6 +10,7 @@ asserts the verdict, never a timing. Upgrade budgets are not applied between 3.1
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,8 @@ def test_injected_slowdown_on_314t_does_not_pay_off(cli, slowed_index, py314, ft
     assert ind["outcome"] == "misses" and "outside the measured spread" in ind["why"]
     assert {p["threads"] for p in ind["points"]} >= {1, 2} and ind["single_thread"] < 0.5
     # Reports: the verdict in JSON, HTML (table at the top of the perf section, a plot per workload), Markdown.
-    assert doc["payoff"]["verdict"] == "does not pay off"
+    report = json.loads(Path(doc["reports"]["json"]).read_text())
+    assert report["payoff"]["verdict"] == "does not pay off" and report["payoff"]["lanes"][0]["lane"] == "3.14t"
     html = Path(doc["reports"]["html"]).read_text()
     assert html.index("Does free-threading pay off?") < html.index("Thread scaling of")
     assert "3.14t independent" in html and "3.14 shared" in html
