@@ -44,6 +44,8 @@ SIGNAL_KINDS = (
     "corruption",
     "unexpected-exception",
     "invariant-broken",
+    # a ThreadSanitizer report attributed to an extension module (a TSan-built lane)
+    "data-race",
     "perf-regression",
 )
 
