@@ -27,7 +27,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message}; see '{self.prog} --help'")
 
 
-PERF_BUDGET_HELP = ("perf gates, candidate/baseline ratios: p95 (latency per call), cpu (per operation), rss, "
+PERF_BUDGET_HELP = ("perf upgrade gates between lanes of one kind (GIL vs GIL, free-threaded vs free-threaded; runs "
+                    "in 'ftlab diff'), candidate/baseline ratios: p95 (latency per call), cpu (per operation), rss, "
                     "startup, import; default p95=1.03,cpu=1.05,rss=1.05,startup=1.10,import=1.10, or "
                     "[tool.ftlab.perf] in ./pyproject.toml")
 
