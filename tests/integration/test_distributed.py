@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -55,12 +56,21 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def plain(py313, tmp_path_factory):
-    store = tmp_path_factory.mktemp("plain") / "ftlab.sqlite"
-    return _summary(execute(_request(store, py313)))
+def background(py313, tmp_path_factory):
+    """The plain run and the two shards, started at once in threads (their jobs mostly wait on children):
+    name -> future of its outcome; the Dask run of the first test overlaps them too."""
+    root = tmp_path_factory.mktemp("runs")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        yield {name: pool.submit(execute, _request(root / name / "ftlab.sqlite", py313, **options))
+               for name, options in (("plain", {}), ("shard1", {"shard": "1/2"}), ("shard2", {"shard": "2/2"}))}
 
 
-def test_killing_a_worker_mid_job_loses_no_job_and_verdicts_match_a_plain_run(cluster, plain, py313, tmp_path):
+@pytest.fixture(scope="module")
+def plain(background):
+    return _summary(background["plain"].result())
+
+
+def test_killing_a_worker_mid_job_loses_no_job_and_verdicts_match_a_plain_run(cluster, background, py313, tmp_path):
     address, client = cluster
     store = tmp_path / "ftlab.sqlite"
     outcome: dict = {}
@@ -94,17 +104,14 @@ def test_killing_a_worker_mid_job_loses_no_job_and_verdicts_match_a_plain_run(cl
                for j in stage]
     assert sorted(r.job_id for r in result.results) == sorted(planned)  # each job once, none lost
     assert not [r for r in result.results if "Dask" in r.reason], [r.reason for r in result.results]
-    assert _summary(result) == plain
+    assert _summary(result) == _summary(background["plain"].result())
 
 
-def test_two_shards_merged_give_the_plain_runs_verdicts(plain, py313, tmp_path):
-    stores = [tmp_path / f"shard{i}" / "ftlab.sqlite" for i in (1, 2)]
-    sizes = []
-    for i, store in enumerate(stores, 1):
-        shard = execute(_request(store, py313, shard=f"{i}/2"))
-        sizes.append(len({r.subject for r in shard.results}))
+def test_two_shards_merged_give_the_plain_runs_verdicts(background, plain, tmp_path):
+    shards = [background[name].result() for name in ("shard1", "shard2")]
+    sizes = [len({r.subject for r in shard.results}) for shard in shards]
     assert sum(sizes) == len(SUBJECTS) and all(sizes), sizes  # a real split: every subject in one shard
-    merged = merge(stores, tmp_path / "merged" / "ftlab.sqlite")
+    merged = merge([shard.store_path for shard in shards], tmp_path / "merged" / "ftlab.sqlite")
     assert _summary(merged) == plain
     with Store(tmp_path / "merged" / "ftlab.sqlite", create=False) as s:
         record = s.load_run("latest")
