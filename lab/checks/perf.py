@@ -150,7 +150,8 @@ class PerfCheck(Check):
                 continue
             baseline = baselines.get(r.lane)
             base = by_cell.get((r.subject, baseline)) if baseline else None
-            data = {**r.data, "baseline_lane": baseline, "budgets": budgets}
+            # The lane of its kind it is read against (itself when it is that lane).
+            data = {**r.data, "baseline_lane": baseline or r.lane, "budgets": budgets}
             data.pop("gates", None)
             signals = [s for s in r.signals if s.kind != "perf-regression"]
             if base is not None and base.status in measured:

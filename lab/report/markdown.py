@@ -130,9 +130,12 @@ def _payoff(outcome) -> list[str]:
     from ftlab.payoff import overall, run_payoff
 
     docs = run_payoff(outcome.results)
+    left = [f"- not timed on {text(r.lane)} ({text(r.subject)}, --perf-time): {text(', '.join(plan['left_out']))}"
+            for r in outcome.results if r.check == "perf"
+            for plan in [r.data.get("workload_plan")] if isinstance(plan, dict) and plan.get("left_out")]
     if not docs:
-        return []
-    out = ["", "### Does free-threading pay off?", "", f"**{overall(docs).upper()}**", ""]
+        return ["", *left] if left else []
+    out = ["", "### Does free-threading pay off?", "", f"**{overall(docs).upper()}**", "", *left]
     out += [f"- {text(d['subject'])}: {text(d.get('summary', ''))}" for d in docs]
     out += [f"- build caveat: {text(c)}" for c in dict.fromkeys(d["caveat"] for d in docs if d.get("caveat"))]
     order = {"misses": 0, "inconclusive": 1, "meets": 2}

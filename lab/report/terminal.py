@@ -144,6 +144,12 @@ def _print_payoff(con, outcome) -> None:
     """Does free-threading pay off: the run's verdict, each lane's summary and caveat, the misses."""
     from ftlab.payoff import overall, run_payoff
 
+    for r in outcome.results:
+        plan = r.data.get("workload_plan") if r.check == "perf" else None
+        if isinstance(plan, dict) and plan.get("left_out"):
+            con.print(f"perf: {escape(r.subject)} on {escape(r.lane)}: {plan.get('timed')} of {plan.get('total')} workloads "
+                      f"timed within {plan.get('budget_s'):g} s (--perf-time); left out: "
+                      f"{escape(', '.join(plan['left_out']))}", overflow="fold")
     docs = run_payoff(outcome.results)
     if not docs:
         return
