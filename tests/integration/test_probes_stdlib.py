@@ -1,6 +1,6 @@
-"""Every hand-written stdlib probe on the newest CPython 3.12+ GIL lane of this machine (all of them with
-FTLAB_ALL_LANES=1): clean, or (for
-probes with a known finding recorded in probes/FINDINGS.md) clean or that finding.
+"""Every hand-written stdlib probe on the newest CPython 3.12+ GIL lane of this machine (every such lane
+with FTLAB_ALL_LANES=1): clean, or (for probes with a known finding recorded in probes/FINDINGS.md)
+clean or that finding.
 
 Budgets are short (the engine is probabilistic; probes/FINDINGS.md has the longer runs). The lane
 venvs hold only hypothesis.
