@@ -50,6 +50,10 @@ from ftlab_probes.runtime.perf import percentile
 #: operation makes millions of calls in a window), the timer's cost is not charged to every call, and
 #: percentiles still rest on many calls.
 LATENCY_SAMPLES = 20000
+#: Calls a window holds at least: a 100 ms operation (a pyperformance benchmark) makes 2 calls in a
+#: 0.2 s window, too few for a rate or a p95; its window grows to this many, up to MAX_WINDOW_S.
+MIN_CALLS = 20
+MAX_WINDOW_S = 2.0
 #: A worker that does not stop this long after being told to is stuck (a deadlock): give up.
 JOIN_S = 5.0
 
@@ -183,9 +187,13 @@ def measure(probe, seed, counts, seconds, warmup, shapes=("shared",), func=None)
 
 def timed_window(obj, calls, threads, seconds, warmup, objs=None):
     """One measured window after a warm-up at the same thread count (not counted: caches,
-    specialisation, lazy imports), which also gives the call rate that sets the latency stride."""
+    specialisation, lazy imports), which also gives the call rate that sets the latency stride, and
+    lengthens the window of a slow operation to MIN_CALLS calls (at most MAX_WINDOW_S)."""
     trial = window(obj, calls, threads, warmup, objs=objs)
-    stride = max(1, int(trial["ops_per_s"] * seconds // LATENCY_SAMPLES))
+    rate = trial["ops_per_s"]
+    if 0 < rate * seconds < MIN_CALLS:
+        seconds = min(MAX_WINDOW_S, max(seconds, MIN_CALLS / rate))
+    stride = max(1, int(rate * seconds // LATENCY_SAMPLES))
     return window(obj, calls, threads, seconds, stride, objs)
 
 

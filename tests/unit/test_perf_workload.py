@@ -105,3 +105,12 @@ def test_the_budget_shrinks_windows_then_repeats_then_leaves_workloads_out():
 def test_no_probe_is_said_so(tmp_path):
     workloads, note, plan = perf.measure_workloads({"subject": {"name": "no-such-dist"}}, {}, str(tmp_path))
     assert workloads == [] and plan is None and note.startswith("no probe for this subject")
+
+
+def test_a_slow_operation_gets_a_longer_window():
+    def slow(obj):
+        time.sleep(0.02)
+
+    point = perf_workload.timed_window(None, [(slow, ())], 1, 0.05, 0.02)
+    # 0.05 s holds 2 calls of 20 ms; the window grows to MIN_CALLS calls instead.
+    assert point["ops"] >= perf_workload.MIN_CALLS * 0.7 and point["elapsed_s"] >= 0.3
