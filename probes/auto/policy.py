@@ -11,12 +11,12 @@ blocks, raises on every input or is not deterministic when called sequentially.
 import re
 
 
-def _word_set(text):
+def word_set(text):
     """A frozenset of the whitespace-separated words of ``text`` (long lists read best as prose)."""
     return frozenset(text.split())
 
 #: Words that mean I/O, processes, the network, blocking or destruction.
-DENIED_WORDS = _word_set(
+DENIED_WORDS = word_set(
     """
     open close write writelines save load dump read readline readlines file files path dir mkdir
     makedirs rmdir rmtree chdir chmod chown touch rename unlink remove delete del erase purge_all
@@ -31,7 +31,7 @@ DENIED_WORDS = _word_set(
 )
 
 #: Modules (and their submodules) never probed, nor called when a package re-exports them.
-DENIED_MODULES = _word_set(
+DENIED_MODULES = word_set(
     """
     os posix nt sys subprocess socket ssl shutil pathlib threading _thread multiprocessing asyncio
     concurrent signal ctypes tempfile urllib http ftplib smtplib poplib imaplib telnetlib webbrowser
@@ -42,7 +42,7 @@ DENIED_MODULES = _word_set(
 )
 
 #: Methods never used to read an object's state, whatever they return: they change it.
-MUTATING_WORDS = _word_set(
+MUTATING_WORDS = word_set(
     "pop popitem popleft clear reset next take drain consume flush pull dequeue shift advance tick"
 )
 

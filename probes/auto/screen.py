@@ -11,11 +11,20 @@ result on some screening input. A callable is dropped, with the reason recorded,
   reads time, randomness, ids or global state, so a sequential replay could not explain it);
 - needs arguments the kinds cannot provide (keyword-only parameters without defaults).
 
-Classes qualify when ``Cls()`` works without arguments; their methods are screened on fresh
-instances, then the whole method list is replayed twice on two fresh instances and methods whose
-results differ between the replays are dropped. State items (len, iteration, repr without an
-address, zero-argument getters that return the same value twice) are kept when they are
-deterministic too.
+Classes are built from their signatures (``constructions``): no arguments when every parameter has a
+default, else a few candidates for the required ones (conventional size names such as ``maxsize``
+or ``capacity`` get small positive ints, others the kinds their annotation, default or name
+suggest); the first candidate that constructs fast, twice alike, and leaves methods to race is
+kept and written into the spec, so every replay builds the object the same way. Methods are
+screened on fresh instances, then the whole method list is replayed twice on two fresh instances
+and methods whose results differ between the replays are dropped.
+
+State items are what the engine compares against sequential orders after every invocation, so a
+lost update shows even when no op returns anything: len, iteration, repr without an address,
+zero-argument getters, read-only properties and plain public attributes, and one-argument
+accessors at each screening input (``balance(0)``, ``balance(1)``...) that change nothing another
+method could see. Each must be deterministic; those whose value moves when the other methods run
+(they observe what writers change) come first, and constant ones are dropped when some move.
 
 Run as ``python -m ftlab_probes.auto.screen MODULE EVENTS [EXCLUDE...]``: one JSON line per event to EVENTS,
 flushed, so a crash or hang in the middle still leaves what was found.
@@ -31,7 +40,7 @@ import time
 
 from ftlab_probes.auto import policy
 from ftlab_probes.auto.kinds import KINDS, candidates
-from ftlab_probes.auto.spec import OpSpec, Spec, state_of
+from ftlab_probes.auto.spec import Ctor, OpSpec, Spec, literal, state_of
 from ftlab_probes.runtime.stress.linearizability import ANY
 from ftlab_probes.runtime.stress.target import canonical, comparable
 
@@ -47,6 +56,18 @@ MAX_COMBOS = 12
 MAX_ARITY = 3
 #: Methods kept per class, functions kept per module: scenarios hold ~15 ops.
 MAX_OPS = 10
+#: Constructor candidates tried per class: each costs a round of method screening when it fails.
+MAX_CTORS = 6
+#: State items kept per class: they are read after every invocation, and each one read costs a call.
+MAX_STATE_ITEMS = 8
+#: Parameter names of sizes and counts: a small positive int builds a small object, where a few ops
+#: reach its limits (evictions, wraparound, a full buffer).
+SIZE_NAMES = policy.word_set(
+    "maxsize max_size size capacity cap n maxlen max_len limit length count buckets slots max_entries "
+    "maxentries num k width height depth nbits bits items max_items"
+)
+#: Values tried for such parameters, in order.
+SIZE_VALUES = (2, 4, 1)
 #: Functions that read the system (psutil's disk_io_counters, cpu_freq) return the same value twice
 #: in a row but not a moment later, and a stress run spans seconds: their later replays disagreed
 #: with what the threads saw, a false corruption (measured on psutil 7 on both lanes). Every kept
@@ -90,11 +111,11 @@ def _timed(func, args):
     return ok, value
 
 
-def _construct(cls):
-    """(ok, instance or exception) of ``cls()``; Slow when it took longer than SLOW_CALL_S."""
+def _construct(make):
+    """(ok, instance or exception) of ``make()``; Slow when it took longer than SLOW_CALL_S."""
     began = time.perf_counter()
     try:
-        value, ok = cls(), True
+        value, ok = make(), True
     except Exception as exc:
         value, ok = exc, False
     if time.perf_counter() - began > SLOW_CALL_S:
@@ -126,7 +147,8 @@ def _positional(func):
 def _combos(params):
     """Kind tuples to try, best guesses first, at most MAX_COMBOS."""
     if params is None:  # unknown signature (a C function without __text_signature__): try arities
-        shapes = [()] + [(k,) for k in candidates(None)] + [("int", "int"), ("str", "int"), ("str", "str")]
+        shapes = [()] + [(k,) for k in candidates(None)[:4]] + [
+            ("int", "int"), ("str", "int"), ("str", "str"), ("int", "int", "int"), ("str", "str", "int")]
         return shapes[:MAX_COMBOS]
     if len(params) > MAX_ARITY:
         return []
@@ -248,53 +270,138 @@ def _methods(cls):
     return names
 
 
-def _fresh(cls):
-    ok, obj = _construct(cls)
+def _fresh(make):
+    ok, obj = _construct(make)
     if not ok:
-        raise TypeError("%s() raised %s" % (cls.__name__, type(obj).__name__))
+        raise TypeError("it raised %s(%s)" % (type(obj).__name__, obj))
     return obj
 
 
-def _state_items(cls, ops):
-    """State items that work and are deterministic on instances warmed with every op."""
+def _plain_value(value):
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return True
+    return isinstance(value, tuple) and len(value) <= 8 and all(_plain_value(v) for v in value)
+
+
+def _readable(obj, item):
+    """The canonical value of one state item on ``obj``; raises when it cannot be read."""
+    return canonical(state_of(obj, (item,)))
+
+
+def _candidate_items(cls, ops, warmed):
+    """State items to consider, in order: len, iter, repr, getters, properties and attributes, accessors."""
     items = []
-    probe = _fresh(cls)
-    for o in ops:
-        _timed(getattr(probe, o.name), _first_args(o))
     if hasattr(cls, "__len__"):
         items.append("len")
     if hasattr(cls, "__iter__") and not hasattr(cls, "__next__"):
         items.append("iter")
-    text = repr(probe)
+    text = repr(warmed)
     if " at 0x" not in text and " object at " not in text:
         items.append("repr")
+    op_names = {o.name for o in ops}
     for o in ops:
         if o.kinds or policy.mutating_name(o.name):
             continue
-        first = _timed(getattr(probe, o.name), ())
-        second = _timed(getattr(probe, o.name), ())
+        first = _timed(getattr(warmed, o.name), ())
+        second = _timed(getattr(warmed, o.name), ())
         key = first[1] if first[0] else None
         opaque = isinstance(key, tuple) and key[:1] == ("opaque",)
         if first[0] and key is not None and not opaque and _key(*first) == _key(*second):
             items.append(o.name + "()")
-    kept = []
-    for item in items:
-        try:
-            a, b = _replay(cls, ops, (item,)), _replay(cls, ops, (item,))
-        except Exception:
+    # Read-only properties (and C getters) of the class, then plain public attributes of the instance.
+    for name in dir(cls):
+        if name.startswith("_") or name in op_names or policy.denied_name(name) or policy.mutating_name(name):
             continue
-        if a == b:
-            kept.append(item)
-    return tuple(kept)
+        try:
+            raw = inspect.getattr_static(cls, name)
+        except AttributeError:
+            continue
+        if isinstance(raw, property) or type(raw).__name__ in ("getset_descriptor", "member_descriptor"):
+            items.append("." + name)
+    for name, value in sorted(getattr(warmed, "__dict__", {}).items()):
+        if not name.startswith("_") and "." + name not in items and _plain_value(value):
+            items.append("." + name)
+    # One-argument accessors at each screening input: balance(0), balance(1)...
+    for o in ops:
+        if len(o.kinds) != 1 or policy.mutating_name(o.name):
+            continue
+        for value in KINDS[o.kinds[0]].examples:
+            text = literal(value)
+            if text is not None and KINDS[o.kinds[0]].convert is None:
+                items.append("%s(%s)" % (o.name, text))
+    return items
+
+
+def _warm(obj, ops):
+    """Run every op on ``obj`` with a few inputs each (arguments shifted against each other, so
+    ``transfer(int,int,int)`` moves between two accounts instead of one account and itself)."""
+    for _ in range(2):  # twice: a reader's second round sees what the writers did (hits after puts)
+        for o in ops:
+            for args in _warm_args(o.kinds):
+                _timed(getattr(obj, o.name), args)
+    return obj
+
+
+def _warm_args(kinds):
+    if not kinds:
+        return [()]
+    count = max(len(KINDS[k].examples) for k in kinds)
+    return [
+        _convert(kinds, tuple(KINDS[k].examples[(i + j) % len(KINDS[k].examples)] for j, k in enumerate(kinds)))
+        for i in range(count)
+    ]
+
+
+def _read_only(make, ops, item, others):
+    """Does reading ``item`` change nothing the ops or the other state items can see? Two instances
+    warmed alike, the item read twice on one of them (alike both times), then the other items and
+    every op's results compared on both."""
+    a, b = _warm(_fresh(make), ops), _warm(_fresh(make), ops)
+    if _readable(a, item) != _readable(a, item):
+        return False
+    for other in others:
+        try:
+            if _readable(a, other) != _readable(b, other):
+                return False
+        except Exception:  # an unreadable item says nothing either way (noqa: skipped, not hidden)
+            continue
+    for o in ops:
+        for args in _warm_args(o.kinds):
+            if _key(*_timed(getattr(a, o.name), args)) != _key(*_timed(getattr(b, o.name), args)):
+                return False
+    return True
+
+
+def _state_items(make, cls, ops):
+    """State items that work, are deterministic and read-only, those that observe writers first."""
+    warmed = _warm(_fresh(make), ops)
+    fresh = _fresh(make)
+    moving, constant = [], []
+    candidates_ = _candidate_items(cls, ops, warmed)
+    plain = [i for i in candidates_ if not (i.endswith(")") and not i.endswith("()"))]
+    for item in candidates_:
+        try:
+            a, b = _replay(make, ops, (item,)), _replay(make, ops, (item,))
+            if a != b:
+                continue
+            if item not in plain and not _read_only(make, ops, item, plain):
+                continue
+            observes = _readable(fresh, item) != _readable(_warm(_fresh(make), ops), item)
+        except Exception:  # unreadable: not a state item (noqa: the reason is the item's absence)
+            continue
+        (moving if observes else constant).append(item)
+    if moving:
+        constant = [i for i in constant if i in ("len", "iter", "repr")]
+    return tuple((moving + constant)[:MAX_STATE_ITEMS])
 
 
 def _first_args(op_spec):
     return _convert(op_spec.kinds, _examples(op_spec.kinds)[0])
 
 
-def _replay(cls, ops, items):
+def _replay(make, ops, items):
     """Results of every op (in order, twice) on a fresh instance, then its state."""
-    obj = _fresh(cls)
+    obj = _fresh(make)
     results = []
     for _ in range(2):
         for o in ops:
@@ -302,15 +409,73 @@ def _replay(cls, ops, items):
     return results, canonical(state_of(obj, items)) if items else None
 
 
-def screen_class(cls, report, qualname, exclude=()):
-    """Spec parts (ops, state) for a class, or (None, reason)."""
+def _size_name(name):
+    return name.lower() in SIZE_NAMES or any(w in SIZE_NAMES for w in policy.words(name) if w != "n")
+
+
+def constructions(cls):
+    """Ctor candidates for ``cls``, best first: None (``cls()``) when nothing is required, else
+    literals for the required parameters (see the module docstring)."""
     try:
-        _fresh(cls)
-        _fresh(cls)
+        sig = inspect.signature(cls)
+    except (TypeError, ValueError):
+        return [None]
+    required = [p for p in sig.parameters.values()
+                if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if not required:
+        return [None]
+    per_param = []
+    for p in required:
+        values = list(SIZE_VALUES) if _size_name(p.name) else []
+        for kind in candidates(p)[:3]:
+            values += [v for v in KINDS[kind].examples if KINDS[kind].convert is None and literal(v) is not None]
+        seen = []
+        for v in values:
+            if not any(v == w and type(v) is type(w) for w in seen):
+                seen.append(v)
+        per_param.append(seen[:4])
+    ctors = []
+    for values in itertools.islice(itertools.product(*per_param), MAX_CTORS):
+        args = tuple(v for p, v in zip(required, values, strict=True) if p.kind == p.POSITIONAL_ONLY)
+        kwargs = tuple((p.name, v) for p, v in zip(required, values, strict=True) if p.kind != p.POSITIONAL_ONLY)
+        ctors.append(Ctor(args, kwargs))
+    return ctors
+
+
+def screen_class(cls, report, qualname, exclude=()):
+    """Spec parts (ops, state, ctor) for a class, or (None, reason)."""
+    # The first construction that constructs is tried; when its methods all fail, the next one.
+    last_reason = None
+    for ctor in constructions(cls):
+        made, reason = _construction_of(cls, ctor)
+        if made is None:
+            last_reason = last_reason or reason
+            continue
+        parts, reason = _screen_instance(cls, made, report, qualname, exclude)
+        if parts is not None:
+            return (*parts, ctor), None
+        last_reason = reason
+    return None, last_reason
+
+
+def _construction_of(cls, ctor):
+    """(make, None) when ``ctor`` constructs ``cls`` fast and twice alike, else (None, reason)."""
+    make = (lambda: cls()) if ctor is None else (lambda: ctor.call(cls))
+    shown = "%s%s" % (cls.__name__, ctor.text() if ctor is not None else "()")
+    try:
+        a, b = _fresh(make), _fresh(make)
     except Slow:
-        return None, "slow: constructing it took more than %.0f ms" % (SLOW_CALL_S * 1000)
+        return None, "slow: constructing %s took more than %.0f ms" % (shown, SLOW_CALL_S * 1000)
     except TypeError as exc:
-        return None, "not constructible without arguments: %s" % exc
+        prefix = "not constructible without arguments" if ctor is None else "not constructible as %s" % shown
+        return None, "%s: %s" % (prefix, exc)
+    text_a = repr(a)
+    if " at 0x" not in text_a and text_a != repr(b):
+        return None, "not deterministic: two instances of %s differ" % shown
+    return make, None
+
+
+def _screen_instance(cls, make, report, qualname, exclude):
     ops = []
     for name in _methods(cls):
         label = "%s.%s" % (qualname, name)
@@ -331,7 +496,7 @@ def screen_class(cls, report, qualname, exclude=()):
             continue
 
         def call(args, name=name):
-            obj = _fresh(cls)
+            obj = _fresh(make)
             return _timed(getattr(obj, name), args)
 
         try:
@@ -346,7 +511,7 @@ def screen_class(cls, report, qualname, exclude=()):
     # Methods whose results differ between two identical sequential replays depend on something
     # outside the object (time, ids, globals): a replay could never explain them.
     try:
-        first, second = _replay(cls, ops, ())[0], _replay(cls, ops, ())[0]
+        first, second = _replay(make, ops, ())[0], _replay(make, ops, ())[0]
     except Slow:
         return None, "slow: replaying its methods took too long"
     unstable = {ops[i % len(ops)].name for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b}
@@ -356,7 +521,7 @@ def screen_class(cls, report, qualname, exclude=()):
     if not ops:
         return None, "no deterministic method"
     try:
-        state = _state_items(cls, ops)
+        state = _state_items(make, cls, ops)
     except (Slow, TypeError):
         state = ()
     return (tuple(ops), state), None
@@ -395,8 +560,8 @@ def screen_module(module_name, report, exclude=()):
         if parts is None:
             report(name, None, reason)
             continue
-        ops, state = parts
-        spec = Spec("cls", module_name, name, ops, state).text()
+        ops, state, ctor = parts
+        spec = Spec("cls", module_name, name, ops, state, ctor).text()
         report(name, "spec", spec)
         classes.append(spec)
     # Classes first: a shared instance is where races live; stateless functions race only through

@@ -6,14 +6,20 @@ screening, so a repro script replays exactly what the search ran.
 Grammar::
 
     SPEC  := "fn:" MODULE ":" OPS                       functions of a module, stateless
-           | "cls:" MODULE ":" CLASS ":" OPS ["|" STATE]  one shared instance of CLASS()
+           | "cls:" MODULE ":" CLASS [CTOR] ":" OPS ["|" STATE]  one shared instance of CLASS(*CTOR)
+    CTOR  := "(" [ARG ("," ARG)*] ")"     ARG := [NAME "="] LITERAL
     OPS   := OP (";" OP)*          OP := NAME "(" [KIND ("," KIND)*] ")"
-    STATE := ITEM ("," ITEM)*      ITEM := "len" | "iter" | "repr" | NAME "()"
+    STATE := ITEM ("," ITEM)*      ITEM := "len" | "iter" | "repr" | NAME "()" | NAME "(" LITERAL ")" | "." NAME
 
-e.g. ``cls:ftcalib_registry:RacyRegistry:register(str);lookup(str);snapshot()|snapshot()``.
-KIND is a name from kinds.KINDS.
+e.g. ``cls:ftcalib_registry:RacyRegistry:register(str);lookup(str);snapshot()|snapshot()``, or
+``cls:ftcalib_cache:RacyLRUCache(maxsize=2):get(str);put(str,int)|len,stats(),.hits``. KIND is a name
+from kinds.KINDS. A LITERAL is a Python literal (int, float, bool, None, or a string of letters,
+digits and underscores): the construction and each state reader are replayed exactly as screening
+chose them. ``NAME(LITERAL)`` calls a one-argument accessor (``balance(0)``); ``.NAME`` reads an
+attribute or property (``.total``).
 """
 
+import ast
 import importlib
 import re
 from dataclasses import dataclass
@@ -22,6 +28,11 @@ from ftlab_probes.api import Probe, op
 from ftlab_probes.auto.kinds import KINDS
 
 _OP = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\((?P<kinds>[a-z,]*)\)$")
+_CLASS = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?:\((?P<args>[^()]*)\))?$")
+_ARG = re.compile(r"^(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)=)?(?P<value>.+)$")
+_ITEM = re.compile(r"^(?:len|iter|repr|\.[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*\((?P<arg>[^(),]*)\))$")
+#: Literals a spec can carry: no spec separator (: ; | , parentheses) can occur in them.
+_SAFE_STR = re.compile(r"^[A-Za-z0-9_]*$")
 
 #: Attributes of Probe that an op may not shadow; such ops get a trailing underscore.
 _RESERVED = frozenset(dir(Probe)) | {"auto_spec", "auto_probe", "auto_calls"}
@@ -32,6 +43,55 @@ ITER_CAP = 64
 
 class SpecError(ValueError):
     pass
+
+
+def literal(value):
+    """The spec text of a constructor argument or accessor argument, or None when a spec cannot carry it."""
+    if value is None or isinstance(value, (bool, int)):
+        return repr(value)
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return repr(value)
+    if isinstance(value, str) and _SAFE_STR.match(value):
+        return repr(value)
+    return None
+
+
+def _literal_value(text, where):
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise SpecError("auto-probe spec: bad literal %r in %s" % (text, where)) from None
+    if literal(value) is None:
+        raise SpecError("auto-probe spec: %r in %s is not a literal a spec can carry" % (text, where))
+    return value
+
+
+@dataclass(frozen=True)
+class Ctor:
+    """How the shared instance is built: positional literals, then keyword literals."""
+
+    args: tuple = ()
+    kwargs: tuple = ()  # (name, value) pairs, in order
+
+    def text(self):
+        parts = [literal(v) for v in self.args] + ["%s=%s" % (k, literal(v)) for k, v in self.kwargs]
+        return "(%s)" % ",".join(parts)
+
+    def call(self, cls):
+        return cls(*self.args, **dict(self.kwargs))
+
+    @classmethod
+    def parse(cls, text, where):
+        args, kwargs = [], []
+        for item in (t for t in text.split(",") if t):
+            m = _ARG.match(item)
+            if m.group("name"):
+                kwargs.append((m.group("name"), _literal_value(m.group("value"), where)))
+            elif kwargs:
+                raise SpecError("auto-probe spec: positional %r after keyword arguments in %s" % (item, where))
+            else:
+                args.append(_literal_value(item, where))
+        return cls(tuple(args), tuple(kwargs))
 
 
 @dataclass(frozen=True)
@@ -50,13 +110,15 @@ class Spec:
     cls: str  # "" for fn
     ops: tuple  # OpSpec
     state: tuple  # items, cls only
+    ctor: object = None  # Ctor, cls only; None: CLASS() (written without parentheses)
 
     def text(self):
         ops = ";".join(o.text() for o in self.ops)
         if self.kind == "fn":
             return "fn:%s:%s" % (self.module, ops)
         state = "|" + ",".join(self.state) if self.state else ""
-        return "cls:%s:%s:%s%s" % (self.module, self.cls, ops, state)
+        ctor = self.ctor.text() if self.ctor is not None else ""
+        return "cls:%s:%s%s:%s%s" % (self.module, self.cls, ctor, ops, state)
 
     def target(self):
         return self.module if self.kind == "fn" else "%s.%s" % (self.module, self.cls)
@@ -81,7 +143,20 @@ def parse(text):
             raise SpecError("auto-probe spec %r: unknown kind %r (known: %s)" % (text, unknown[0], ", ".join(KINDS)))
         ops.append(OpSpec(m.group("name"), kinds))
     state = tuple(s for s in state_text.split(",") if s)
-    return Spec(kind, parts[0], parts[1] if kind == "cls" else "", tuple(ops), state)
+    for item in state:
+        m = _ITEM.match(item)
+        if not m:
+            raise SpecError("auto-probe spec %r: bad state item %r (expected len, iter, repr, name(), "
+                            "name(literal) or .name)" % (text, item))
+        if m.group("arg"):
+            _literal_value(m.group("arg"), "state item %r" % item)
+    if kind == "fn":
+        return Spec(kind, parts[0], "", tuple(ops), state)
+    m = _CLASS.match(parts[1])
+    if not m:
+        raise SpecError("auto-probe spec %r: bad class %r (expected Name or Name(arg,...))" % (text, parts[1]))
+    ctor = Ctor.parse(m.group("args"), "the constructor of %s" % m.group("name")) if m.group("args") is not None else None
+    return Spec(kind, parts[0], m.group("name"), tuple(ops), state, ctor)
 
 
 def resolve(module, dotted):
@@ -91,24 +166,40 @@ def resolve(module, dotted):
     return obj
 
 
-def state_of(obj, items):
-    """The state tuple of ``obj`` from spec items (see the module docstring)."""
-    out = []
-    for item in items:
-        if item == "len":
-            out.append(len(obj))
-        elif item == "iter":
+def _reader(item):
+    """The function reading one state item of an object."""
+    if item == "len":
+        return len
+    if item == "iter":
+
+        def items(obj):
             values = []
             for value in obj:
                 values.append(value)
                 if len(values) >= ITER_CAP:
                     break
-            out.append(values)
-        elif item == "repr":
-            out.append(repr(obj))
-        else:
-            out.append(getattr(obj, item[:-2])())
-    return tuple(out)
+            return values
+
+        return items
+    if item == "repr":
+        return repr
+    if item.startswith("."):
+        name = item[1:]
+        return lambda obj: getattr(obj, name)
+    name, _, arg = item[:-1].partition("(")
+    args = (ast.literal_eval(arg),) if arg else ()
+    return lambda obj: getattr(obj, name)(*args)
+
+
+_READERS = {}
+
+
+def state_of(obj, items):
+    """The state tuple of ``obj`` from spec items (see the module docstring)."""
+    readers = _READERS.get(items)
+    if readers is None:
+        readers = _READERS[items] = tuple(_reader(item) for item in items)
+    return tuple(read(obj) for read in readers)
 
 
 def _op_method(spec, op_spec, func):
@@ -154,7 +245,8 @@ def build(text):
             namespace[method.__name__] = method
     else:
         cls = resolve(module, spec.cls)
-        namespace["make"] = lambda self: cls()
+        ctor = spec.ctor or Ctor()
+        namespace["make"] = lambda self: ctor.call(cls)
         if spec.state:
             items = spec.state
             namespace["state"] = lambda self, obj: state_of(obj, items)

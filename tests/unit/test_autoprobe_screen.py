@@ -97,7 +97,8 @@ def test_screening_keeps_and_drops_with_reasons(sample_module):
     racy = next(s for s in specs if s.startswith("cls:ftlab_screen_sample:Racy:"))
     assert "put(str,int)" in racy and "get(str)" in racy and "snapshot()" in racy
     assert "ident()" not in racy  # differs between identical replays
-    assert "keys()" in racy and racy.endswith("|len,keys(),snapshot()")
+    # State: len, the zero-argument getters, then the one-argument accessor at screening inputs.
+    assert "keys()" in racy and racy.endswith("|len,keys(),snapshot(),get('a'),get('1'),get('')")
     assert any(s.startswith("cls:ftlab_screen_sample:Thing:ping()") for s in specs)
     assert decisions["slow"][1].startswith("slow")
     assert decisions["always_fails"][1].startswith("raises on every input")
@@ -106,10 +107,74 @@ def test_screening_keeps_and_drops_with_reasons(sample_module):
     assert decisions["io_counters"][1].startswith("not deterministic")
     assert not any("io_counters" in s for s in specs)
     assert decisions["remove_all"][1] == "policy: name has 'remove'"
-    assert decisions["NeedsArgs"][1].startswith("not constructible without arguments")
+    assert decisions["NeedsArgs"][1] == "no method survived screening"  # built as NeedsArgs(x=...), nothing to race
     assert decisions["Racy.ident"][1].startswith("not deterministic")
     assert "path_join" not in decisions  # re-exports are never considered
     assert not any("NeedsArgs" in s for s in specs)
+
+
+CTOR_SOURCE = '''
+class Cache:
+    def __init__(self, maxsize, *, label="c"):
+        if maxsize < 1:
+            raise ValueError(maxsize)
+        self.maxsize = maxsize
+        self.data = {}
+        self.hits = 0
+
+    def put(self, key: str, value: int):
+        if len(self.data) >= self.maxsize:
+            self.data.pop(next(iter(self.data)))
+        self.data[key] = value
+
+    def get(self, key: str):
+        if key in self.data:
+            self.hits += 1
+        return self.data.get(key)
+
+    @property
+    def size(self):
+        return len(self.data)
+
+class Accounts:
+    def __init__(self):
+        self._balances = [10, 10, 10]
+
+    def move(self, src, dst, amount):
+        self._balances[src] -= amount
+        self._balances[dst] += amount
+
+    def balance(self, i):
+        return self._balances[i]
+
+class Picky:
+    def __init__(self, mode):
+        if mode != "exact":
+            raise ValueError(mode)
+
+    def ping(self):
+        return 1
+'''
+
+
+def test_classes_are_built_from_their_signatures_and_read_through_accessors(tmp_path, monkeypatch):
+    (tmp_path / "ftlab_screen_ctor.py").write_text(CTOR_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    decisions = {}
+    try:
+        specs = screen.screen_module("ftlab_screen_ctor", lambda t, k, r: decisions.__setitem__(t, (k, r)))
+    finally:
+        sys.modules.pop("ftlab_screen_ctor", None)
+    cache = next(s for s in specs if s.startswith("cls:ftlab_screen_ctor:Cache"))
+    # A size name gets a small positive int; the construction is part of the spec.
+    assert cache.startswith("cls:ftlab_screen_ctor:Cache(maxsize=2):get(str);put(str,int)|")
+    state = cache.split("|")[1].split(",")
+    # What writers change comes first (the property, hits); the constant maxsize is left out.
+    assert ".size" in state and ".hits" in state and ".maxsize" not in state
+    assert not any(item.startswith("get(") for item in state)  # get() counts hits: not read-only
+    accounts = next(s for s in specs if s.startswith("cls:ftlab_screen_ctor:Accounts:"))
+    assert "balance(0)" in accounts and "balance(1)" in accounts and "move(int,int,int)" in accounts
+    assert decisions["Picky"][1].startswith("not constructible as Picky(mode=")
 
 
 def test_denied_modules_are_never_screened():

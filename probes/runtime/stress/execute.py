@@ -2,6 +2,24 @@
 
 Threads are created once per scenario and reused for every invocation (creating them costs more
 than a typical invocation); a start barrier lines them up, a done barrier collects them.
+
+Each invocation runs under one schedule strategy (``SCHEDULES``), picked by the worker:
+
+- ``random``: random ``time.sleep(0)`` yields before ops and preemptions at calls into the subject,
+  their probabilities drawn per invocation (the engine's first strategy);
+- ``preempt``: preemption bounded at calls into the subject (CHESS's idea): one thread is delayed
+  once, at its k-th call into the subject's Python code (k drawn from what that thread made in the
+  previous invocation), for a drawn pause while the others run on;
+- ``pct``: PCT-style priorities (Burckhardt et al.): threads start in a drawn priority order, each
+  waiting until the threads above it have finished or parked; one change point (a thread's k-th
+  call into the subject) parks that thread until every other thread has finished or parked. Two
+  threads give ``A until its k-th call | all of B | rest of A``: the check-then-act window
+  opened exactly once. Every wait is bounded (``PCT_WAIT_S``), so a subject lock held across a
+  park never turns into a hang.
+
+Calls into the subject are seen through ``sys.monitoring`` (3.12+: code outside the subject is
+disabled after its first call, so the cost stays in the subject) or ``sys.setprofile`` on older
+lanes.
 """
 
 import random
@@ -28,6 +46,132 @@ YIELD_PROBABILITIES = (0.0, 0.0, 0.1, 0.3)
 #: a typical op: without preemption points inside ops, a check-then-act window in Python code is
 #: almost never interrupted (measured: 0-1 lost ids in 5000 runs; with them, hundreds).
 PREEMPT_PROBABILITIES = (0.0, 0.1, 0.3, 0.6)
+
+#: Schedule strategies, in the order results list them (see the module docstring).
+SCHEDULES = ("random", "preempt", "pct")
+
+#: Pauses of the ``preempt`` strategy, one drawn per invocation: a yield, then pauses long enough
+#: for another thread to run a whole small op even under contention.
+PREEMPT_PAUSES_S = (0.0, 2e-5, 1e-4, 5e-4)
+
+#: Longest wait of a ``pct`` thread for the threads above it (or for the others, when parked): the
+#: bound that keeps a lock held across a park from becoming a hang. A small op finishes well within
+#: it on a loaded machine; the hang timeout (seconds) is far above a few of them.
+PCT_WAIT_S = 0.02
+
+#: Calls into the subject assumed for a thread before its first invocation under a strategy.
+DEFAULT_POINTS = 4
+
+#: sys.monitoring tool ids tried for the calls-into-the-subject hook (3 and 4 are unassigned by
+#: CPython; 5 is the optimizer's, free in practice).
+MONITORING_TOOLS = (3, 4, 5)
+
+
+class _ThreadPlan:
+    """One worker thread's part of an invocation's schedule, and its count of calls into the subject."""
+
+    __slots__ = ("chance", "count", "mode", "park", "pause", "preempt", "stop_at")
+
+    def __init__(self, chance):
+        self.chance = chance
+        self.reset("random", 0.0, 0, 0.0, None)
+
+    def reset(self, mode, preempt, stop_at, pause, park):
+        self.mode = mode
+        self.preempt = preempt
+        self.stop_at = stop_at
+        self.pause = pause
+        self.park = park
+        self.count = 0
+
+    def point(self):
+        """A call into the subject by this thread."""
+        self.count += 1
+        if self.preempt and self.chance() < self.preempt:
+            time.sleep(0)
+        if self.count == self.stop_at:
+            if self.park is not None:
+                self.park()
+            else:
+                time.sleep(self.pause)
+
+
+#: Worker thread ident -> its _ThreadPlan (read by the hook, on every thread).
+_PLANS = {}
+_HOOK = {"installed": None}
+
+
+def _subject_code(prefixes):
+    """A predicate on code objects: is this the subject's code (not the engine's, not the stdlib's)?"""
+    import sysconfig
+
+    stdlib = tuple(p for p in {sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("platstdlib")} if p)
+    engine = __file__.rsplit("runtime", 1)[0]  # the ftlab_probes package: the engine and the probe API
+
+    def is_subject(code):
+        filename = code.co_filename
+        if prefixes:
+            return any(("/%s/" % p) in filename or filename.endswith("/%s.py" % p) for p in prefixes)
+        return not (filename.startswith(stdlib) or filename.startswith(engine) or filename.startswith("<"))
+
+    return is_subject
+
+
+def _free_tool(monitoring):
+    for tool in MONITORING_TOOLS:
+        try:
+            monitoring.use_tool_id(tool, "ftlab-stress")
+        except ValueError:
+            continue
+        return tool
+    return None
+
+
+def install_hook(prefixes):
+    """Route calls into the subject to the calling worker thread's plan; once per process. Returns
+    how ("monitoring", "profile") or None when neither is available."""
+    if _HOOK["installed"] is not None:
+        return _HOOK["installed"]
+    is_subject = _subject_code(prefixes)
+    get_ident = threading.get_ident
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None:
+        tool = _free_tool(monitoring)
+        if tool is not None:
+            disable = monitoring.DISABLE
+            known = {}
+
+            def on_start(code, offset):
+                subject = known.get(code)
+                if subject is None:
+                    subject = known[code] = is_subject(code)
+                if not subject:
+                    return disable
+                plan = _PLANS.get(get_ident())
+                if plan is not None:
+                    plan.point()
+                return None
+
+            monitoring.register_callback(tool, monitoring.events.PY_START, on_start)
+            monitoring.set_events(tool, monitoring.events.PY_START)
+            _HOOK["installed"] = "monitoring"
+            return "monitoring"
+    known = {}
+
+    def on_call(frame, event, arg):
+        if event == "call":
+            code = frame.f_code
+            subject = known.get(code)
+            if subject is None:
+                subject = known[code] = is_subject(code)
+            if subject:
+                plan = _PLANS.get(get_ident())
+                if plan is not None:
+                    plan.point()
+
+    _HOOK["installed"] = "profile"
+    _HOOK["profile"] = on_call
+    return "profile"
 
 
 def set_switch_interval():
@@ -59,6 +203,7 @@ class Invoker:
     def __init__(self, target, scenario):
         self.target = target
         self.scenario = scenario
+        self.hook = install_hook(target.subject_modules())
         slots = scenario.slots()
         self._size = len(slots)
         self._init = [
@@ -76,10 +221,19 @@ class Invoker:
         self._start = threading.Barrier(parties)
         self._done = threading.Barrier(parties)
         self._closing = False
-        self._preempt = [0.0]  # this invocation's preemption probability, read by every thread
         self._obj = None
         self._yields = None
         self._records = [None] * self._size
+        n = len(per_thread)
+        self._plans = [_ThreadPlan(random.Random(t).random) for t in range(n)]
+        #: Calls into the subject each thread made in the last invocation under each strategy.
+        self._points = {name: [DEFAULT_POINTS] * n for name in SCHEDULES}
+        self.schedule = "random"
+        # pct: who has finished its parallel part or is parked, the priority order, and their condition.
+        self._cv = threading.Condition()
+        self._finished = [False] * n
+        self._parked = [False] * n
+        self._rank = list(range(n))
         self._threads = [
             threading.Thread(target=self._loop, args=(t,), name="ftlab-stress-%d" % t, daemon=True)
             for t in range(len(per_thread))
@@ -91,13 +245,9 @@ class Invoker:
         calls = self._per_thread[t]
         records = self._records
         clock = time.perf_counter_ns
-        chance = random.Random(t).random
-        preempt = self._preempt
-
-        def preemption_point(frame, event, arg):
-            if event == "call" and chance() < preempt[0]:
-                time.sleep(0)
-
+        plan = self._plans[t]
+        _PLANS[threading.get_ident()] = plan
+        profile = _HOOK.get("profile")
         failed = self.target.failed
         # With one thread in the parallel part nothing runs beside it: its results are read like
         # the sequential parts' (see target.comparable).
@@ -111,11 +261,15 @@ class Invoker:
             if self._closing:
                 return
             obj, yields = self._obj, self._yields[t]
-            if preempt[0]:
-                sys.setprofile(preemption_point)
+            if profile is not None and (plan.preempt or plan.stop_at):
+                sys.setprofile(profile)
+            if plan.mode == "pct":
+                self._wait_for_higher(t)
             for k, (position, method, args) in enumerate(calls):
                 if yields[k]:
                     time.sleep(0)
+                if k and plan.stop_at:  # an op boundary is a point too (C subjects have no other)
+                    plan.point()
                 began = clock()
                 # The result is read here, in this thread, before the end time: read after the
                 # invocation, a live view or an iterator would show a later state than the op saw.
@@ -124,8 +278,54 @@ class Invoker:
                 except BaseException as exc:  # a dying thread would deadlock the barrier
                     outcome = failed(exc)
                 records[position] = (began, clock(), outcome)
-            sys.setprofile(None)
+            if profile is not None:
+                sys.setprofile(None)
+            if plan.mode == "pct":
+                with self._cv:
+                    self._finished[t] = True
+                    self._cv.notify_all()
             self._done.wait()
+
+    def _wait_for_higher(self, t):
+        """pct: wait (bounded) until every thread ranked above ``t`` has finished or parked."""
+        above = self._rank[: self._rank.index(t)]
+        if not above:
+            return
+        with self._cv:
+            self._cv.wait_for(lambda: all(self._finished[u] or self._parked[u] for u in above), PCT_WAIT_S)
+
+    def _park(self, t):
+        """pct's change point: ``t`` drops to the lowest priority and waits (bounded) for the others."""
+        others = [u for u in range(len(self._plans)) if u != t]
+        with self._cv:
+            self._parked[t] = True
+            self._cv.notify_all()
+            self._cv.wait_for(lambda: all(self._finished[u] or self._parked[u] for u in others), PCT_WAIT_S)
+            self._parked[t] = False
+
+    def _plan(self, rng, schedule):
+        """Draw this invocation's schedule into the threads' plans."""
+        n = len(self._plans)
+        for plan in self._plans:
+            plan.reset(schedule, 0.0, 0, 0.0, None)
+        if schedule == "random" or not n:  # no parallel part (a sequential control): nothing to schedule
+            preempt = rng.choice(PREEMPT_PROBABILITIES)
+            for plan in self._plans:
+                plan.preempt = preempt
+            p = rng.choice(YIELD_PROBABILITIES)
+            self._yields = [[p > 0 and rng.random() < p for _ in calls] for calls in self._per_thread]
+            return
+        self._yields = [[False] * len(calls) for calls in self._per_thread]
+        chosen = rng.randrange(n)
+        plan = self._plans[chosen]
+        plan.stop_at = rng.randint(1, max(1, self._points[schedule][chosen]))
+        if schedule == "preempt":
+            plan.pause = rng.choice(PREEMPT_PAUSES_S)
+        else:  # pct
+            rng.shuffle(self._rank)
+            self._finished = [False] * n
+            self._parked = [False] * n
+            plan.park = lambda: self._park(chosen)
 
     def _sequential(self, obj, calls):
         clock = time.perf_counter_ns
@@ -138,12 +338,12 @@ class Invoker:
                 outcome = failed(exc)
             self._records[position] = (began, clock(), outcome)
 
-    def invoke(self, rng):
-        """One invocation; ``rng`` (random.Random) picks this invocation's yields and preemptions."""
+    def invoke(self, rng, schedule="random"):
+        """One invocation under ``schedule`` (one of SCHEDULES); ``rng`` (random.Random) draws its
+        yields, preemptions, priorities and change point."""
         target = self.target
-        self._preempt[0] = rng.choice(PREEMPT_PROBABILITIES)
-        p = rng.choice(YIELD_PROBABILITIES)
-        self._yields = [[p > 0 and rng.random() < p for _ in calls] for calls in self._per_thread]
+        self.schedule = schedule
+        self._plan(rng, schedule)
         obj = target.make()
         self._sequential(obj, self._init)
         problems = [self._invariant(obj, "after init")]
@@ -151,6 +351,8 @@ class Invoker:
         self._start.wait()
         self._done.wait()
         self._obj = None
+        if schedule != "random":
+            self._points[schedule] = [max(1, plan.count) for plan in self._plans]
         problems.append(self._invariant(obj, "after the parallel part"))
         self._sequential(obj, self._post)
         problems.append(self._invariant(obj, "after post"))
@@ -181,3 +383,7 @@ class Invoker:
         self._start.wait()
         for thread in self._threads:
             thread.join()
+        for plan in self._plans:
+            for ident, known in list(_PLANS.items()):
+                if known is plan:
+                    del _PLANS[ident]

@@ -18,6 +18,18 @@ Job options (``job["options"]``; only ``probe`` is required)::
     seed                seed of the scenario draw and of the schedules (random, recorded in data)
     stop_after_finding  stop searching once a finding is minimised (true)
     scaling_s           a clean probe's ops/s with 1, 2, 4... threads, seconds per count (0: off)
+    schedules           schedule strategies to draw from (execute.SCHEDULES: random, preempt, pct;
+                        default all), weighted by the failures each has found so far
+    small_first         run two-op scenarios (one op in each of two threads), then scenarios of at
+                        most two ops per thread, before the full shape (true)
+
+Each finding records the schedule strategy that found it (``schedule``); its minimisation, rate and
+repro use that strategy. ``data["schedules"]`` counts invocations and failures per strategy.
+
+On a ThreadSanitizer lane (``data["tsan"]``), every worker's ThreadSanitizer reports are read
+(tsan.py): each race attributed to an extension module is one ``data-race`` signal per source
+location, with both stacks, the scenario in flight and its rate (fresh workers that report it again,
+of TSAN_RATE_RUNS).
 
 The whole job takes at most about budget_s + minimize_s per finding + hang_s; when the job has a
 ``timeout_s``, every phase also ends in time for the result to be written before it.
@@ -40,8 +52,9 @@ import time
 from dataclasses import asdict, dataclass, fields
 
 from ftlab_probes.runtime import protocol
-from ftlab_probes.runtime.stress import launch, rate, repro, scaling
+from ftlab_probes.runtime.stress import launch, rate, repro, scaling, tsan
 from ftlab_probes.runtime.stress.draw import Shape, draw_scenarios
+from ftlab_probes.runtime.stress.execute import SCHEDULES
 from ftlab_probes.runtime.stress.minimize import minimize
 from ftlab_probes.runtime.stress.oracle import UNKNOWN
 from ftlab_probes.runtime.stress.scenario import render_table, table
@@ -52,6 +65,27 @@ IN_PROCESS_KINDS = ("corruption", "unexpected-exception", "invariant-broken")
 
 #: Scenarios drawn at a time; a worker takes them all and stops when the budget is spent.
 DRAW_CHUNK = 200
+
+#: small_first: the shapes of the first draws, then the full shape. The known races of the
+#: calibration set all show with one op in each of two threads, where an invocation costs a tenth
+#: of a full scenario's and a failing history is checked in a few model steps (a full scenario's
+#: failing check can take 50,000): measured on 3.14t, bank lost updates went from not found in 10 s
+#: to found in the first second.
+SMALL_SHAPES = (Shape(2, 1, 0, 0, 2), Shape(2, 2, 1, 1, 6))
+#: Scenarios drawn per small shape (two-op scenarios are few: duplicates are dropped).
+SMALL_CHUNK = 60
+#: Seconds per scenario of a small shape: short, to cover every pair early.
+SMALL_SCENARIO_S = 0.1
+
+#: A strategy's prior weight counts as this many invocations without a failure (adaptive choice).
+SCHEDULE_PRIOR_RUNS = 50
+
+#: ThreadSanitizer: fresh workers that replay a reported race's scenario to measure its rate, and
+#: invocations each.
+TSAN_RATE_RUNS = 5
+TSAN_RATE_INVOCATIONS = 50
+#: Distinct races whose rate is measured; others are reported with the rate unmeasured.
+TSAN_MEASURED = 3
 
 #: A minimisation candidate "still fails" if it fails within this many times the invocations the
 #: original scenario needed (at least MIN_CANDIDATE_RUNS): a bug seen at rate p is then missed with
@@ -96,6 +130,8 @@ class Options:
     #: Seconds per thread count of the thread-scaling measurement of a clean probe (0: none; the lab asks
     #: for it once per subject, since the report plots one line per result).
     scaling_s: float = 0.0
+    schedules: object = None  # names from execute.SCHEDULES; None: all
+    small_first: bool = True
 
     @classmethod
     def from_mapping(cls, options):
@@ -112,7 +148,15 @@ class Options:
         values = {}
         for key, value in options.items():
             default = known[key].default
-            if key == "probe" or value is None:
+            if key == "schedules" and value is not None:
+                names = [value] if isinstance(value, str) else list(value)
+                for name in names:
+                    if name not in SCHEDULES:
+                        raise ValueError("unknown schedule %r; known: %s" % (name, ", ".join(SCHEDULES)))
+                if not names:
+                    raise ValueError("schedules is empty; give at least one of %s" % ", ".join(SCHEDULES))
+                values[key] = tuple(names)
+            elif key == "probe" or value is None:
                 values[key] = value
             elif isinstance(default, bool):
                 values[key] = bool(value)
@@ -137,6 +181,7 @@ class Failure:
     trace: str
     returncode: int
     runs: int  # invocations of this scenario until it failed
+    schedule: str = "random"  # the strategy of the failing invocation
 
 
 class Search:
@@ -159,8 +204,20 @@ class Search:
         self.repeats = {}
         self.engine_errors = []  # failures that are not races (see Search.not_a_race)
         self.excluded = set()  # ops of those failures, left out of the rest of the search
+        self.schedule_names = tuple(options.schedules or SCHEDULES)
+        self.schedule_stats = {name: [0, 0] for name in self.schedule_names}  # [invocations, failures]
+        self.tsan = tsan.lane_is_tsan()
+        self.races = {}  # tsan.key -> report dict (the first seen), with "seen" counts
+        self.interpreter_races = 0
 
-    def batch(self, scenarios, *, invocations, scenario_s, batch_s, watch, stop_at_failure):
+    def schedule_weights(self):
+        """(name, weight) per strategy: its observed failure rate, with a prior (adaptive choice)."""
+        return tuple(
+            (name, (failures + 1.0) / (runs + SCHEDULE_PRIOR_RUNS))
+            for name, (runs, failures) in self.schedule_stats.items()
+        )
+
+    def batch(self, scenarios, *, invocations, scenario_s, batch_s, watch, stop_at_failure, schedules=None):
         self.batches += 1
         o = self.options
         return launch.Batch(
@@ -174,13 +231,69 @@ class Search:
             hang_s=o.hang_s,
             seed=self.seed + self.batches,
             check_budget=o.check_budget,
+            schedules=schedules or self.schedule_weights(),
         )
 
     def run_batch(self, batch):
         result = launch.run_batch(batch, self.workdir)
         if self.switch_interval is None:
             self.switch_interval = result.switch_interval
+        if result.stderr:
+            self.collect_races(result, batch)
         return result
+
+    def collect_races(self, result, batch):
+        """Keep each ThreadSanitizer race of an extension once, with the scenario that showed it."""
+        for report in tsan.parse(result.stderr):
+            if report["module"] is None:
+                self.interpreter_races += 1
+                continue
+            key = tsan.key(report)
+            if key in self.races:
+                self.races[key]["seen"] += 1
+                continue
+            index = report["scenario"]
+            scenario = batch.scenarios[index] if index is not None and index < len(batch.scenarios) else None
+            self.races[key] = dict(report, scenario=scenario, seen=1,
+                                   detected_after_s=time.monotonic() - self.started)
+
+    def race_findings(self):
+        """data-race findings, their rates measured in fresh workers for the first TSAN_MEASURED."""
+        findings = []
+        for number, (key, race) in enumerate(sorted(self.races.items(), key=lambda kv: kv[1]["detected_after_s"])):
+            scenario = race["scenario"]
+            reported = runs = 0
+            if scenario is not None and number < TSAN_MEASURED and time.monotonic() + 10 < self.hard_deadline:
+                for _ in range(TSAN_RATE_RUNS):
+                    batch = self.batch((scenario,), invocations=TSAN_RATE_INVOCATIONS, scenario_s=2.0,
+                                       batch_s=2.0, watch=(), stop_at_failure=False)
+                    result = launch.run_batch(batch, self.workdir)
+                    runs += 1
+                    if any(tsan.key(r) == key for r in tsan.parse(result.stderr)):
+                        reported += 1
+            where = "%s (%s in %s)" % (race["module"], race["location"], race["function"])
+            if runs:
+                summary = "ThreadSanitizer: %s in %s, reported by %d of %d fresh workers running %s" % (
+                    race["kind"], where, reported, runs, scenario.describe())
+            else:
+                summary = "ThreadSanitizer: %s in %s%s" % (
+                    race["kind"], where, " while running %s" % scenario.describe() if scenario else "")
+            findings.append({
+                "kind": "data-race",
+                "summary": summary,
+                "module": race["module"],
+                "location": race["location"],
+                "function": race["function"],
+                "stacks": race["stacks"],
+                "report": race["text"],
+                "scenario": scenario.to_data() if scenario else None,
+                "scenario_text": scenario.describe() if scenario else "",
+                "rate": [reported, runs],
+                "rate_unit": "fresh workers of %d invocations" % TSAN_RATE_INVOCATIONS,
+                "seen": race["seen"],
+                "detected_after_s": race["detected_after_s"],
+            })
+        return findings
 
     # -- search ---------------------------------------------------------------------------------
 
@@ -191,18 +304,26 @@ class Search:
         every_op = self.probe_cls.operations()
         operations = every_op
         seen, pending, draws = {}, [], 0
+        shapes = list(SMALL_SHAPES) if o.small_first else []
+        scenario_s = o.scenario_s
         while time.monotonic() < deadline:
             if not pending:
-                drawn = draw_scenarios(operations, o.shape(), DRAW_CHUNK, self.seed + draws)
+                if shapes:
+                    shape, chunk, scenario_s = shapes.pop(0), SMALL_CHUNK, min(o.scenario_s, SMALL_SCENARIO_S)
+                else:
+                    shape, chunk, scenario_s = o.shape(), DRAW_CHUNK, o.scenario_s
+                drawn = draw_scenarios(operations, shape, chunk, self.seed + draws)
                 draws += 1
                 pending = [s for s in drawn if s.describe() not in seen]
                 seen.update((s.describe(), s) for s in pending)
-                if not pending:  # a small op space, every scenario drawn: run them all again
+                if not pending and not shapes:  # a small op space, every scenario drawn: run them all again
                     pending = list(seen.values())
+                if not pending:
+                    continue
             batch = self.batch(
                 pending,
                 invocations=o.invocations,
-                scenario_s=o.scenario_s,
+                scenario_s=scenario_s,
                 batch_s=max(0.0, deadline - time.monotonic()),
                 watch=IN_PROCESS_KINDS,
                 stop_at_failure=True,
@@ -243,6 +364,10 @@ class Search:
             self.scenarios_run += 1
             self.invocations += summary["runs"]
             self.unknown += summary["counts"].get(UNKNOWN, 0)
+            for name, (runs, failures) in (summary.get("schedules") or {}).items():
+                stats = self.schedule_stats.setdefault(name, [0, 0])
+                stats[0] += runs
+                stats[1] += failures
         if result.status in rate.DEATHS:
             if result.in_flight is None:
                 raise launch.WorkerError("stress worker died before its first scenario:\n" + result.trace)
@@ -258,7 +383,11 @@ class Search:
                 result.trace,
                 result.returncode,
                 runs,
+                result.schedule_in_flight,
             )
+            stats = self.schedule_stats.setdefault(result.schedule_in_flight, [0, 0])
+            stats[0] += 1
+            stats[1] += 1
             return failure, index + 1
         hit = result.failure()
         if hit is None:
@@ -266,7 +395,8 @@ class Search:
         index, summary = hit
         first = summary["first"]
         failure = Failure(
-            first["kind"], pending[index], first["summary"], first["table"], "", 0, first["invocation"]
+            first["kind"], pending[index], first["summary"], first["table"], "", 0, first["invocation"],
+            first.get("schedule") or "random",
         )
         return failure, index + 1
 
@@ -287,6 +417,8 @@ class Search:
             "returncode": failure.returncode,
         }
         candidate_runs = max(MIN_CANDIDATE_RUNS, CANDIDATE_FACTOR * failure.runs)
+        # The strategy that found it replays it: minimisation, rate and repro keep the schedule.
+        pinned = ((failure.schedule, 1.0),)
 
         def first_failing(candidates):
             offset = 0
@@ -301,6 +433,7 @@ class Search:
                     batch_s=left,
                     watch=(failure.kind,),
                     stop_at_failure=True,
+                    schedules=pinned,
                 )
                 result = self.run_batch(batch)
                 if result.status == launch.DONE:
@@ -327,7 +460,8 @@ class Search:
 
         minimized = minimize(failure.scenario, first_failing, deadline - rate_s)
         scenario = minimized.scenario
-        settings = self.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False)
+        settings = self.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False,
+                              schedules=pinned)
         measured = rate.in_workers(
             settings,
             scenario,
@@ -357,6 +491,7 @@ class Search:
             summary=last["summary"],
             hang_s=o.hang_s,
             check_budget=o.check_budget,
+            schedule=failure.schedule,
         )
         returncode = last["returncode"]
         which = "minimal scenario" if minimized.complete else "scenario (minimisation ran out of time)"
@@ -389,6 +524,7 @@ class Search:
         return {
             "kind": failure.kind,
             "concurrent": scenario.concurrent(),
+            "schedule": failure.schedule,
             "summary": summary,
             "detail": last["summary"],
             "scenario": scenario.to_data(),
@@ -482,6 +618,24 @@ def run(job):
         )
         for f in search.findings
     ]
+    races = search.race_findings() if search.races else []
+    signals_out += [
+        protocol.signal(
+            "data-race",
+            f["summary"],
+            probe=options.probe,
+            module=f["module"],
+            location=f["location"],
+            function=f["function"],
+            stacks=f["stacks"],
+            report=f["report"],
+            scenario=f["scenario"],
+            rate=f["rate"],
+            rate_unit=f["rate_unit"],
+            concurrent=True,
+        )
+        for f in races
+    ]
     data = {
         "probe": options.probe,
         "subject": probe_cls.subject,
@@ -497,6 +651,10 @@ def run(job):
         "repeats": search.repeats,
         "engine_errors": search.engine_errors,
         "excluded_ops": sorted(search.excluded),
+        "schedules": {name: {"invocations": r, "failures": f} for name, (r, f) in search.schedule_stats.items()},
+        "tsan": search.tsan,
+        "data_races": races,
+        "interpreter_races": search.interpreter_races,
     }
     status = "findings" if signals_out else "ok"
     if search.engine_errors and not signals_out and not set(probe_cls.operations()) - search.excluded:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from ftlab_probes.runtime.children import wait_or_kill
+from ftlab_probes.runtime.stress import tsan
 from ftlab_probes.runtime.stress.worker import BOOT
 
 #: Time for a worker to start and import the probe (hypothesis alone takes ~0.4 s) before the
@@ -41,6 +42,8 @@ class BatchResult:
     trace: str  # faulthandler's text (crash or hang)
     returncode: int
     switch_interval: object
+    schedule_in_flight: str = "random"  # the schedule of the invocation running when the worker died
+    stderr: str = ""  # the worker's stderr (capped), for ThreadSanitizer reports
 
     def failure(self):
         """(index, summary) of the first finished scenario with a failure, else None."""
@@ -64,6 +67,8 @@ class Batch:
     hang_s: float
     seed: int
     check_budget: int
+    #: (strategy, weight) pairs the worker draws each invocation's schedule from (execute.SCHEDULES).
+    schedules: tuple = (("random", 1.0),)
 
 
 def run_batch(batch, workdir):
@@ -74,7 +79,7 @@ def run_batch(batch, workdir):
         for name in ("batch", "events", "counter", "out", "err")
     }
     with open(paths["counter"], "wb") as f:
-        f.write(b"\0" * 8)
+        f.write(b"\0" * 16)
     document = dict(
         vars(batch), scenarios=list(batch.scenarios), events=paths["events"], counter=paths["counter"]
     )
@@ -93,22 +98,26 @@ def run_batch(batch, workdir):
         returncode = proc.returncode
     summaries, in_flight, interval = _read_events(paths["events"])
     with open(paths["counter"], "rb") as f:
-        (runs_in_flight,) = struct.unpack("<q", f.read(8))
+        runs_in_flight, schedule_index = struct.unpack("<qq", f.read(16))
+    names = [name for name, _ in batch.schedules] or ["random"]
+    in_flight_schedule = names[schedule_index] if 0 <= schedule_index < len(names) else names[0]
     stderr_tail = _tail(paths["err"])
+    stderr_text = _head(paths["err"]) if tsan.MARKER_BYTES in _sniff(paths["err"]) else ""
     for path in paths.values():
         os.unlink(path)
-    if returncode == 0 and not killed:
-        return BatchResult(DONE, summaries, None, 0, "", 0, interval)
+    extra = {"schedule_in_flight": in_flight_schedule, "stderr": stderr_text}
+    if (returncode == 0 or (returncode == tsan.EXIT_STATUS and stderr_text)) and not killed:
+        return BatchResult(DONE, summaries, None, 0, "", 0, interval, **extra)
     if killed or (returncode == 1 and "Timeout (" in stderr_tail):
         trace = (
             _from_marker(stderr_tail, "Timeout (")
             if not killed
             else "killed after %.0f s without an answer" % limit
         )
-        return BatchResult(HANG, summaries, in_flight, runs_in_flight, trace, returncode, interval)
+        return BatchResult(HANG, summaries, in_flight, runs_in_flight, trace, returncode, interval, **extra)
     if returncode < 0:
         trace = _from_marker(stderr_tail, "Fatal Python error")
-        return BatchResult(CRASH, summaries, in_flight, runs_in_flight, trace, returncode, interval)
+        return BatchResult(CRASH, summaries, in_flight, runs_in_flight, trace, returncode, interval, **extra)
     raise WorkerError("stress worker exited with status %d:\n%s" % (returncode, stderr_tail[-4000:]))
 
 
@@ -133,6 +142,24 @@ def _read_events(path):
             summaries[event.pop("i")] = event
             in_flight = None
     return summaries, in_flight, interval
+
+
+def _sniff(path):
+    """Whether the file holds a ThreadSanitizer report, read in blocks (stderr may be large)."""
+    with open(path, "rb") as f:
+        tail = b""
+        while True:
+            block = f.read(1 << 20)
+            if not block:
+                return b""
+            if tsan.MARKER_BYTES in tail + block:
+                return tsan.MARKER_BYTES
+            tail = block[-len(tsan.MARKER_BYTES):]
+
+
+def _head(path):
+    with open(path, "rb") as f:
+        return f.read(tsan.STDERR_CHARS).decode("utf-8", "replace")
 
 
 def _tail(path):

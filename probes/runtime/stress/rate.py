@@ -68,11 +68,13 @@ def _with(settings, scenario, runs, time_s, kinds, seed):
         hang_s=settings.hang_s,
         seed=seed,
         check_budget=settings.check_budget,
+        schedules=settings.schedules,
     )
 
 
-def in_process(target, scenario, kind, runs, check_budget, seed=0):
-    """Run ``scenario`` ``runs`` times in this process; failures of ``kind`` (an in-process kind)."""
+def in_process(target, scenario, kind, runs, check_budget, seed=0, schedule="random"):
+    """Run ``scenario`` ``runs`` times in this process under ``schedule``; failures of ``kind`` (an
+    in-process kind)."""
     set_switch_interval()
     rng = random.Random(seed)
     judge = Judge(target, scenario, check_budget)
@@ -80,7 +82,7 @@ def in_process(target, scenario, kind, runs, check_budget, seed=0):
     failures, first = 0, None
     try:
         for _ in range(runs):
-            invocation = invoker.invoke(rng)
+            invocation = invoker.invoke(rng, schedule)
             judgement = judge.judge(invocation)
             if judgement is not None and judgement.kind == kind:
                 failures += 1

@@ -50,11 +50,12 @@ from ftlab_probes.runtime.stress.scenario import scenario_from_literal
 SCENARIO = {scenario}
 
 if __name__ == "__main__":
-    sys.exit(repro.main({probe!r}, SCENARIO, {kind!r}, hang_s={hang_s!r}, check_budget={check_budget!r}))
+    sys.exit(repro.main({probe!r}, SCENARIO, {kind!r}, hang_s={hang_s!r}, check_budget={check_budget!r},
+                        schedule={schedule!r}))
 '''
 
 
-def write(path, *, probe, scenario, rows, kind, failures, runs, summary, hang_s, check_budget):
+def write(path, *, probe, scenario, rows, kind, failures, runs, summary, hang_s, check_budget, schedule="random"):
     """Write the repro script for a finding to ``path``; ``rows`` is the scenario's table."""
     text = _TEMPLATE.format(
         python=sys.executable,
@@ -71,6 +72,7 @@ def write(path, *, probe, scenario, rows, kind, failures, runs, summary, hang_s,
         scenario=scenario.to_source(),
         hang_s=hang_s,
         check_budget=check_budget,
+        schedule=schedule,
     )
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
@@ -78,19 +80,19 @@ def write(path, *, probe, scenario, rows, kind, failures, runs, summary, hang_s,
     return path
 
 
-def main(probe, scenario, kind, *, hang_s, check_budget, argv=None):
+def main(probe, scenario, kind, *, hang_s, check_budget, schedule="random", argv=None):
     """The body of a repro script."""
     parser = argparse.ArgumentParser(description="Replay an ftlab stress finding (%s in %s)." % (kind, probe))
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="replays (default %(default)s)")
     args = parser.parse_args(argv)
     if kind in rate.DEATHS:
-        settings = launch.Batch(probe, (), 0, 0.0, 0.0, (kind,), False, hang_s, 0, check_budget)
+        settings = launch.Batch(probe, (), 0, 0.0, 0.0, (kind,), False, hang_s, 0, check_budget, ((schedule, 1.0),))
         with tempfile.TemporaryDirectory(prefix="ftlab-repro-") as workdir:
             measured = rate.in_workers(settings, scenario, kind, args.runs, DEATH_TIME_S, workdir)
         if measured.trace:
             print(measured.trace, file=sys.stderr)
     else:
-        measured = rate.in_process(Target(probe), scenario, kind, args.runs, check_budget)
+        measured = rate.in_process(Target(probe), scenario, kind, args.runs, check_budget, schedule=schedule)
         if measured.first:
             print(render_table(measured.first["table"], len(scenario.threads)))
             print(measured.first["summary"])

@@ -257,6 +257,19 @@ class Target:
     def make(self):
         return self.probe.make()
 
+    def subject_modules(self):
+        """Top-level module names of the code under test, for the schedules' calls into the subject:
+        an auto-probe's module, else the package of the object ``make()`` builds (none for builtins)."""
+        spec = getattr(self.cls, "auto_spec", None)
+        if spec:
+            return (spec.split(":")[1].split(".")[0],)
+        try:
+            module = type(self.make()).__module__ or ""
+        except Exception:  # make() failing is reported by the first invocation, with its traceback
+            return ()
+        top = module.split(".")[0].lstrip("_")
+        return () if top in ("builtins", "") else (module.split(".")[0], top)
+
     def method(self, name):
         return self._methods[name]
 

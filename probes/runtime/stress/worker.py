@@ -14,8 +14,10 @@ import mmap
 import pickle
 import random
 import struct
+import sys
 import time
 
+from ftlab_probes.runtime.stress import tsan
 from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
 from ftlab_probes.runtime.stress.oracle import Judge
 from ftlab_probes.runtime.stress.scenario import table
@@ -52,17 +54,39 @@ class Watchdog:
 
 
 class Counter:
-    """An int in a shared file mapping: still readable by the coordinator after a crash."""
+    """Two ints in a shared file mapping (invocations of the scenario in flight, the index of the
+    schedule running): still readable by the coordinator after a crash."""
 
     def __init__(self, path):
         self._file = open(path, "r+b")  # noqa: SIM115 - lives as long as the worker
-        self._map = mmap.mmap(self._file.fileno(), 8)
+        self._map = mmap.mmap(self._file.fileno(), 16)
 
-    def set(self, value):
-        struct.pack_into("<q", self._map, 0, value)
+    def set(self, value, schedule=0):
+        struct.pack_into("<qq", self._map, 0, value, schedule)
 
 
-def run_scenario(target, scenario, batch, rng, watchdog, counter):
+class Chooser:
+    """Draws each invocation's schedule from the batch's weighted strategies; a strategy that finds a
+    failure is drawn more often for the rest of the worker's life (adaptive, per subject)."""
+
+    #: Weight multiplier of a strategy each time one of its invocations fails.
+    BOOST = 2.0
+
+    def __init__(self, schedules):
+        pairs = list(schedules) or [("random", 1.0)]
+        self.names = [name for name, _ in pairs]
+        self.weights = [max(float(w), 1e-3) for _, w in pairs]
+
+    def pick(self, rng):
+        if len(self.names) == 1:
+            return 0
+        return rng.choices(range(len(self.names)), self.weights)[0]
+
+    def failed(self, index):
+        self.weights[index] *= self.BOOST
+
+
+def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
     """Invoke one scenario until its invocation or time cap; a summary dict.
 
     Every verdict is counted; the first one of a watched kind is kept with its table, and ends the
@@ -72,25 +96,36 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter):
     watchdog.arm()
     invoker = Invoker(target, scenario)
     deadline = time.monotonic() + batch["scenario_s"]
+    chooser = chooser or Chooser(batch.get("schedules") or ())
     runs = 0
     counts = {}
+    per_schedule = {}  # name -> [invocations, failures of a watched kind]
     first = None
     try:
         while runs < batch["invocations"]:
             watchdog.arm()
-            invocation = invoker.invoke(rng)
+            index = chooser.pick(rng)
+            schedule = chooser.names[index]
+            counter.set(runs, index)
+            invocation = invoker.invoke(rng, schedule)
             runs += 1
-            counter.set(runs)
+            counter.set(runs, index)
+            stats = per_schedule.setdefault(schedule, [0, 0])
+            stats[0] += 1
             watchdog.arm()
             judgement = judge.judge(invocation)
             if judgement is not None:
                 counts[judgement.kind] = counts.get(judgement.kind, 0) + 1
+                if judgement.kind in batch["watch"]:
+                    stats[1] += 1
+                    chooser.failed(index)
                 if first is None and judgement.kind in batch["watch"]:
                     first = {
                         "kind": judgement.kind,
                         "summary": judgement.summary,
                         "table": table(scenario, invocation.outcomes, judgement.failing),
                         "invocation": runs,
+                        "schedule": schedule,
                     }
                     if batch["stop_at_failure"]:
                         break
@@ -99,7 +134,7 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter):
     finally:
         watchdog.arm()
         invoker.close()
-    return {"runs": runs, "counts": counts, "first": first}
+    return {"runs": runs, "counts": counts, "first": first, "schedules": per_schedule}
 
 
 def main(batch_path):
@@ -110,6 +145,7 @@ def main(batch_path):
     counter = Counter(batch["counter"])
     watchdog = Watchdog(batch["hang_s"])
     rng = random.Random(batch["seed"])
+    chooser = Chooser(batch.get("schedules") or ())
     stop_at = time.monotonic() + batch["batch_s"]
     with open(batch["events"], "a", encoding="utf-8") as events:
 
@@ -121,7 +157,10 @@ def main(batch_path):
         for i, scenario in enumerate(batch["scenarios"]):
             counter.set(0)
             emit(event="start", i=i)
-            summary = run_scenario(target, scenario, batch, rng, watchdog, counter)
+            # Marks the scenario in the worker's stderr, so a ThreadSanitizer report is attributed to it.
+            sys.stderr.write("%s%d\n" % (tsan.SCENARIO_MARK, i))
+            sys.stderr.flush()
+            summary = run_scenario(target, scenario, batch, rng, watchdog, counter, chooser)
             emit(event="done", i=i, **summary)
             if (summary["first"] is not None and batch["stop_at_failure"]) or time.monotonic() > stop_at:
                 break
