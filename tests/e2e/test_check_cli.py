@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.lanes import FT_SKIP_REASON, REPO_ROOT, ft_python, lane_venv, session_cache_root
+from tests.support.lanes import FT_SKIP_REASON, REPO_ROOT, ft_python
+from tests.support.maintainer_venv import maintainer_venv
 
 COUNTER = REPO_ROOT / "extensions" / "calibration" / "counter"
 
@@ -41,7 +42,7 @@ def test_check_finds_the_counter_corruption_on_314t(tmp_path):
 def test_check_installed_runs_in_the_environment_it_is_given(tmp_path, tmp_path_factory):
     from ftlab.project_check import check_installed
 
-    python = lane_venv(session_cache_root(tmp_path_factory), ft_python(), [COUNTER], ["hypothesis"])
+    python = maintainer_venv(tmp_path_factory)  # the plugin's tests build the same one
     checked = check_installed("ftcalib_counter", project=COUNTER, budget_s=3, artifacts_root=tmp_path,
                               python=str(python))
     assert checked.version == "1.0.0" and checked.lane.gil_disabled
