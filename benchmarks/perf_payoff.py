@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = r["data"].get("workload_plan") or {}
         if plan:
             print(f"{r['subject']} on {r['lane']}: {plan.get('timed')} of {plan.get('total')} workloads timed "
-                  f"({plan.get('repeats')} repeats x {plan.get('seconds')} s windows, {plan.get('took_s')} s)"
+                  f"({plan.get('repeats')} repeats x {plan.get('seconds')} s windows; {plan.get('took_s')} s with turns)"
                   + (f"; left out: {', '.join(plan['left_out'])}" if plan.get("left_out") else ""))
     cross = [(r["lane"], g["baseline"]) for r in perf for g in r["data"].get("gates") or []
              if lanes.get(g["baseline"], {}).get("gil_disabled") != lanes.get(r["lane"], {}).get("gil_disabled")]
