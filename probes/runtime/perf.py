@@ -54,7 +54,8 @@ Options (``job["options"]``)::
      "scaling": [{"threads", "ops_per_s", "speedup"}],   # the first workload's medians, for the plots
      "workload_note": str|null,                          # why nothing (or not everything) was measured
      "workload_plan": {"budget_s", "seconds", "warmup_s", "repeats", "shapes", "timed": int,
-                       "total": int, "left_out": [str], "estimate_s": float}|null,
+                       "total": int, "left_out": [str], "estimate_s": float,
+                       "took_s": float}|null,                # took_s: wall time, turns on the lock included
      "build": {"version", "config_args", "pgo": bool, "lto": bool, "cc", "gil_disabled": bool},
      "turns": {"count": int, "waited_s": float}|null}    # turns taken on the run's measurement lock
 
