@@ -52,6 +52,13 @@ def test_check_installed_runs_in_the_environment_it_is_given(tmp_path, tmp_path_
     assert checked.failed and checked.verdicts[0].verdict == "unsafe"
     doc = json.loads(json.dumps(checked.to_json()))
     assert doc["lane"]["gil_disabled"] is True and doc["decision"] == "no-go"
+    # The reports CI publishes (job summary, test results) come from the same renderers as a run's.
+    from ftlab.report import write_reports
+
+    written = write_reports(checked.outcome(), tmp_path / "reports")
+    assert "corruption" in written["md"].read_text()
+    junit = written["junit"].read_text()
+    assert 'failures="1"' in junit and 'name="ftcalib-counter"' in junit
 
 
 def test_check_installed_bad_input(tmp_path):
