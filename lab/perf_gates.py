@@ -226,7 +226,9 @@ def _sample_values(stats: object) -> list[float]:
 
 
 def _one_thread(workload: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    return next((p for p in workload.get("points") or [] if p.get("threads") == 1), None)
+    """The one-thread point: the same window in either shape (a workload may have only one)."""
+    points = [*(workload.get("points") or []), *(workload.get("independent_points") or [])]
+    return next((p for p in points if p.get("threads") == 1), None)
 
 
 def metric_values(data: Mapping[str, Any], metric: str) -> dict[str | None, list[float]]:

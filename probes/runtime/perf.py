@@ -240,7 +240,7 @@ def workload_repeat(todo, options, workdir, index):
     doc = run_json_child(cmd, out, timeout, "the workloads' process")
     done = [w for w in doc.get("workloads") or [] if isinstance(w, dict)]
     if doc.get("complete"):
-        return done, None
+        return done, None  # all of them, or up to a stuck one: the rest go to a fresh process
     running = doc.get("running") or (todo[len(done)][0] if len(done) < len(todo) else None)
     why = doc.get("error") or "the process ended while it ran (a crash: see the perf job's artifacts)"
     return done, (running, why)

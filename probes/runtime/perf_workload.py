@@ -70,6 +70,10 @@ def bound_calls(target, seed):
 SHAPES = ("shared", "independent")
 
 
+class Stuck(RuntimeError):
+    """A worker did not stop: its thread still runs, so nothing more is measured in this process."""
+
+
 def window(obj, calls, threads, seconds, stride=1, objs=None):
     """Run ``threads`` workers over ``calls`` on ``obj`` (or worker i on ``objs[i]``: the independent
     shape) for ``seconds``; what they did."""
@@ -119,7 +123,7 @@ def window(obj, calls, threads, seconds, stride=1, objs=None):
         w.join(JOIN_S)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu0
     if any(w.is_alive() for w in workers):
-        raise RuntimeError("an operation did not return within %.0f s of the end of the window" % JOIN_S)
+        raise Stuck("an operation did not return within %.0f s of the end of the window" % JOIN_S)
     ops = sum(done)
     lat = [x / 1000.0 for per in latencies for x in per]
     return {
@@ -143,8 +147,8 @@ def _call(op):
 
 
 def load_callable(path):
-    """``module:function`` -> (make, calls, stateless): ``make()`` builds one object (the operation the
-    function returns), ``calls`` call it."""
+    """``module:function`` -> (make, calls, stateless, shapes): ``make()`` builds one object (the operation
+    the function returns), ``calls`` call it, ``shapes`` are those it can run in."""
     import importlib
 
     module_name, _, attr = path.partition(":")
@@ -155,15 +159,19 @@ def load_callable(path):
         fn = getattr(fn, part)
     if not callable(fn):
         raise TypeError("workload %s is not callable" % (path,))
+    # A workload may say which shapes it has (``fn.ftlab_shapes = ("independent",)``): one whose objects
+    # share module state cannot be shared between threads at all.
+    only = tuple(getattr(fn, "ftlab_shapes", SHAPES))
     if callable(fn()):
-        return fn, [(_call, ())], False
-    return (lambda: fn), [(_call, ())], True
+        return fn, [(_call, ())], False, only
+    return (lambda: fn), [(_call, ())], True, only
 
 
 def measure(probe, seed, counts, seconds, warmup, shapes=("shared",), func=None):
     """{shape: [point per thread count]} and whether the shapes are one (a stateless callable)."""
     if func:
-        make, calls, stateless = load_callable(func)
+        make, calls, stateless, only = load_callable(func)
+        shapes = [s for s in shapes if s in only]
     else:
         from ftlab_probes.runtime.stress.target import Target
 
@@ -237,8 +245,13 @@ def main(argv=None):
                           "stateless": stateless})
         except Exception as exc:  # the workload's own failure (cannot import, cannot build, stuck): its repeat
             entry["error"] = "%s: %s" % (type(exc).__name__, str(exc)[:300])
+            stuck = isinstance(exc, Stuck)
+        else:
+            stuck = False
         entry["rss_mb"] = peak_rss_mb()
         doc["workloads"].append(entry)
+        if stuck:
+            break  # its thread still runs and would slow the next ones: the host starts a fresh process
     doc.update(running=None, complete=True)
     protocol.write_json_atomic(args.out, doc)
     return 0

@@ -56,17 +56,22 @@ def test_a_real_probe_and_a_callable_in_fresh_processes_both_shapes(tmp_path):
     (tmp_path / "mywork.py").write_text(
         "import json\n"
         "def encoder():\n    enc = json.JSONEncoder()\n    return lambda: enc.encode([1, 2, 3])\n"
-        "def plain():\n    return json.dumps([1])\n")
+        "def plain():\n    return json.dumps([1])\n"
+        "def mine():\n    return lambda: json.dumps([2])\n"
+        "mine.ftlab_shapes = ('independent',)\n")
     work = tmp_path / "work"
     work.mkdir()
     options = {"probes": ["ftlab_probes.stdlib.concurrency:SimpleQueueProbe"], "seconds": 0.05, "warmup_s": 0.02,
-               "repeats": 1, "threads": [1, 2], "callables": ["mywork:encoder", "mywork:plain"],
+               "repeats": 1, "threads": [1, 2], "callables": ["mywork:encoder", "mywork:plain", "mywork:mine"],
                "paths": [str(tmp_path)], "fixed": ["seconds", "repeats"]}
     workloads, note, plan = perf.measure_workloads({"subject": None}, options, str(work))
-    assert note is None and plan["timed"] == plan["total"] == 3 and plan["left_out"] == []
+    assert note is None and plan["timed"] == plan["total"] == 4 and plan["left_out"] == []
     assert [(w["probe"], w["kind"]) for w in workloads] == [
-        ("mywork:encoder", "callable"), ("mywork:plain", "callable"),
+        ("mywork:encoder", "callable"), ("mywork:plain", "callable"), ("mywork:mine", "callable"),
         ("ftlab_probes.stdlib.concurrency:SimpleQueueProbe", "probe")]
+    mine = workloads.pop(2)
+    # A workload that declares its shapes runs in those only.
+    assert mine["points"] == [] and [p["threads"] for p in mine["independent_points"]] == [1, 2]
     for w in workloads:
         assert w["error"] is None and w["repeats"] == 1 and [p["threads"] for p in w["points"]] == [1, 2]
         assert [p["threads"] for p in w["independent_points"]] == [1, 2]
