@@ -29,7 +29,7 @@ def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, 
     sp.add_argument("--no-provision", action="store_true", help="do not ask uv to install missing lanes")
     sp.add_argument("--wheels-only", action="store_true", help="dependencies from wheels only (the project is built)")
     sp.add_argument("--index-url", default=None, metavar="URL", help="the package index (default: uv's or pip's)")
-    sp.add_argument("--report-dir", type=Path, default=None, help="where the reports go (default: reports/)")
+    sp.add_argument("--report-dir", type=Path, default=None, help="where the reports go (default: reports/; with --installed only when given)")
     sp.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
 
     ci = sub.add_parser("ci", help="CI for a project: a GitHub Actions workflow, or cibuildwheel's section")
@@ -47,7 +47,8 @@ def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, 
     sp.add_argument("--index-url", default=None, metavar="URL", help="the index to resolve the toolchain from")
     sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per job")
     sp.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
-                    help="the workflow file (default: PATH/.github/workflows/ftlab.yml; constraints beside .github)")
+                    help="the workflow file (default: PATH/.github/workflows/ftlab.yml; the toolchain constraints "
+                         "always go to PATH/.github/ftlab-constraints.txt)")
     sp.add_argument("--force", action="store_true", help="overwrite existing files")
     sp = ci_sub.add_parser("cibuildwheel", help="print the [tool.cibuildwheel] section: cp314 and cp314t, each "
                                                 "wheel checked with 'ftlab check --installed'")
