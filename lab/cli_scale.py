@@ -78,7 +78,24 @@ def executor_options(args: argparse.Namespace) -> dict:
         import distributed  # noqa: F401
     except ImportError:
         raise UsageError("--executor dask needs Dask: pip install 'ftlab[dask]'") from None
+    if args.scheduler:
+        _check_reachable(args.scheduler)
     return {"executor": "dask", "scheduler": args.scheduler, "workers": args.workers}
+
+
+#: A scheduler that does not accept a connection this fast is not there (checked before a run is recorded).
+REACH_TIMEOUT_S = 5.0
+
+
+def _check_reachable(address: str) -> None:
+    import socket
+
+    host, _, port = address.split("://", 1)[1].rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_TIMEOUT_S).close()
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address} ({exc.strerror or exc}); start one with "
+                         "'dask scheduler' (and workers with 'dask worker ADDRESS'), or use --workers N") from None
 
 
 def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:

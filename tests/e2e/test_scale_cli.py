@@ -19,6 +19,7 @@ import ftlab
     (["run", "pkg", "--executor", "dask", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
     (["run", "pkg", "--executor", "dask", "--scheduler", "127.0.0.1"], "--scheduler takes tcp://HOST:PORT"),
     (["run", "pkg", "--executor", "dask", "--workers", "0"], "--workers must be at least 1"),
+    (["run", "pkg", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "cannot reach the Dask scheduler at"),
     (["run", "pkg", "--shard", "3/2"], "--shard takes I/N"),
     (["survey"], "name the packages: a list file, or --top N"),
     (["survey", "--top", "5"], "cannot read the top-PyPI-packages data set at http://127.0.0.1:9/top.json"),
