@@ -246,7 +246,10 @@ def _survey_subject(spec: SurveySpec, subject: Subject) -> list[Result]:
                     results.append(_result(job, "skipped", f"lane unavailable: {job.lane.reason}"))
                     continue
                 run_job = dataclasses.replace(job, lane=local[job.lane.name], timeout_s=check.timeout_for(ctx))
-                results.append(_guarded(lambda j, check=check: check.run(j, ctx), run_job))
+                result = _guarded(lambda j, check=check: check.run(j, ctx), run_job)
+                if check_name == "install":  # the subject's own lock, as the survey run has none
+                    result = dataclasses.replace(result, data={**result.data, "lock": lock.text})
+                results.append(result)
     finally:
         # Venvs of a thousand packages would fill the disk: the results keep what they showed.
         for name in built:
@@ -302,13 +305,14 @@ def survey_command(args: argparse.Namespace, executor_options: dict) -> int:
         outcome, source = run_survey(names, lane_specs=tuple(args.lane), checks=tuple(checks), store_path=store_path,
                                      options=options, jobs=args.jobs, reporter=reporter, resume=None)
     written = write_reports(outcome, args.report_dir)
-    written.update(write_survey_report(outcome, source, args.report_dir))
+    history = survey_history(outcome.store_path)
+    written.update(write_survey_report(outcome, source, args.report_dir, history))
     if args.json:
         import sys
 
         from ftlab.report.survey import survey_json
 
-        doc = survey_json(outcome, source)
+        doc = survey_json(outcome, source, history)
         doc["reports"] = {k: str(v) for k, v in written.items()}
         sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
     else:
@@ -316,6 +320,16 @@ def survey_command(args: argparse.Namespace, executor_options: dict) -> int:
 
         print_survey(outcome, source, written)
     return 0
+
+
+def survey_history(store_path: Path) -> list[dict[str, Any]]:
+    """Every finished survey in the store, oldest first, for the survey report's chart over time."""
+    from ftlab.report.survey import history_entry
+    from ftlab.store import Store
+
+    with Store(store_path, create=False) as store:
+        records = [store.load_run(run_id) for run_id in store.run_ids()]
+    return [history_entry(r) for r in records if r.config.get("kind") == "survey" and r.status == "finished"]
 
 
 def run_survey(names: Sequence[str] | None, *, lane_specs: Sequence[str], checks: Sequence[str], store_path: Path,

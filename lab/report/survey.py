@@ -9,12 +9,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ftlab.records import Result
+from ftlab.records import VERDICTS, Result
 
 #: Signal kinds that make an install a failure (not-installable), and an import one.
 INSTALL_FAILED = frozenset({"install-failed", "no-wheel"})
 IMPORT_ORDER = ("crash", "hang", "import-error")
 COLUMNS = ("install", "import", "gil", "stress")
+#: Verdict colours of the history chart, most severe first (the stylesheet's signal-kind colours).
+VERDICT_COLOUR = {"crashes": "var(--k-crash)", "unsafe": "var(--k-corruption)", "gil-fallback": "var(--k-gil)",
+                  "not-installable": "var(--k-install)", "not-importable": "var(--k-import)", "ready": "#3c9a5f",
+                  "untested": "var(--k-other)"}
 
 
 def _kinds(r: Result) -> list[str]:
@@ -96,11 +100,53 @@ def counts(table: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, int]]]:
     return {lane: {c: dict(sorted(n.items())) for c, n in cols.items()} for lane, cols in out.items()}
 
 
-def survey_json(outcome, source: dict[str, Any]) -> dict[str, Any]:
+def survey_json(outcome, source: dict[str, Any], history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     table = rows(outcome)
     return {"run_id": outcome.run_id, "source": source, "lanes": [ln.name for ln in outcome.lanes],
             "packages": len({r["package"] for r in table}), "counts": counts(table), "rows": table,
-            "decision": outcome.decision.decision}
+            "decision": outcome.decision.decision, "history": history or []}
+
+
+def history_entry(record) -> dict[str, Any]:
+    """One finished survey of the store, for the chart over time: its date and verdicts per lane."""
+    import time
+
+    per_lane: dict[str, Counter] = {}
+    for v in record.verdicts:
+        per_lane.setdefault(v.lane, Counter())[v.verdict] += 1
+    return {"run_id": record.run_id, "date": time.strftime("%Y-%m-%d", time.gmtime(record.created_at)),
+            "source": (record.config.get("options") or {}).get("survey") or {},
+            "verdicts": {lane: dict(n) for lane, n in per_lane.items()}}
+
+
+def history_chart(history: list[dict[str, Any]]) -> str:
+    """Verdicts of the whole set per survey and lane, oldest first: how the ecosystem moved."""
+    from ftlab.report.charts import stacked_columns
+
+    categories = [f"{h['date']} {lane}" for h in history for lane in h["verdicts"]]
+    counts_at = [h["verdicts"][lane] for h in history for lane in h["verdicts"]]
+    series = [(v, VERDICT_COLOUR[v], [c.get(v, 0) for c in counts_at]) for v in VERDICTS]
+    return stacked_columns("verdicts per survey and lane", categories, series, unit=" packages")
+
+
+def html(outcome, source: dict[str, Any], history: list[dict[str, Any]]) -> str:
+    from html import escape as e
+
+    css = (Path(__file__).parent / "assets" / "report.css").read_text(encoding="utf-8")
+    table = rows(outcome)
+    head = "".join(f"<th>{c}</th>" for c in ("package", "lane", "install", "import", "GIL", "stress", "verdict"))
+    body = "".join("<tr>" + "".join(f"<td>{e(str(r[k]))}</td>" for k in ("package", "lane", *COLUMNS, "verdict"))
+                   + "</tr>" for r in table)
+    count_items = "".join(f"<li><b>{e(lane)}</b>: " + "; ".join(
+        f"{c}: " + ", ".join(f"{e(str(k))} {n}" for k, n in vals.items()) for c, vals in cols.items()) + "</li>"
+        for lane, cols in counts(table).items())
+    chart = (f"<h2>Over time ({len(history)} surveys in this store)</h2>{history_chart(history)}"
+             if len(history) > 1 else "")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>ftlab survey {e(outcome.run_id)}</title>"
+            f"<style>{css}</style></head><body><main><h1>ftlab survey {e(outcome.run_id)}</h1>"
+            f"<p>Subjects: {e(_source_line(source))}.</p><h2>Counts</h2><ul>{count_items}</ul>{chart}"
+            f"<h2>Per package and lane</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            "</main></body></html>\n")
 
 
 def _source_line(source: dict[str, Any]) -> str:
@@ -130,18 +176,22 @@ def markdown(outcome, source: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_survey_report(outcome, source: dict[str, Any], directory: Path | None) -> dict[str, Path]:
+def write_survey_report(outcome, source: dict[str, Any], directory: Path | None,
+                        history: list[dict[str, Any]] | None = None) -> dict[str, Path]:
+    """Markdown, JSON and HTML (with the chart over time when the store holds several surveys)."""
     from ftlab.report import report_dir
 
+    history = history or []
     out = report_dir(directory)
     out.mkdir(parents=True, exist_ok=True)
-    md = (out / f"ftlab-survey-{outcome.run_id}.md").resolve()
-    js = (out / f"ftlab-survey-{outcome.run_id}.json").resolve()
-    for path, text in ((md, markdown(outcome, source)), (js, json.dumps(survey_json(outcome, source), indent=2))):
+    md, js, page = ((out / f"ftlab-survey-{outcome.run_id}{ext}").resolve() for ext in (".md", ".json", ".html"))
+    for path, text in ((md, markdown(outcome, source)),
+                       (js, json.dumps(survey_json(outcome, source, history), indent=2)),
+                       (page, html(outcome, source, history))):
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
-    return {"survey-md": md, "survey-json": js}
+    return {"survey-md": md, "survey-json": js, "survey-html": page}
 
 
 def print_survey(outcome, source: dict[str, Any], written: dict[str, Path], file=None) -> None:

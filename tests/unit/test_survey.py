@@ -15,7 +15,7 @@ from ftlab.errors import UsageError
 from ftlab.index import DistFile
 from ftlab.pipeline import RunOutcome
 from ftlab.records import Decision, Lane, Result, Signal, Verdict
-from ftlab.report.survey import counts, rows
+from ftlab.report.survey import counts, html, rows
 from ftlab.survey import TOP_URL_ENV, has_compiled_code, read_list, top_packages
 
 TOP = {"last_update": "2026-04-01 06:34:06", "rows": [{"project": p, "download_count": 100 - i}
@@ -103,3 +103,9 @@ def test_report_rows_say_install_import_gil_and_stress_per_lane():
     assert table[("a", "3.14")]["gil"] == "n/a"
     assert table[("b", "3.14t")]["install"] == "failed" and table[("b", "3.14t")]["gil"] == "-"
     assert counts(rows(outcome))["3.14t"]["install"] == {"failed": 1, "wheel": 1}
+    # The chart over time appears once the store holds more than one survey.
+    then = {"run_id": "q", "date": "2026-11-01", "source": {}, "verdicts": {"3.14": {"ready": 2}, "3.14t": {"ready": 1,
+                                                                                                     "gil-fallback": 1}}}
+    assert "Over time" not in html(outcome, {}, [then])
+    page = html(outcome, {}, [then, then | {"date": "2026-12-01"}])
+    assert "Over time (2 surveys in this store)" in page and "2026-11-01 3.14t: gil-fallback 1 packages" in page
