@@ -9,8 +9,22 @@ pytest-run-parallel running hand-written tests of the same fixtures the way its 
 
     python benchmarks/calibration.py [--python /path/to/python3.12] [--runs 20] [--jobs 2]
 
+With ``--auto``, the same question for the AUTO-PROBE (no hand-written probe): each fixture of
+AUTO_FIXTURES is screened on each lane (``--python``, repeatable; default ``$FTLAB_FT_PYTHON`` and
+``$FTLAB_PY314`` or the newest pyenv 3.13/3.12), then its buggy class is stressed ``--runs`` times
+per schedule strategy (``--strategies``: ``adaptive`` draws from all three and weights what finds
+failures; ``random``, ``preempt``, ``pct`` alone) with ``--auto-budget`` seconds (60), and its
+correct twin ``--twin-runs`` times (adaptive, the default budget). Per fixture, lane and strategy:
+detection k/N, median and max seconds to the first detection, how many minimal scenarios have ops
+in two threads, false positives on the twin; then pytest-run-parallel on hand-written tests of the
+same classes.
+
+    python benchmarks/calibration.py --auto --python "$FTLAB_FT_PYTHON" --python "$FTLAB_PY314" \
+        --runs 10 --twin-runs 20
+
 The lane venv (fixtures, hypothesis, pytest, pytest-run-parallel) is built with uv into
-``--cache`` and reused. Nothing here is imported by the lab or the tests.
+``--cache`` and reused (rebuilt when a fixture's source changes). Nothing here is imported by the
+lab or the tests.
 """
 
 from __future__ import annotations
@@ -57,6 +71,20 @@ FIXTURES = {
 
 #: The engine's default search budget (probes/runtime/stress/job.py); the peer gets the same time.
 DEFAULT_BUDGET_S = 10.0
+
+# Auto-probe fixtures: (distribution, buggy class, correct twin). Nobody wrote a probe for these
+# classes' use here: screening builds the probe (extensions/README.md, "Auto-probe fixtures").
+AUTO_FIXTURES = {
+    "bank": ("ftcalib-bank", "ftcalib_bank.RacyBank", "ftcalib_bank.LockedBank"),
+    "registry": ("ftcalib-registry", "ftcalib_registry.RacyRegistry", "ftcalib_registry.LockedRegistry"),
+    "text": ("ftcalib-text", "ftcalib_text.RacyRenderer", "ftcalib_text.Renderer"),
+    "bimap": ("ftcalib-bimap", "ftcalib_bimap.RacyBiMap", "ftcalib_bimap.BiMap"),
+    "cache": ("ftcalib-cache", "ftcalib_cache.RacyLRUCache", "ftcalib_cache.LRUCache"),
+}
+#: The issue's bar: each buggy class found within this long.
+AUTO_BUDGET_S = 60.0
+#: Strategies compared; "adaptive" is the engine's default (all three, weighted by what fails).
+STRATEGIES = ("adaptive", "random", "preempt", "pct")
 
 #: Threads per test for pytest-run-parallel, as its documentation's examples use.
 PEER_THREADS = 4
@@ -111,6 +139,67 @@ PEER_TESTS = {
             shared.move_left(1)
             assert sum(shared.balances()) == 200
     """,
+    "bank": """
+        from ftcalib_bank import RacyBank
+
+        shared = RacyBank()
+
+        def test_transfer_moves_money():
+            b = RacyBank()
+            b.transfer(0, 1, 5)
+            assert b.balance(0) == 95 and b.balance(1) == 105
+            assert b.total == 400
+
+        def test_shared_bank_keeps_its_total():
+            shared.transfer(0, 1, 1)
+            shared.transfer(1, 0, 1)
+            assert shared.total == 400
+    """,
+    "text": """
+        from ftcalib_text import RacyRenderer
+
+        shared = RacyRenderer()
+
+        def test_render():
+            assert RacyRenderer().render("a\\nb") == "<p>a</p><p>b</p>"
+
+        def test_shared_renderer():
+            assert shared.render("x") == "<p>x</p>"
+    """,
+    "bimap": """
+        from ftcalib_bimap import RacyBiMap
+
+        shared = RacyBiMap()
+
+        def test_put_links_both_ways():
+            m = RacyBiMap()
+            m.put("a", 1)
+            m.put("b", 1)
+            assert m.key_of(1) == "b" and m.get("a") is None
+
+        def test_shared_map_stays_consistent():
+            shared.put("k", 1)
+            value = shared.get("k")
+            assert value is None or shared.key_of(value) in (None, "k")
+    """,
+    "cache": """
+        from ftcalib_cache import RacyLRUCache
+
+        shared = RacyLRUCache(2)
+
+        def test_evicts_least_recent():
+            c = RacyLRUCache(2)
+            c.put("a", 1)
+            c.put("b", 2)
+            c.get("a")
+            c.put("c", 3)
+            assert c.get("b") is None and c.get("a") == 1
+
+        def test_shared_cache_stays_bounded():
+            shared.put("x", 1)
+            shared.get("x")
+            assert len(shared) <= 2
+    """,
     "registry": """
         from ftcalib_registry import RacyRegistry
 
@@ -140,8 +229,18 @@ def find_lane() -> str:
     raise SystemExit("calibration: no CPython 3.12/3.13 found; pass --python PATH")
 
 
+def _fixture_digest() -> str:
+    """Changes when any fixture's source does: a venv built from older sources is not reused."""
+    h = hashlib.sha256()
+    for path in sorted(CALIBRATION.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".c", ".toml") and "build" not in path.parts:
+            h.update(str(path.relative_to(CALIBRATION)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:8]
+
+
 def build_venv(python: str, cache: Path) -> Path:
-    digest = hashlib.sha256(os.path.realpath(python).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(os.path.realpath(python).encode()).hexdigest()[:12] + "-" + _fixture_digest()
     venv = cache / f"venv-{digest}"
     lane = venv / "bin" / "python"
     if not lane.exists():
@@ -165,30 +264,31 @@ def build_venv(python: str, cache: Path) -> Path:
     return lane
 
 
-def run_engine(lane: Path, probe: str, workdir: Path) -> dict:
+def run_engine(lane: Path, probe: str, workdir: Path, options: dict | None = None, command: str = "stress") -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
+    options = options or {}
     job = {
         "format": "ftlab-job/1",
         "job_id": workdir.name,
-        "command": "stress",
-        "subject": None,
+        "command": command,
+        "subject": {"name": options.get("distribution")} if command == "autoprobe" else None,
         "lane": {},
-        "options": {"probe": probe},
-        "timeout_s": 120,
+        "options": options if command == "autoprobe" else {"probe": probe, **options},
+        "timeout_s": 120 + float(options.get("budget_s") or 0),
         "artifacts_dir": str(workdir / "artifacts"),
         "limits": {},
     }
     (workdir / "job.json").write_text(json.dumps(job))
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), "PYTHONPATH": sandbox.runtime_path()}
     started = time.monotonic()
+    module = ["ftlab_probes.auto"] if command == "autoprobe" else ["ftlab_probes.runtime", "stress"]
     subprocess.run(
         [
             str(lane),
             "-X",
             "faulthandler",
             "-m",
-            "ftlab_probes.runtime",
-            "stress",
+            *module,
             "--job",
             "job.json",
             "--out",
@@ -197,7 +297,7 @@ def run_engine(lane: Path, probe: str, workdir: Path) -> dict:
         cwd=workdir,
         env=env,
         capture_output=True,
-        timeout=200,
+        timeout=job["timeout_s"] + 80,
     )
     result = json.loads((workdir / "out.json").read_text())
     result["wall_s"] = time.monotonic() - started
@@ -251,9 +351,93 @@ def detection(result: dict, kind: str) -> tuple[bool, list[str], float | None, i
     return True, kinds, hit["detected_after_s"], hit["detected_after_runs"]
 
 
+def auto_specs(lane: Path, work: Path) -> dict[str, str]:
+    """Screen every auto fixture's distribution on a lane; class -> spec."""
+    specs = {}
+    for fixture, (distribution, _, _) in AUTO_FIXTURES.items():
+        result = run_engine(lane, "", work / f"screen-{fixture}", {"distribution": distribution}, "autoprobe")
+        for spec in result["data"]["specs"]:
+            if spec.startswith("cls:"):
+                _, module, cls = spec.split(":")[:3]
+                specs[f"{module}.{cls.split('(')[0]}"] = spec
+    return specs
+
+
+def run_auto(args, lanes: list[tuple[str, Path]], work: Path) -> None:
+    jobs = []
+    for lane_name, lane in lanes:
+        specs = auto_specs(lane, work / lane_name)
+        for fixture in args.fixtures:
+            _, buggy, twin = AUTO_FIXTURES[fixture]
+            if buggy not in specs or twin not in specs:
+                print(f"calibration: screening on {lane_name} made no probe for {fixture}: {sorted(specs)}",
+                      file=sys.stderr)
+                continue
+            for strategy in args.strategies:
+                options = {"budget_s": args.auto_budget, "minimize_s": 8}
+                if strategy != "adaptive":
+                    options["schedules"] = [strategy]
+                jobs += [(lane_name, lane, fixture, strategy, "buggy", specs[buggy], options, i) for i in range(args.runs)]
+            jobs += [(lane_name, lane, fixture, "adaptive", "twin", specs[twin], {}, i) for i in range(args.twin_runs)]
+    results: dict[tuple, list[dict]] = {}
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {
+            pool.submit(run_engine, lane, "ftlab_probes.auto:" + spec,
+                        work / lane_name / f"{fixture}-{strategy}-{role}-{i}", options): (lane_name, fixture, strategy, role)
+            for lane_name, lane, fixture, strategy, role, spec, options, i in jobs
+        }
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            results.setdefault(futures[future], []).append(future.result())
+            print(f"\r  {done}/{len(futures)} auto-probe stress jobs", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    print(f"| fixture | lane | strategy | detected (<= {args.auto_budget:.0f} s) | kinds | s to detection "
+          "(median, max) | minimal scenario with ops in two threads | found by (adaptive) | twin false positives |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for lane_name, _ in lanes:
+        for fixture in args.fixtures:
+            twin_runs = results.get((lane_name, fixture, "adaptive", "twin"), [])
+            false_positives = sum(1 for r in twin_runs if r.get("signals"))
+            for strategy in args.strategies:
+                runs = results.get((lane_name, fixture, strategy, "buggy"), [])
+                if not runs:
+                    continue
+                findings = [(r["data"].get("findings") or [None])[0] for r in runs]
+                found = [f for f in findings if f is not None and f["kind"] != "data-race"]
+                seconds = [f["detected_after_s"] for f in found]
+                kinds = sorted({f["kind"] for f in found})
+                two = sum(1 for f in found if sum(1 for t in f["scenario"]["threads"] if t) >= 2)
+                by = sorted({f.get("schedule", "random") for f in found}) if strategy == "adaptive" else []
+                twin = f"{false_positives}/{len(twin_runs)}" if strategy == "adaptive" else ""
+                print(f"| {fixture} | {lane_name} | {strategy} | {len(found)}/{len(runs)} | {', '.join(kinds) or '-'} | "
+                      f"{_median(seconds)}, {max(seconds, default=0):.1f} | {two}/{len(found)} | "
+                      f"{', '.join(by)} | {twin} |")
+    if not args.no_peer:
+        print()
+        print(f"| fixture | lane | pytest-run-parallel ({PEER_THREADS} threads, {DEFAULT_BUDGET_S:.0f} s), per run |")
+        print("|---|---|---|")
+        for lane_name, lane in lanes:
+            for fixture in args.fixtures:
+                outcomes = [run_peer(lane, fixture, work / lane_name / f"peer-{fixture}-{i}", DEFAULT_BUDGET_S)
+                            for i in range(min(args.runs, 5))]
+                print(f"| {fixture} | {lane_name} | {'; '.join(sorted(set(outcomes)))} ({len(outcomes)} runs) |")
+
+
+def default_auto_lanes() -> list[str]:
+    lanes = [os.environ[v] for v in ("FTLAB_FT_PYTHON", "FTLAB_PY314") if os.environ.get(v)]
+    if not any(v == os.environ.get("FTLAB_PY314") for v in lanes):
+        lanes.append(find_lane())
+    return lanes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--python", help="the lane interpreter (default: newest pyenv 3.13 or 3.12)")
+    parser.add_argument("--python", action="append",
+                        help="a lane interpreter, repeatable (default: newest pyenv 3.13 or 3.12; with --auto, "
+                             "$FTLAB_FT_PYTHON and $FTLAB_PY314 or that)")
+    parser.add_argument("--auto", action="store_true", help="calibrate the auto-probe (AUTO_FIXTURES) instead")
+    parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=STRATEGIES)
+    parser.add_argument("--auto-budget", type=float, default=AUTO_BUDGET_S)
+    parser.add_argument("--twin-runs", type=int, default=20)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2, help="stress jobs run at once")
     parser.add_argument("--fixtures", nargs="*", default=list(FIXTURES))
@@ -261,8 +445,22 @@ def main() -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip the pytest-run-parallel comparison")
     parser.add_argument("--peer-only", action="store_true", help="only the pytest-run-parallel comparison")
     args = parser.parse_args()
-    python = args.python or find_lane()
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.auto:
+        if args.fixtures == list(FIXTURES):
+            args.fixtures = list(AUTO_FIXTURES)
+        lanes = []
+        for python in args.python or default_auto_lanes():
+            lane = build_venv(python, args.cache)
+            version = subprocess.run([str(lane), "-c", "import sys, sysconfig; print(sys.version.split()[0] + "
+                                      "('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))"],
+                                     capture_output=True, text=True).stdout.strip()
+            lanes.append((version, lane))
+        print(f"calibration (auto-probe): lanes {', '.join(n for n, _ in lanes)}, {args.runs} runs per strategy, "
+              f"{args.twin_runs} per twin, {args.jobs} at once", file=sys.stderr)
+        run_auto(args, lanes, Path(tempfile.mkdtemp(prefix="auto-", dir=args.cache)))
+        return 0
+    python = (args.python or [find_lane()])[0]
     lane = build_venv(python, args.cache)
     lane_name = subprocess.run(
         [str(lane), "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True

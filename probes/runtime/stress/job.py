@@ -314,6 +314,10 @@ class Search:
                     shape, chunk, scenario_s = o.shape(), DRAW_CHUNK, o.scenario_s
                 drawn = draw_scenarios(operations, shape, chunk, self.seed + draws)
                 draws += 1
+                if chunk == SMALL_CHUNK:
+                    # The same op in both threads first (register|register, transfer|transfer): the
+                    # commonest race, a read-modify-write against itself, then the same op on other args.
+                    drawn.sort(key=_same_op_first)
                 pending = [s for s in drawn if s.describe() not in seen]
                 seen.update((s.describe(), s) for s in pending)
                 if not pending and not shapes:  # a small op space, every scenario drawn: run them all again
@@ -577,6 +581,12 @@ class Search:
         else:
             return None
         return {"reason": reason, "control": [control.failures, control.runs]}
+
+
+def _same_op_first(scenario):
+    calls = [c for thread in scenario.threads for c in thread]
+    names = {c.name for c in calls}
+    return (len(names), len({repr(c.args) for c in calls}))
 
 
 def _death_summary(result):
