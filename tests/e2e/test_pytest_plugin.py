@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.lanes import FT_SKIP_REASON, ft_python
+from tests.support.lanes import FT_SKIP_REASON, cached_json, ft_python, session_cache_root
 from tests.support.maintainer_venv import maintainer_venv
 
 pytestmark = [pytest.mark.ft, pytest.mark.slow, pytest.mark.skipif(ft_python() is None, reason=FT_SKIP_REASON)]
@@ -66,16 +66,24 @@ def test_plain():
 
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
-    python = maintainer_venv(tmp_path_factory)
-    project = tmp_path_factory.mktemp("maintainer")
-    (project / "tests").mkdir()
-    (project / "tests" / "test_shared.py").write_text(TESTS)
-    junit = project / "junit.xml"
-    proc = subprocess.run([str(python), "-m", "pytest", "-p", "ftlab.pytest_plugin", "-n", "2", "--ftlab-budget", "2",
-                           "-p", "no:randomly", f"--junitxml={junit}", "tests"],
-                          capture_output=True, text=True, cwd=project, timeout=400)
-    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
-    return proc, cases, project
+    """One inner pytest session for the whole test run: xdist workers share it (a file lock), since
+    each of its tests starts engine children and takes seconds."""
+
+    def produce() -> dict:
+        python = maintainer_venv(tmp_path_factory)
+        project = session_cache_root(tmp_path_factory) / "maintainer-project"
+        (project / "tests").mkdir(parents=True, exist_ok=True)
+        (project / "tests" / "test_shared.py").write_text(TESTS)
+        junit = project / "junit.xml"
+        proc = subprocess.run([str(python), "-m", "pytest", "-p", "ftlab.pytest_plugin", "-n", "2",
+                               "--ftlab-budget", "2", "-p", "no:randomly", f"--junitxml={junit}", "tests"],
+                              capture_output=True, text=True, cwd=project, timeout=400)
+        return {"returncode": proc.returncode, "stdout": proc.stdout[-6000:], "junit": junit.read_text(),
+                "project": str(project)}
+
+    doc = cached_json(session_cache_root(tmp_path_factory), "pytest-plugin-session", produce)
+    cases = {c.get("name"): c for c in ET.fromstring(doc["junit"]).iter("testcase")}
+    return subprocess.CompletedProcess([], doc["returncode"], doc["stdout"], ""), cases, Path(doc["project"])
 
 
 def outcome(case: ET.Element) -> str:
