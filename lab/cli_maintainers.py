@@ -135,6 +135,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stdout.write(check_summary.render(checked.subject.name, f"{checked.version}, installed",
                                                   (checked.lane,), checked.verdicts, checked.found, written))
             print(f"artifacts: {checked.artifacts_dir}")
+            print(f"decision: {checked.decision.decision}")
         return 1 if checked.failed else 0
     if args.project is not None:
         raise UsageError("--project goes with --installed; to check a source tree, pass it as PATH")
