@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="import check: a module import running longer is a hang (default: 60)")
     sp.add_argument("--perf-budget", default=None, metavar="LIST", help=PERF_BUDGET_HELP)
     sp.add_argument("--baseline", default=None, metavar="LANE",
-                    help="perf: the lane every other lane is gated against (default: the first GIL lane)")
+                    help="perf: the lane the other lanes of its kind (GIL or free-threaded) are gated against "
+                         "(default: the first lane of each kind)")
     sp.add_argument("--perf-seconds", type=float, default=None, metavar="SECONDS",
                     help="perf: seconds per thread count and repeat of each workload (default: 0.2; more is steadier)")
     sp.add_argument("--perf-repeats", type=int, default=None, metavar="N",
