@@ -70,7 +70,7 @@ def noop_round_trip(tasks: int, workers: int) -> float:
     from distributed import Client, LocalCluster, as_completed
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster, set_as_default=False) as client:
         client.submit(int, 0, pure=False).result()  # warm: workers connected, function shipped
         started = time.perf_counter()

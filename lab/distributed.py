@@ -227,7 +227,7 @@ class DaskExecutor:
         with dask.config.set({"distributed.scheduler.allowed-failures": self.allowed_failures}):
             # Process workers with one thread each: a job is one sandboxed child at a time per worker.
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                                        host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         self.client = Client(self.cluster, set_as_default=False)
         return self
 

@@ -1,6 +1,7 @@
 """The scale commands through the real CLI: executor and shard options checked before anything runs,
 `ftlab merge` refusing shards of different plans with one line, and `ftlab survey` on a loopback index
-(one broken package does not stop it; it resumes where it stopped)."""
+(one broken package does not stop it; it resumes where it stopped). The Dask executor itself:
+tests/integration/test_distributed.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 
 import ftlab
+from ftlab.records import Decision, Lane, Result, Subject
+from ftlab.store import Store
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -33,16 +36,26 @@ def test_bad_scale_input_is_one_line_and_records_nothing(cli, args, message):
     assert not cli.store.exists()
 
 
-def _shard(cli, name: str, shard: str, lane: str):
+def _shard(cli, name: str, shard: str, version: str) -> Path:
+    """A finished shard run as `ftlab run --shard` stores it: one install job of its own subject."""
     store = cli.tmp / name / "ftlab.sqlite"
-    cli("run", "--checks", "fingerprint", "--lane", f"3.x={lane}", "--no-provision", "--shard", shard,
-        "--store", str(store), check=0)
+    lane = Lane(name="3.x", path=f"/machine-{name}/python", version=version, implementation="cpython")
+    subjects = (Subject(name="a"), Subject(name="b"))
+    mine = subjects[int(shard[0]) - 1]
+    run_id = f"run-{name}"
+    with Store(store) as s:
+        s.start_run(run_id=run_id, argv=[], artifacts_dir=str(cli.tmp / name), ftlab_version=ftlab.__version__,
+                    lanes=(lane,), subjects=subjects, lock_text="# the lock",
+                    config={"checks": ["install"], "options": {"shard": shard}})
+        s.record_result(Result(job_id=f"{run_id}/{mine.name}/3.x/install", run_id=run_id, subject=mine.name,
+                               lane="3.x", check="install", status="ok"))
+        s.finish_run(run_id, verdicts=(), decision=Decision(decision="undecided"))
     return store
 
 
-def test_merge_refuses_shards_of_different_plans(cli, py312, py313):
-    one, two = _shard(cli, "a", "1/2", py313), _shard(cli, "b", "2/2", py313)
-    other_lane = _shard(cli, "c", "2/2", py312)
+def test_merge_refuses_shards_of_different_plans(cli):
+    one, two = _shard(cli, "a", "1/2", "3.13.1"), _shard(cli, "b", "2/2", "3.13.1")
+    other_lane = _shard(cli, "c", "2/2", "3.12.9")
 
     def refused(*stores, contains):
         proc = cli("merge", *map(str, stores), "--store", str(cli.tmp / "m" / "x.sqlite"))
@@ -57,15 +70,18 @@ def test_merge_refuses_shards_of_different_plans(cli, py312, py313):
     refused(one, two, contains="were made by ftlab 0.0.1 and")
     with sqlite3.connect(two) as db:
         db.execute("UPDATE runs SET ftlab_version = ?", (ftlab.__version__,))
+    # Same lanes on other paths (another CI machine) merge: one result per job, each subject judged.
     doc, _ = cli.json("merge", str(one), str(two), "--store", str(cli.tmp / "m" / "ok.sqlite"), check=0)
-    assert [(r["check"], r["lane"], r["status"]) for r in doc["results"]] == [("fingerprint", "3.x", "ok")]
+    assert sorted((r["subject"], r["status"]) for r in doc["results"]) == [("a", "ok"), ("b", "ok")]
+    assert all(r["job_id"].startswith(doc["run_id"] + "/") for r in doc["results"])
+    assert {v["subject"]: v["verdict"] for v in doc["verdicts"]} == {"a": "ready", "b": "ready"}
 
 
 @pytest.mark.slow
 def test_survey_checks_each_package_on_its_own_and_resumes(cli, local_index, py313):
     (cli.tmp / "list.txt").write_text("pure-pkg\nno-such-package-anywhere\nchain-a\n")
     args = ["--index-url", local_index.url, "--lane", f"3.13={py313}", "--checks", "install,import"]
-    doc, proc = cli.json("survey", "list.txt", *args, "--executor", "dask", "--workers", "1", check=0)
+    doc, proc = cli.json("survey", "list.txt", *args, "--jobs", "2", check=0)
     rows = {(r["package"], r["lane"]): r for r in doc["rows"]}
     assert rows[("pure-pkg", "3.13")] == {"package": "pure-pkg", "lane": "3.13", "install": "wheel", "import": "ok",
                                           "gil": "n/a", "stress": "-", "verdict": "ready"}
@@ -73,7 +89,7 @@ def test_survey_checks_each_package_on_its_own_and_resumes(cli, local_index, py3
     assert rows[("no-such-package-anywhere", "3.13")]["verdict"] == "not-installable"
     assert rows[("chain-a", "3.13")]["verdict"] == "ready"  # after the broken one: the survey went on
     assert doc["counts"]["3.13"]["verdict"] == {"not-installable": 1, "ready": 2}
-    assert doc["source"] == {"list": "list.txt"} and "on workers w0" in proc.stderr
+    assert doc["source"] == {"list": "list.txt"} and "[3/3] survey: " in proc.stderr
     report = json.loads(Path(doc["reports"]["survey-json"]).read_text())
     assert report["rows"] == doc["rows"]
 

@@ -20,7 +20,7 @@ from ftlab.plan import plan
 from ftlab.store import Store
 from ftlab.subjects import read_subjects
 
-distributed = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 FIXTURES = Path(__file__).resolve().parents[2] / "extensions" / "imports"
 #: A hang (its import job takes two module timeouts: the window to kill its worker in), a crash and a
@@ -46,13 +46,27 @@ def _summary(outcome) -> tuple:
     return jobs, verdicts, outcome.decision.decision
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import Client, LocalCluster
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as lc, Client(lc, set_as_default=False) as client:
-        yield lc.scheduler_address, client
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _busy_workers() -> list[int]:
+    """The LocalCluster's worker processes (children of this process) that are running a job now: a
+    worker's sandboxed child is its child."""
+    return [pid for pid in _children(os.getpid()) if "spawn_main" in _cmdline(pid) and _children(pid)]
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +84,14 @@ def plain(background):
     return _summary(background["plain"].result())
 
 
-def test_killing_a_worker_mid_job_loses_no_job_and_verdicts_match_a_plain_run(cluster, background, py313, tmp_path):
-    address, client = cluster
+def test_killing_a_worker_mid_job_loses_no_job_and_verdicts_match_a_plain_run(background, py313, tmp_path):
     store = tmp_path / "ftlab.sqlite"
     outcome: dict = {}
 
     def run() -> None:
         try:
-            outcome["run"] = execute(_request(store, py313, executor="dask", scheduler=address))
+            # `--executor dask --workers 2`: the run starts its own LocalCluster of two process workers.
+            outcome["run"] = execute(_request(store, py313, executor="dask", workers=2))
         except BaseException as exc:  # re-raised in the test's thread below
             outcome["error"] = exc
 
@@ -88,11 +102,10 @@ def test_killing_a_worker_mid_job_loses_no_job_and_verdicts_match_a_plain_run(cl
     while thread.is_alive() and killed is None and time.monotonic() < deadline:
         # Once the import stage runs (its job folders appear), kill a worker that is running one of its jobs.
         started = list((tmp_path / "runs").glob("*/import/*/*"))
-        busy = [addr for addr, keys in client.processing().items() if keys]
-        if started and busy:
-            pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
-            os.kill(pid, signal.SIGKILL)
-            killed = pid
+        busy = _busy_workers() if started else []
+        if busy:
+            os.kill(busy[0], signal.SIGKILL)
+            killed = busy[0]
         time.sleep(0.2)
     thread.join(timeout=300)
     assert "error" not in outcome, outcome.get("error")
