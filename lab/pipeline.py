@@ -88,6 +88,8 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
         ownership = runlock.acquire(store.artifacts_dir(run_id), run_id)
         try:
             previous = store.load_run(run_id)  # read once this process owns the run
+            if previous.config.get("kind") == "survey":  # each subject has its own lock (lab/survey.py)
+                raise UsageError(f"run {run_id} is a survey; finish it with 'ftlab survey --resume {run_id}'")
             if previous.status == "finished" and request.resume == "latest":
                 raise UsageError(f"run {run_id} was finished by another ftlab process while this one waited "
                                  f"for it; nothing is left to resume (see it with 'ftlab report {run_id}')")
