@@ -308,8 +308,8 @@ def _error(job: Job, exc: BaseException) -> Result:
     from distributed import KilledWorker
 
     if isinstance(exc, KilledWorker):
-        reason = (f"the Dask worker running it died {ALLOWED_FAILURES} times (the scheduler's allowed failures); "
-                  "'ftlab run --resume' runs it again")
+        reason = ("the Dask workers running it died as many times as the scheduler allows (its allowed-failures, "
+                  f"{ALLOWED_FAILURES} on a --workers cluster); 'ftlab run --resume' runs it again")
     else:
         reason = f"the Dask task failed: {type(exc).__name__}: {exc}"
     return Result(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
