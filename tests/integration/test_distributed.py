@@ -130,3 +130,22 @@ def test_two_shards_merged_give_the_plain_runs_verdicts(background, plain, tmp_p
         record = s.load_run("latest")
     assert record.status == "finished" and "shard" not in record.config["options"]
     assert [m["shard"] for m in record.config["options"]["merged_from"]] == ["1/2", "2/2"]
+
+
+def _die(_item: int) -> None:
+    os._exit(3)  # what a bug that kills its worker does, every time
+
+
+def test_a_job_that_kills_every_worker_is_retried_a_bounded_number_of_times_then_recorded():
+    from distributed import KilledWorker
+
+    from ftlab.distributed import DaskExecutor, _error
+    from ftlab.records import Job, Lane, Subject
+
+    with DaskExecutor(workers=1, allowed_failures=1) as executor:
+        ((item, value),) = list(executor.map(_die, [7]))
+    assert item == 7 and isinstance(value, KilledWorker)
+    job = Job(job_id="r/a/3.13/import", run_id="r", subject=Subject(name="a"), lane=Lane(name="3.13", path=""),
+              check="import")
+    result = _error(job, value)
+    assert result.status == "error" and "allowed-failures" in result.reason and "--resume" in result.reason
