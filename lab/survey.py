@@ -271,7 +271,10 @@ def survey_command(args: argparse.Namespace, executor_options: dict) -> int:
     _cancel_on_signals()  # Ctrl-C kills every sandbox and leaves the survey resumable, as for a run
     store_path = args.store or default_store_path()
     reporter = Reporter(quiet=False)
-    checks = [c for c in parse_checks(args.checks) if c in SURVEY_CHECKS]
+    asked = parse_checks(args.checks)
+    checks = [c for c in asked if c in SURVEY_CHECKS]
+    if set(asked) - set(checks):
+        reporter.note(f"a survey runs per-package checks only; not running: {', '.join(sorted(set(asked) - set(checks)))}")
     if not checks:
         raise UsageError(f"a survey runs per-package checks ({', '.join(SURVEY_CHECKS)}); e.g. --checks install,import")
     options: dict[str, Any] = {"index_url": args.index_url, "module_timeout_s": args.module_timeout,
