@@ -612,6 +612,7 @@ def run(job):
     with tempfile.TemporaryDirectory(prefix="ftlab-stress-") as workdir:
         search = Search(options, probe_cls, seed, workdir, artifacts_dir, hard_deadline)
         stopped = search.search()
+        races = search.race_findings() if search.races else []
     signals_out = [
         protocol.signal(
             f["kind"],
@@ -628,7 +629,6 @@ def run(job):
         )
         for f in search.findings
     ]
-    races = search.race_findings() if search.races else []
     signals_out += [
         protocol.signal(
             "data-race",
