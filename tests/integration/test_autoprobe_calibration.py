@@ -26,9 +26,24 @@ EXPECTED = {
     "ftcalib_locks.OrderedAccounts": None,
     "ftcalib_registry.RacyRegistry": "corruption",
     "ftcalib_registry.LockedRegistry": None,
+    # Fixtures nobody wrote a probe for (issue: classes with arguments, lost updates without a state).
+    "ftcalib_bank.RacyBank": "corruption",
+    "ftcalib_bank.LockedBank": None,
+    "ftcalib_bank.TallyBank": None,
+    "ftcalib_text.RacyRenderer": "corruption",
+    "ftcalib_text.Renderer": None,
+    "ftcalib_bimap.RacyBiMap": "corruption",
+    "ftcalib_bimap.BiMap": None,
+    "ftcalib_cache.RacyLRUCache": "corruption",
+    "ftcalib_cache.LRUCache": None,
 }
-#: A buggy fixture is found in a few seconds (the search stops at the finding); a twin gets less.
-BUGGY_BUDGET_S = 8.0
+#: Twins stressed here; the other twins' 20-run false-positive figures come from
+#: ``benchmarks/calibration.py --auto`` (each costs a full budget, and the suite has a time cap).
+TWINS_HERE = {"ftcalib_counter.LockedCounter", "ftcalib_buffer.LockedBuffer", "ftcalib_locks.OrderedAccounts",
+              "ftcalib_registry.LockedRegistry", "ftcalib_bank.TallyBank"}
+#: A buggy fixture is found in a few seconds (the search stops at the finding; measured up to 11 s on a
+#: loaded 2-core machine); a twin gets less.
+BUGGY_BUDGET_S = 20.0
 TWIN_BUDGET_S = 3.0
 
 
@@ -61,7 +76,7 @@ def specs(lane_python, tmp_path_factory):
         for spec in result["data"]["specs"]:
             if spec.startswith("cls:"):
                 _, module, cls = spec.split(":")[:3]
-                found[f"{module}.{cls}"] = spec
+                found[f"{module}.{cls.split('(')[0]}"] = spec
     return found
 
 
@@ -69,9 +84,13 @@ def test_screening_makes_a_probe_for_every_fixture_class(specs):
     assert set(specs) == set(EXPECTED)
     assert "move_left(int)" in specs["ftcalib_locks.InvertedAccounts"]
     assert "register(str)" in specs["ftcalib_registry.RacyRegistry"]
+    # Built from its signature: the size parameter gets a small int, written into the spec.
+    assert specs["ftcalib_cache.RacyLRUCache"].startswith("cls:ftcalib_cache:RacyLRUCache(maxsize=2):")
+    # transfer() returns nothing: the state is read through the one-argument accessor.
+    assert "|balance(" in specs["ftcalib_bank.RacyBank"] and "transfer(int,int,int)" in specs["ftcalib_bank.RacyBank"]
 
 
-@pytest.mark.parametrize("target", sorted(EXPECTED))
+@pytest.mark.parametrize("target", sorted(t for t in EXPECTED if EXPECTED[t] or t in TWINS_HERE))
 def test_auto_probe_finds_the_bug_and_spares_the_twin(lane_python, specs, target, tmp_path):
     kind = EXPECTED[target]
     options = {"probe": "ftlab_probes.auto:" + specs[target], "budget_s": BUGGY_BUDGET_S if kind else TWIN_BUDGET_S,
@@ -81,5 +100,7 @@ def test_auto_probe_finds_the_bug_and_spares_the_twin(lane_python, specs, target
         assert result["status"] == "ok", result["signals"]
         return
     assert [s["kind"] for s in result["signals"]] == [kind], result["data"]
-    repro = result["signals"][0]["evidence"]["repro"]
-    assert os.path.exists(repro)
+    evidence = result["signals"][0]["evidence"]
+    assert os.path.exists(evidence["repro"])
+    if kind == "corruption":  # the minimal scenario races ops in two threads
+        assert sum(1 for ops in evidence["scenario"]["threads"] if ops) >= 2, evidence["scenario"]
