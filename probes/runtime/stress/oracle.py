@@ -36,7 +36,9 @@ class Judge:
             name, args = calls[i]
             return target.call(obj, name, args).key
 
-        self.model = lin.ReplayModel(target.make, apply, target.state_key, target.has_state)
+        # An auto-probe's state is a few readers, not the whole object (see ReplayModel).
+        complete = not getattr(target.cls, "auto_probe", False)
+        self.model = lin.ReplayModel(target.make, apply, target.state_key, target.has_state, complete)
 
     def _label(self, position):
         slot = self.slots[position]
