@@ -340,16 +340,6 @@ def _check_store(args: argparse.Namespace) -> int:
     raise StoreError(f"the store at '{result.store}' failed its check ({n} problem(s); first: {first}); {result.fix()}")
 
 
-def cmd_readiness(args: argparse.Namespace) -> int:
-    from ftlab.readiness import readiness_command
-
-    if not args.subjects and not args.requirements:
-        raise UsageError("name at least one subject or -r FILE, e.g. 'ftlab readiness numpy pyyaml'")
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()] if args.targets else None
-    return readiness_command(args.subjects, args.requirements, targets=targets, index_url=args.index_url,
-                             as_json=args.json)
-
-
 def cmd_checks(args: argparse.Namespace) -> int:
     from ftlab.checks import CHECKS
 
@@ -446,7 +436,6 @@ COMMANDS = {
     "run": cmd_run,
     "runs": cmd_runs,
     "checks": cmd_checks,
-    "readiness": cmd_readiness,
     "demo": cmd_demo,
     "report": cmd_report,
     "diff": cmd_diff,
