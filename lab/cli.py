@@ -279,16 +279,24 @@ def _parse_subjects(names: Sequence[str], files: Sequence[str]):
 def _run_and_render(request, args: argparse.Namespace, *, findings_exit: int = EXIT_FINDINGS) -> int:
     from ftlab.pipeline import execute
     from ftlab.progress import Reporter
-    from ftlab.report import terminal, write_reports
+    from ftlab.report import terminal
 
     outcome = execute(request, Reporter(quiet=False))
+    return render_outcome(outcome, args, terminal.print_run, findings_exit=findings_exit)
+
+
+def render_outcome(outcome, args: argparse.Namespace, print_text, *, findings_exit: int = EXIT_FINDINGS) -> int:
+    """A finished run (executed, checked or merged): its reports written, then JSON on stdout (``--json``,
+    with the reports' paths) or ``print_text(outcome, written)``; the exit code says no-go."""
+    from ftlab.report import write_reports
+
     written = write_reports(outcome, getattr(args, "report_dir", None))
     if args.json:
         doc = outcome.to_json()
         doc["reports"] = {k: str(v) for k, v in written.items()}
         _emit_json(doc)
     else:
-        terminal.print_run(outcome, written)
+        print_text(outcome, written)
     return findings_exit if outcome.decision.decision == "no-go" else EXIT_OK
 
 

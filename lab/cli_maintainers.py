@@ -139,27 +139,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1 if checked.failed else 0
     if args.project is not None:
         raise UsageError("--project goes with --installed; to check a source tree, pass it as PATH")
-    from ftlab.cli import _cancel_on_signals, _store_path
+    from ftlab.cli import _cancel_on_signals, _store_path, render_outcome
     from ftlab.pipeline import execute
     from ftlab.project_check import check_request
-    from ftlab.report import findings, write_reports
+    from ftlab.report import findings
 
     _cancel_on_signals()
     options = {"budget_s": args.budget, "wheels_only": args.wheels_only, "index_url": args.index_url}
     request = check_request(args.path, lane_specs=tuple(args.lane), options=options, store_path=_store_path(args),
                             argv=tuple(sys.argv), provision=not args.no_provision)
     outcome = execute(request, Reporter(quiet=False))
-    written = write_reports(outcome, args.report_dir)
-    if args.json:
-        doc = outcome.to_json()
-        doc["reports"] = {k: str(v) for k, v in written.items()}
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
-    else:
-        subject = request.subjects[0]
-        sys.stdout.write(check_summary.render(subject.name, args.path, outcome.lanes, outcome.verdicts,
+
+    def summary(outcome, written) -> None:
+        sys.stdout.write(check_summary.render(request.subjects[0].name, args.path, outcome.lanes, outcome.verdicts,
                                               findings(outcome), written))
         print(f"decision: {outcome.decision.decision}")
-    return 1 if outcome.decision.decision == "no-go" else 0
+
+    return render_outcome(outcome, args, summary)
 
 
 # -- ci --------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -112,20 +111,11 @@ def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from ftlab.cli import render_outcome
     from ftlab.merge import merge
-    from ftlab.report import terminal, write_reports
+    from ftlab.report import terminal
 
-    outcome = merge(args.stores, args.store)
-    written = write_reports(outcome, args.report_dir)
-    if args.json:
-        import json
-
-        doc = outcome.to_json()
-        doc["reports"] = {k: str(v) for k, v in written.items()}
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
-    else:
-        terminal.print_run(outcome, written)
-    return 1 if outcome.decision.decision == "no-go" else 0
+    return render_outcome(merge(args.stores, args.store), args, terminal.print_run)
 
 
 def cmd_survey(args: argparse.Namespace) -> int:

@@ -125,20 +125,25 @@ def parse_slo(text: str | None, base: SLO = DEFAULT_SLO) -> SLO:
     return SLO(**values)
 
 
-def pyproject_slo(directory: Path) -> dict[str, Any]:
-    """The payoff settings of ``[tool.ftlab.perf]`` in ``directory/pyproject.toml``: ``payoff = 1.3``,
-    ``payoff_p95 = 1.1``, ``payoff_threads = 4``, ``payoff_shapes = ["independent", "shared"]``."""
+def perf_table(directory: Path) -> tuple[Any, str]:
+    """``[tool.ftlab.perf]`` of ``directory/pyproject.toml`` as written (``{}`` without one), and where it is
+    for messages; upgrade budgets (lab.perf_gates) and the payoff SLO share the table."""
     path = directory / "pyproject.toml"
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return {}, str(path)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}; fix the file or run ftlab elsewhere") from None
-    table = doc.get("tool", {}).get("ftlab", {}).get("perf", {})
+    return doc.get("tool", {}).get("ftlab", {}).get("perf", {}), f"{path} [tool.ftlab.perf]"
+
+
+def pyproject_slo(directory: Path) -> dict[str, Any]:
+    """The payoff settings of ``[tool.ftlab.perf]`` in ``directory/pyproject.toml``: ``payoff = 1.3``,
+    ``payoff_p95 = 1.1``, ``payoff_threads = 4``, ``payoff_shapes = ["independent", "shared"]``."""
+    table, where = perf_table(directory)
     if not isinstance(table, dict):
         return {}
-    where = f"{path} [tool.ftlab.perf]"
     names = {"payoff": "payoff", **{f"payoff_{k}": k for k in KEYS if k != "payoff"}}
     out = {}
     for name, value in table.items():

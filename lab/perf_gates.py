@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from typing import Any
 
 from ftlab import wording
 from ftlab.errors import UsageError
-from ftlab.payoff import is_payoff_key
+from ftlab.payoff import is_payoff_key, perf_table
 from ftlab.records import Lane, Result, Signal
 
 
@@ -107,17 +106,9 @@ def parse_budgets(text: str | None, base: Mapping[str, float] | None = None) -> 
 
 def pyproject_budgets(directory: Path) -> dict[str, float]:
     """``[tool.ftlab.perf]`` of ``directory/pyproject.toml`` (``p95 = 1.03`` ...), or nothing."""
-    path = directory / "pyproject.toml"
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}; fix the file or run ftlab elsewhere") from None
-    table = doc.get("tool", {}).get("ftlab", {}).get("perf", {})
+    table, where = perf_table(directory)
     if not isinstance(table, dict):
-        raise UsageError(f"{path}: [tool.ftlab.perf] must be a table of budgets, e.g. p95 = 1.03")
-    where = f"{path} [tool.ftlab.perf]"
+        raise UsageError(f"{where} must be a table of budgets, e.g. p95 = 1.03")
     return {_metric_name(k, where): _ratio(k, v, where) for k, v in table.items() if not is_payoff_key(k)}
 
 
