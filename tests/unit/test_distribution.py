@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,9 +15,15 @@ REPO = Path(__file__).resolve().parent.parent.parent
 
 @pytest.mark.slow
 def test_the_wheel_installs_only_ftlab_names_at_the_top_level(tmp_path):
+    # A copy: setuptools builds in the source tree's build/, which other tests' builds may be using.
+    src = tmp_path / "src"
+    for folder in ("lab", "probes"):
+        shutil.copytree(REPO / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), str(REPO)], check=True, capture_output=True, timeout=300)
-    (wheel,) = tmp_path.glob("ftlab-*.whl")
+                    "-w", str(tmp_path / "dist"), str(src)], check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("ftlab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
     assert top == {"ftlab", "ftlab_probes", next(t for t in top if t.endswith(".dist-info"))}
