@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftlab import sandbox
 from ftlab.errors import UsageError
 from ftlab.records import Job, Lane, Result, Subject
 
@@ -43,7 +44,7 @@ WORKER_DIR_ENV = "FTLAB_WORKER_DIR"
 def worker_dir() -> Path:
     """The worker's own folder for runs whose artifacts folder it cannot see."""
     env = os.environ.get(WORKER_DIR_ENV)
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ftlab" / "worker"
+    base = Path(env) if env else sandbox.user_cache_dir() / "worker"
     return base
 
 

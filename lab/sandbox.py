@@ -79,6 +79,11 @@ def folder_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in text)
 
 
+def user_cache_dir() -> Path:
+    """ftlab's folder in the user's cache (``$XDG_CACHE_HOME/ftlab``, else ``~/.cache/ftlab``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ftlab"
+
+
 @functools.cache
 def runtime_path() -> str:
     """A directory holding only `ftlab_probes`, for the child's PYTHONPATH.
@@ -88,7 +93,7 @@ def runtime_path() -> str:
     (in the user's cache, one per ftlab installation): repro scripts put it on their sys.path, and a
     maintainer runs them after ftlab has exited.
     """
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ftlab" / "runtime"
+    cache = user_cache_dir() / "runtime"
     d = cache / hashlib.sha256(str(PROBES_DIR).encode()).hexdigest()[:16]
     link = d / "ftlab_probes"
     try:
