@@ -78,7 +78,10 @@ def session(tmp_path_factory):
         proc = subprocess.run([str(python), "-m", "pytest", "-p", "ftlab.pytest_plugin", "-n", "2",
                                "--ftlab-budget", "2", "-p", "no:randomly", f"--junitxml={junit}", "tests"],
                               capture_output=True, text=True, cwd=project, timeout=400)
-        return {"returncode": proc.returncode, "stdout": proc.stdout[-6000:], "junit": junit.read_text(),
+        # xdist's "created: N/N workers" line is near the top, the failures' text at the end: keep both
+        # ends (a long failure section once pushed the head out of a tail-only excerpt).
+        stdout = proc.stdout if len(proc.stdout) <= 12000 else proc.stdout[:4000] + "\n…\n" + proc.stdout[-8000:]
+        return {"returncode": proc.returncode, "stdout": stdout, "junit": junit.read_text(),
                 "project": str(project)}
 
     doc = cached_json(session_cache_root(tmp_path_factory), "pytest-plugin-session", produce)
