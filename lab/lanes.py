@@ -175,6 +175,7 @@ def lane_from_fingerprint(fp: dict, *, path: str, source: str, name: str = "") -
         ext_suffix=fp.get("ext_suffix") or "",
         platform_tags=tuple(fp.get("platform_tags") or ()),
         source=source,
+        sanitizer=fp.get("sanitizer") or "",
     )
 
 

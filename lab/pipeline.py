@@ -70,6 +70,7 @@ def lane_json(lane: Lane) -> dict[str, Any]:
         "gil_disabled": lane.gil_disabled, "kind": lane.kind if lane.available or lane.version else "unknown",
         "abiflags": lane.abiflags, "ext_suffix": lane.ext_suffix, "platform_tags": list(lane.platform_tags),
         "source": lane.source, "spec": lane.spec, "available": lane.available, "reason": lane.reason,
+        "sanitizer": lane.sanitizer,
     }
 
 

@@ -44,6 +44,7 @@ class Lane:
     available: bool = True
     reason: str = ""  # why unavailable, and the command that would fix it
     spec: str = ""  # what was asked for (3.14, 3.14t, NAME=PATH), when it was asked for
+    sanitizer: str = ""  # "thread" for a ThreadSanitizer build (its build configuration says so)
 
     @property
     def kind(self) -> str:

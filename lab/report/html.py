@@ -175,6 +175,8 @@ class _Renderer:
                     ("source", lane.source or "-"), ("asked for", lane.spec or "-")]
             if lane.abiflags:
                 rows.append(("abiflags", lane.abiflags))
+            if lane.sanitizer:
+                rows.append(("sanitizer", f"{lane.sanitizer} (data races are reported as signals)"))
             if lane.platform_tags:
                 rows.append(("first wheel tag", lane.platform_tags[0]))
             status = '<span class="badge ok">available</span>' if lane.available else \

@@ -13,7 +13,7 @@ Shape (format "ftlab-report/4")::
      "legend": {verdict: str},                   # what each verdict means
      "lanes": [{"name", "path", "version", "implementation", "gil_disabled",
                 "kind": "GIL" | "free-threaded" | "unknown", "abiflags", "ext_suffix", "platform_tags",
-                "source", "spec", "available", "reason"}],
+                "source", "spec", "available", "reason", "sanitizer": "" | "thread"}],
      "subjects": [str],
      "verdicts": [{"subject", "lane", "verdict", "reasons": [str],
                    "checks": [str]}],                # the checks the verdict rests on

@@ -38,6 +38,15 @@ def _platform_tags(interp, abi):
     return ["%s-%s-%s" % (interp, abi, p) for p in plats] + ["%s-none-any" % interp]
 
 
+def sanitizer():
+    """"thread" when the interpreter was built with ThreadSanitizer, else "" (its configuration says so)."""
+    for name in ("CONFIG_ARGS", "CFLAGS", "PY_CFLAGS", "PY_CFLAGS_NODIST", "LDFLAGS", "CONFIGURE_CFLAGS"):
+        value = sysconfig.get_config_var(name) or ""
+        if "-fsanitize=thread" in value or "--with-thread-sanitizer" in value:
+            return "thread"
+    return ""
+
+
 def fingerprint():
     vi = sys.version_info
     gil_disabled = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
@@ -69,6 +78,7 @@ def fingerprint():
         "ext_suffixes": ext_suffixes,
         "soabi": sysconfig.get_config_var("SOABI"),
         "debug_build": bool(sysconfig.get_config_var("Py_DEBUG")),
+        "sanitizer": sanitizer(),
         "platform": sysconfig.get_platform(),
         "machine": platform.machine(),
         "platform_tags": _platform_tags(interp, abi),

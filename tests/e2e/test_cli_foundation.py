@@ -15,6 +15,7 @@ def test_lanes_json(cli, py311, py312, py313):
         lane = by_path[os.path.realpath(python)]
         assert set(lane) >= {"name", "path", "version", "gil_disabled", "abiflags", "ext_suffix", "source", "available", "reason"}
         assert lane["available"] is True and lane["gil_disabled"] is False
+        assert lane["sanitizer"] == ""  # pyenv's builds; a ThreadSanitizer build says "thread"
 
 
 def test_run_default_lanes_accounts_for_both(cli, py313):

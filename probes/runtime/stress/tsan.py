@@ -12,7 +12,8 @@ stderr before each scenario (``SCENARIO_MARK``).
 
 import os
 import re
-import sysconfig
+
+from ftlab_probes.runtime.fingerprint import sanitizer
 
 #: The first line of every report.
 MARKER = "WARNING: ThreadSanitizer:"
@@ -35,12 +36,9 @@ _SUMMARY = re.compile(r"^SUMMARY: ThreadSanitizer: (?P<kind>[a-z -]+?) (?P<where
 
 
 def lane_is_tsan():
-    """Whether this interpreter was built with ThreadSanitizer (its build configuration says so)."""
-    for name in ("CONFIG_ARGS", "CFLAGS", "PY_CFLAGS", "PY_CFLAGS_NODIST", "LDFLAGS", "CONFIGURE_CFLAGS"):
-        value = sysconfig.get_config_var(name) or ""
-        if "-fsanitize=thread" in value or "--with-thread-sanitizer" in value:
-            return True
-    return False
+    """Whether this interpreter was built with ThreadSanitizer (its build configuration says so; the
+    lane's fingerprint reads the same, as its ``sanitizer``)."""
+    return sanitizer() == "thread"
 
 
 def _binary_module(binary):
