@@ -55,3 +55,28 @@ def test_same_seed_same_scenarios():
     one = draw_scenarios(ThreeOps.operations(), Shape(), 30, 7)
     two = draw_scenarios(ThreeOps.operations(), Shape(), 30, 7)
     assert [s.describe() for s in one] == [s.describe() for s in two]
+
+
+def test_summaries_shorten_long_arguments_and_keep_the_scenario_whole():
+    from ftlab_probes.runtime.stress.scenario import Call, Scenario
+
+    s = Scenario((), ((Call("update", (b"x" * 4096,)),), (Call("update", (b"a",)),)), ())
+    assert s.describe(brief=True) == "init [] | t0 [update(b'xxxxxxxxxxxxxxxxxx... (4096 bytes))] t1 [update(b'a')] | post []"
+    assert s.describe().count("x") == 4096 and s.to_data()["threads"][0][0].count("x") == 4096
+
+
+def test_two_op_scenarios_whose_args_share_a_value_come_before_disjoint_ones():
+    from ftlab_probes.runtime.stress.job import _same_op_first
+    from ftlab_probes.runtime.stress.scenario import Call, Scenario
+
+    def two(a, b, name2="put"):
+        return Scenario((), ((Call("put", a),), (Call(name2, b),)), ())
+
+    order = sorted([two((1, "b"), (2, "c")), two((1, "a"), (1, "a"), "get"), two((1, "a"), (2, "a")),
+                    two((1, "a"), (1, "a"))], key=_same_op_first)
+    assert [s.describe() for s in order] == [
+        "init [] | t0 [put(1, 'a')] t1 [put(1, 'a')] | post []",
+        "init [] | t0 [put(1, 'a')] t1 [put(2, 'a')] | post []",
+        "init [] | t0 [put(1, 'b')] t1 [put(2, 'c')] | post []",
+        "init [] | t0 [put(1, 'a')] t1 [get(1, 'a')] | post []",
+    ]

@@ -274,10 +274,10 @@ class Search:
             where = "%s (%s in %s)" % (race["module"], race["location"], race["function"])
             if runs:
                 summary = "ThreadSanitizer: %s in %s, reported by %d of %d fresh workers running %s" % (
-                    race["kind"], where, reported, runs, scenario.describe())
+                    race["kind"], where, reported, runs, scenario.describe(brief=True))
             else:
                 summary = "ThreadSanitizer: %s in %s%s" % (
-                    race["kind"], where, " while running %s" % scenario.describe() if scenario else "")
+                    race["kind"], where, " while running %s" % scenario.describe(brief=True) if scenario else "")
             findings.append({
                 "kind": "data-race",
                 "summary": summary,
@@ -501,12 +501,12 @@ class Search:
         which = "minimal scenario" if minimized.complete else "scenario (minimisation ran out of time)"
         if measured.failures:
             summary = "%s in %d of %d runs of the %s %s" % (
-                failure.kind, measured.failures, measured.runs, which, scenario.describe())
+                failure.kind, measured.failures, measured.runs, which, scenario.describe(brief=True))
         else:
             # Seen once in the search, never again: a rare interleaving, reported as such (never dropped,
             # never dressed up as reproducible).
             summary = "%s seen once in the search, not reproduced in %d further runs of the %s %s" % (
-                failure.kind, measured.runs, which, scenario.describe())
+                failure.kind, measured.runs, which, scenario.describe(brief=True))
         if not scenario.concurrent() and not not_a_race:
             # A crash or a hang of ops on one thread is real, but it is no race: say so.
             summary += " (no two ops run concurrently: it needs no other thread)"
@@ -584,9 +584,21 @@ class Search:
 
 
 def _same_op_first(scenario):
+    """Sort key of a two-op scenario: the same op in both threads first, then the same args, then
+    args that share a value (put(1, 'a') | put(2, 'a'): two writers racing for one value of a
+    two-way map, a unique index or a cache slot), then the rest."""
     calls = [c for thread in scenario.threads for c in thread]
     names = {c.name for c in calls}
-    return (len(names), len({repr(c.args) for c in calls}))
+    values = {repr(v) for c in calls for v in _flat_args(c.args)}
+    return (len(names), len({repr(c.args) for c in calls}), len(values))
+
+
+def _flat_args(args):
+    for value in args:
+        if isinstance(value, (tuple, list)):
+            yield from _flat_args(value)
+        else:
+            yield value
 
 
 def _death_summary(result):

@@ -43,7 +43,7 @@ class Judge:
     def _label(self, position):
         slot = self.slots[position]
         where = "t%d" % slot.thread if slot.part == "parallel" else slot.part
-        return "%s %s" % (where, slot.call.text())
+        return "%s %s" % (where, slot.call.text(brief=True))
 
     def judge(self, invocation):
         """None when the invocation is explained, else a Judgement."""

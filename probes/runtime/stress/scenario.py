@@ -13,8 +13,26 @@ class Call:
     name: str
     args: tuple
 
-    def text(self):
-        return "%s(%s)" % (self.name, ", ".join(repr(a) for a in self.args))
+    def text(self, brief=False):
+        """``name(args)``; ``brief`` shortens a long argument for one-line summaries and tables (the
+        scenario's data and its repro script keep every argument whole)."""
+        show = brief_repr if brief else repr
+        return "%s(%s)" % (self.name, ", ".join(show(a) for a in self.args))
+
+
+#: An argument's repr longer than this is shortened in summaries and tables.
+BRIEF_CHARS = 40
+
+
+def brief_repr(value):
+    """``b'xxxxxxxxxxxx'... (4096 bytes)`` for a long argument; a short one as ``repr`` gives it."""
+    text = repr(value)
+    if len(text) <= BRIEF_CHARS:
+        return text
+    if isinstance(value, (str, bytes, bytearray, list, tuple, dict, set, frozenset)):
+        unit = {str: "chars", bytes: "bytes", bytearray: "bytes"}.get(type(value), "items")
+        return "%s... (%d %s)" % (text[:BRIEF_CHARS // 2], len(value), unit)
+    return text[:BRIEF_CHARS] + "..."
 
 
 @dataclass(frozen=True)
@@ -70,11 +88,12 @@ class Scenario:
         threads = tuple(keep(PARALLEL, t, calls) for t, calls in enumerate(self.threads))
         return Scenario(keep(INIT, 0, self.init), tuple(t for t in threads if t), keep(POST, 0, self.post))
 
-    def describe(self):
-        """One line: ``init [a(1)] | t0 [b()] t1 [c()] | post [d()]``."""
+    def describe(self, brief=False):
+        """One line: ``init [a(1)] | t0 [b()] t1 [c()] | post [d()]`` (``brief``: long arguments shortened,
+        for people; the whole text identifies a scenario)."""
 
         def calls(cs):
-            return "[" + ", ".join(c.text() for c in cs) + "]"
+            return "[" + ", ".join(c.text(brief) for c in cs) + "]"
 
         threads = " ".join("t%d %s" % (t, calls(cs)) for t, cs in enumerate(self.threads))
         return "init %s | %s | post %s" % (calls(self.init), threads, calls(self.post))
@@ -125,7 +144,7 @@ def table(scenario, outcomes=None, failing=()):
     width = max(1, len(scenario.threads))
     cells = []
     for position, slot in enumerate(scenario.slots()):
-        cell = slot.call.text()
+        cell = slot.call.text(brief=True)
         if outcomes is not None:
             cell += ": " + repr(outcomes[position])
         if position in failing:
