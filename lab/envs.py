@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from packaging.markers import Marker
-from packaging.utils import parse_wheel_filename
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from ftlab import sandbox
 from ftlab.lock import Lock, Pin, run_uv_sandboxed, uv_command
@@ -127,11 +127,15 @@ def classify(log: str) -> tuple[str, str]:
     return "other", (lines[-1] if lines else "no output")[:300]
 
 
-_SELECTING = re.compile(r"Selecting: \S+ \[[^\]]*\] \((?P<file>[^)]+)\)")
+_SELECTING = re.compile(r"Selecting: (?P<name>[^=\s\[]+)=\S* \[[^\]]*\] \((?P<file>[^)]+)\)")
 
 
-def _chosen_file(log: str) -> str:
-    files = _SELECTING.findall(log)
+def _chosen_file(log: str, name: str) -> str:
+    """The file uv selected for the distribution ``name``. Building an sdist makes uv select the build's
+    own requirements too (setuptools, cffi, pycparser): those lines are someone else's, and the last
+    one named zstandard's build ``pycparser-3.12-py3-none-any.whl`` once."""
+    wanted = canonicalize_name(name)
+    files = [m.group("file") for m in _SELECTING.finditer(log) if canonicalize_name(m.group("name")) == wanted]
     return files[-1] if files else ""
 
 
@@ -156,7 +160,7 @@ def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None
         return DistOutcome(outcome="failed", failure=cls, key_line=key, log_tail=tail, **base)
     if pin.url:
         return DistOutcome(outcome="local", filename=pin.url, **base)
-    chosen = _chosen_file(log)
+    chosen = _chosen_file(log, pin.name)
     if chosen.endswith(".whl"):
         parse_wheel_filename(chosen)  # raises on a malformed name: better loud than a wrong tag
         return DistOutcome(outcome="wheel", filename=chosen, wheel_tag=wheel_tag(chosen), **base)

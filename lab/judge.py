@@ -105,6 +105,14 @@ class Finding:
         return self.gating and self.baseline in (NEW, NONE)
 
     @property
+    def note_on_free_threaded(self) -> bool:
+        """Worth knowing before adopting 3.14t, though nothing is broken: new on the free-threaded lane,
+        not gating, not documented behaviour, and more than an optional dependency (a pure-Python wheel
+        where the baseline has a compiled one, a build from source where it has a wheel)."""
+        return (not self.gating and not self.known and self.baseline == NEW
+                and self.kind not in ("optional-dependency",))
+
+    @property
     def weight(self) -> str:
         """Why a finding that does not gate is listed, in a word: known (documented behaviour), shared
         (the baseline shows it, or it is the baseline's own), info (everything else)."""
@@ -166,32 +174,64 @@ def judge(lanes: Sequence[Lane], results: Iterable[Result]) -> list[Finding]:
         base_name = base_of.get(r.lane, "")
         base = by_cell.get((r.subject, base_name, r.check)) if base_name else None
         signals = r.signals
-        if free_threaded and r.check == "install" and base is not None:
-            signals = (*signals, *_wheel_fallback(r, base, base_name))
+        fallback = free_threaded and _pure_python_here(by_cell, r.subject, r.lane, base_name)
+        if fallback and r.check == "install" and base is not None:
+            imports = by_cell.get((r.subject, r.lane, "import")), by_cell.get((r.subject, base_name, "import"))
+            signals = (*signals, *_wheel_fallback(r, base, base_name, _needs_the_extension(*imports)))
         for s in signals:
             if free_threaded:
-                relation, note, s2 = _compare(r, s, base, base_name)
+                relation, note, s2 = _compare(r, s, base, base_name, fallback=fallback)
             else:
                 relation, note, s2 = (BASELINE if r.lane in baseline_names else ""), "", s
             out.append(_weigh(r, s2, relation, base_name if free_threaded else "", note))
     return out
 
 
-def _wheel_fallback(r: Result, base: Result, base_name: str) -> tuple[Signal, ...]:
+def _wheel_tags(r: Result | None, base: Result | None) -> tuple[str, str]:
+    here = (r.data.get("subject_dist") or {}) if r else {}
+    there = (base.data.get("subject_dist") or {}) if base else {}
+    return str(here.get("wheel_tag") or ""), str(there.get("wheel_tag") or "")
+
+
+def _pure_python_here(by_cell: Mapping[tuple[str, str, str], Result], subject: str, lane: str, base_name: str) -> bool:
+    """Whether this lane installed the subject's pure-Python wheel where the baseline got a compiled one."""
+    if not base_name:
+        return False
+    tag, base_tag = _wheel_tags(by_cell.get((subject, lane, "install")), by_cell.get((subject, base_name, "install")))
+    return tag.endswith("-none-any") and bool(base_tag) and not base_tag.endswith("-none-any")
+
+
+def _needs_the_extension(imports: Result | None, base_imports: Result | None) -> list[str]:
+    """Submodules that import on the baseline but not here because they need a part of the
+    distribution this lane's (pure-Python) wheel does not ship."""
+    if imports is None or base_imports is None:
+        return []
+    rows = _module_rows(base_imports)
+    return [str(s.evidence.get("module")) for s in imports.signals
+            if s.kind == "optional-dependency" and s.evidence.get("missing_kind") == "not-in-distribution"
+            and (rows.get(str(s.evidence.get("module"))) or {}).get("outcome") == "ok"]
+
+
+def _wheel_fallback(r: Result, base: Result, base_name: str, modules: Sequence[str] = ()) -> tuple[Signal, ...]:
     """A compiled wheel on the baseline and a pure-Python one here: the package runs without its
     extension on 3.14t (typically an abi3 wheel, which never serves a free-threaded build). Nothing is
-    broken, so it is information; it explains slower code and submodules that need the extension."""
-    here, there = r.data.get("subject_dist") or {}, base.data.get("subject_dist") or {}
-    tag, base_tag = str(here.get("wheel_tag") or ""), str(there.get("wheel_tag") or "")
-    if not tag.endswith("-none-any") or not base_tag or base_tag.endswith("-none-any"):
-        return ()
+    broken, so it does not gate; it explains slower code and the submodules (``modules``) that need
+    the extension, and every report lists it among what is new on the free-threaded lane."""
+    tag, base_tag = _wheel_tags(r, base)
+    here = r.data.get("subject_dist") or {}
     name = here.get("name") or r.subject
+    without = ""
+    if modules:
+        shown = ", ".join(modules[:3]) + (f" and {len(modules) - 3} more" if len(modules) > 3 else "")
+        without = f"; {shown} need{'s' if len(modules) == 1 else ''} it and do{'es' if len(modules) == 1 else ''} not import here"
     return (Signal(kind="pure-python-wheel",
                    summary=f"{name} installs its pure-Python wheel ({tag}) here, a compiled one ({base_tag}) on "
                            f"{base_name}: it runs without its extension on this lane"
-                           + (" (abi3 wheels never serve a free-threaded build)" if "-abi3-" in base_tag else ""),
+                           + (" (abi3 wheels never serve a free-threaded build)" if "-abi3-" in base_tag else "")
+                           + without,
                    evidence={"wheel_tag": tag, "baseline_wheel_tag": base_tag, "filename": here.get("filename"),
-                             "baseline_filename": there.get("filename")}),)
+                             "baseline_filename": (base.data.get("subject_dist") or {}).get("filename"),
+                             "modules_without_extension": list(modules)}),)
 
 
 def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str) -> Finding:
@@ -213,9 +253,11 @@ def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str) -> Fi
                    baseline_lane=base_name, severity=severity, gating=gating, known=known, baseline_note=note)
 
 
-def _compare(r: Result, s: Signal, base: Result | None, base_name: str) -> tuple[str, str, Signal]:
+def _compare(r: Result, s: Signal, base: Result | None, base_name: str, *, fallback: bool = False) -> tuple[str, str, Signal]:
     """(relation, note, signal): how the baseline's result for the same subject and check reads this
-    signal. An optional dependency the baseline imported becomes an import failure new here."""
+    signal. An optional dependency the baseline imported becomes an import failure new here, unless
+    ``fallback`` (this lane got the pure-Python wheel) explains it: then the pure-Python wheel's own
+    finding names the module."""
     if base is None or base.status not in ("ok", "findings"):
         return NONE, (f"no {r.check} result on {base_name} to compare" if base_name else ""), s
     if s.kind == "gil-reenabled":
@@ -223,15 +265,18 @@ def _compare(r: Result, s: Signal, base: Result | None, base_name: str) -> tuple
     if r.check == "import":
         row = _module_rows(base).get(str(s.evidence.get("module") or ""))
         if row is not None:
-            return _compare_import_row(s, row, base_name)
+            return _compare_import_row(s, row, base_name, fallback=fallback)
     key = signal_key(r.check, s)
     if any(signal_key(base.check, b) == key for b in base.signals):
         return SAME, f"also on {base_name}", s
     return NEW, f"not on {base_name}", s
 
 
-def _compare_import_row(s: Signal, row: Mapping[str, Any], base_name: str) -> tuple[str, str, Signal]:
+def _compare_import_row(s: Signal, row: Mapping[str, Any], base_name: str, *, fallback: bool = False) -> tuple[str, str, Signal]:
     outcome = row.get("outcome")
+    if outcome == "ok" and s.kind == "optional-dependency" and fallback \
+            and s.evidence.get("missing_kind") == "not-in-distribution":
+        return NEW, f"imports on {base_name}, whose compiled wheel ships it", s
     if outcome == "ok" and s.kind == "optional-dependency":
         needs = ", ".join(map(str, s.evidence.get("needs") or ())) or "a module"
         escalated = Signal(
@@ -283,3 +328,30 @@ def ordered(found: Iterable[Finding], lanes: Sequence[Lane]) -> list[Finding]:
     lane_order = {lane.name: i for i, lane in enumerate(lanes)}
     return sorted(found, key=lambda f: (not f.new_on_free_threaded, not f.gating, severity_rank(f.severity),
                                         f.known, f.subject, lane_order.get(f.lane, 99), f.check))
+
+
+def condensed(found: Iterable[Finding]) -> list[tuple[Finding, str]]:
+    """(finding, one-line summary) for headlines: the GIL findings of one package on one lane become
+    one line naming every extension module that turns the GIL back on (lxml has seven; a line each
+    buried everything after them), in the order first seen. Every other finding keeps its own line;
+    the reports' findings tables keep every one."""
+    found = list(found)
+    gil: dict[tuple[str, str], list[Finding]] = {}
+    for f in found:
+        if f.kind == "gil-reenabled":
+            gil.setdefault((f.subject, f.lane), []).append(f)
+    out, done = [], set()
+    for f in found:
+        group = gil.get((f.subject, f.lane)) if f.kind == "gil-reenabled" else None
+        if not group or len(group) == 1:
+            out.append((f, f.summary))
+            continue
+        if (f.subject, f.lane) in done:
+            continue
+        done.add((f.subject, f.lane))
+        modules = list(dict.fromkeys(str(g.evidence.get("module") or "?") for g in group))
+        importers = list(dict.fromkeys(str(i) for g in group for i in (g.evidence.get("chain") or [g.evidence.get("module")])[:1]))
+        out.append((f, f"{len(modules)} extension modules turn the GIL back on (none declares it can run without "
+                       f"it): {', '.join(modules)}; first seen importing {', '.join(importers[:5])}"
+                       + (f" and {len(importers) - 5} more" if len(importers) > 5 else "")))
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ftlab.judge import SAME, Finding, judge, ordered
+from ftlab.judge import SAME, Finding, condensed, judge, ordered
 from ftlab.records import VERDICTS, Decision, Lane, Result, Subject, Verdict
 
 #: Checks that test a package (as opposed to fingerprinting a lane).
@@ -70,8 +70,8 @@ def decide(lanes: Sequence[Lane], results: Iterable[Result], verdict_list: Seque
     without a tested free-threaded lane."""
     results = list(results)
     found = judge(lanes, results) if found is None else found
-    triggers = [f"{f.where}: {f.kind} ({f.check}{', new on this lane' if f.baseline == 'new' else ''}): {f.summary}"
-                for f in ordered((f for f in found if f.gating), lanes)]
+    triggers = [f"{f.where}: {f.kind} ({f.check}{', new on this lane' if f.baseline == 'new' else ''}): {summary}"
+                for f, summary in condensed(ordered((f for f in found if f.gating), lanes))]
     if triggers:
         return Decision(decision="no-go", triggers=tuple(triggers))
     # Not gating, never hidden: what the baseline shows alike (a package that installs nowhere).

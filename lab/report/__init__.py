@@ -94,18 +94,32 @@ def findings(outcome) -> list[Finding]:
 
 def headline(found: list[Finding]) -> dict[str, list[Finding]]:
     """The groups every report leads with: `new` (gating, not shown by the baseline: what adopting 3.14t
-    changes), `gating` (the rest of the gate: crashes and corruption the baseline shares too),
-    `shared` (listed, not gating: the application already lives with them), `info` (optional
-    dependencies, known findings, other information)."""
-    groups: dict[str, list[Finding]] = {"new": [], "gating": [], "shared": [], "info": []}
+    changes), `gating` (the rest of the gate: crashes and corruption the baseline shares too), `notes`
+    (new on the free-threaded lane and worth knowing, not gating: a pure-Python wheel where the
+    baseline has a compiled one), `shared` (listed, not gating: the application already lives with
+    them), `info` (optional dependencies, known findings, other information)."""
+    groups: dict[str, list[Finding]] = {"new": [], "gating": [], "notes": [], "shared": [], "info": []}
     for f in found:
         if f.new_on_free_threaded:
             groups["new"].append(f)
         elif f.gating:
             groups["gating"].append(f)
+        elif f.note_on_free_threaded:
+            groups["notes"].append(f)
         else:
             groups["shared" if f.weight == "shared" else "info"].append(f)
     return groups
+
+
+def not_stress_tested(outcome) -> list[str]:
+    """Subjects whose stress check ran but tested nothing on any lane: no hand-written probe, and the
+    auto-probe found nothing in the public API it could call safely from threads. Their verdicts rest
+    on install and import only; every report names them, so a "ready" is not read as "thread-safe"."""
+    tested: dict[str, bool] = {}
+    for r in outcome.results:
+        if r.check == "stress" and r.status in ("ok", "findings"):
+            tested[r.subject] = tested.get(r.subject, False) or not r.data.get("nothing_tested")
+    return [s for s, t in tested.items() if not t]
 
 
 def subjects(outcome) -> list[str]:

@@ -129,6 +129,7 @@ class _Renderer:
         sub = (f"{wording.count(n_subjects, 'subject')} × {wording.count(n_lanes, 'lane')} · "
                f"{wording.count(len(ft), 'free-threaded lane')} tested · "
                f"{wording.count(len(self.findings), 'signal')}: {new} new on 3.14t, "
+               f"{len(self.groups['notes'])} worth knowing (not gating), "
                f"{len(self.groups['shared'])} shared with the GIL lane (not gating), "
                f"{len(self.groups['info'])} information")
         chips = "".join(
@@ -150,19 +151,25 @@ class _Renderer:
 
     def new_on_free_threaded(self) -> str:
         """What adopting 3.14t changes, before anything else: the gating findings its baseline lacks."""
-        new = self.groups["new"]
+        new, notes = self.groups["new"], self.groups["notes"]
+
+        def items(found):
+            return "".join(
+                f'<li><span class="kind-tag" style="--kc:{KIND_COLOUR.get(f.kind, "var(--k-other)")}">{e(f.kind)}</span> '
+                f'<b>{e(f.subject)}</b> on {e(f.lane)}: <a href="#{self.finding_ids[id(f.signal)]}">{e(f.summary)}</a>'
+                + (f' <small class="muted">({e(f.baseline_note)})</small>' if f.baseline_note else "") + "</li>"
+                for f in found)
+
+        worth = (f'<h3>Worth knowing, not gating <small>{len(notes)}</small></h3>'
+                 f'<ul class="new-findings notes">{items(notes)}</ul>') if notes else ""
         if not new:
             if not any(lane.gil_disabled and lane.available for lane in self.o.lanes):
                 return ""
-            return ('<section id="new"><h2>New on the free-threaded lane</h2><p class="empty">Nothing: every '
-                    'finding on the free-threaded lane is shared with its GIL baseline or is information.</p></section>')
-        items = "".join(
-            f'<li><span class="kind-tag" style="--kc:{KIND_COLOUR.get(f.kind, "var(--k-other)")}">{e(f.kind)}</span> '
-            f'<b>{e(f.subject)}</b> on {e(f.lane)}: <a href="#{self.finding_ids[id(f.signal)]}">{e(f.summary)}</a>'
-            + (f' <small class="muted">({e(f.baseline_note)})</small>' if f.baseline_note else "") + "</li>"
-            for f in new)
+            return ('<section id="new"><h2>New on the free-threaded lane</h2><p class="empty">Nothing that gates: '
+                    'every gating finding on the free-threaded lane is shared with its GIL baseline.</p>'
+                    f'{worth}</section>')
         return (f'<section id="new"><h2>New on the free-threaded lane <small>{len(new)}</small></h2>'
-                f'<ul class="new-findings">{items}</ul></section>')
+                f'<ul class="new-findings">{items(new)}</ul>{worth}</section>')
 
     def lanes(self) -> str:
         cards = []

@@ -9,7 +9,7 @@ Shape (format "ftlab-report/4")::
                 "verdicts": {verdict: int},        # every verdict of ftlab.records.VERDICTS, most severe first
                 "signals": {kind: int},            # kinds present, most severe first
                 "statuses": {status: int},         # result statuses present
-                "new": int, "gating": int, "shared": int, "info": int},   # ftlab.report.headline's groups
+                "new": int, "gating": int, "notes": int, "shared": int, "info": int},   # ftlab.report.headline's groups
      "legend": {verdict: str},                   # what each verdict means
      "lanes": [{"name", "path", "version", "implementation", "gil_disabled",
                 "kind": "GIL" | "free-threaded" | "unknown", "abiflags", "ext_suffix", "platform_tags",

@@ -57,8 +57,8 @@ def render(outcome, *, report_path: Path | None = None) -> str:
     head = [f"## ftlab: **{d.decision.upper()}** (run {code(outcome.run_id)})", ""]
     head.append(f"{wording.count(len(subjects), 'subject')} x {wording.count(len(outcome.lanes), 'lane')}, "
                 f"{wording.count(len(found), 'signal')}: {len(groups['new'])} new on the free-threaded lane, "
-                f"{gating} gating, {len(groups['shared'])} shared with the GIL lane (not gating), "
-                f"{len(groups['info'])} information.")
+                f"{gating} gating, {len(groups['notes'])} worth knowing on the free-threaded lane (not gating), "
+                f"{len(groups['shared'])} shared with the GIL lane (not gating), {len(groups['info'])} information.")
     counts = report.verdict_counts(outcome)
     if outcome.verdicts:
         head.append("Verdicts: " + ", ".join(f"{v} {n}" for v, n in counts.items() if n) + ".")
@@ -67,6 +67,15 @@ def render(outcome, *, report_path: Path | None = None) -> str:
         head += [f"- {text(t)}" for t in d.triggers[:TOP_TRIGGERS]]
         if len(d.triggers) > TOP_TRIGGERS:
             head.append(f"- ... and {len(d.triggers) - TOP_TRIGGERS} more")
+    untested = report.not_stress_tested(outcome)
+    if untested:
+        head += ["", f"Not stress-tested (no hand-written probe; the auto-probe found nothing it could call): "
+                     f"{text(', '.join(untested))}. Their verdicts rest on install and import."]
+    if groups["notes"]:
+        head += ["", "Worth knowing on the free-threaded lane (not gating):"]
+        head += [f"- {text(f.where)}: {text(f.summary)}" for f in groups["notes"][:TOP_TRIGGERS]]
+        if len(groups["notes"]) > TOP_TRIGGERS:
+            head.append(f"- ... and {len(groups['notes']) - TOP_TRIGGERS} more")
     if report_path is not None:
         html_name = Path(report_path).name.rsplit(".", 1)[0] + ".html"
         head += ["", f"Full report with evidence: {code(html_name)} (next to this file)."]

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ftlab.judge import condensed
 from ftlab.records import Lane
 from ftlab.report import wording
 
@@ -121,19 +122,30 @@ def _print_findings(con, outcome, groups) -> None:
         return
     if groups["new"]:
         con.print(f"[bold]new on the free-threaded lane:[/] {len(groups['new'])}")
-        for f in groups["new"][:TOP_NEW]:
-            con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(f.summary)}", overflow="fold")
-        if len(groups["new"]) > TOP_NEW:
-            con.print(f"  ... and {len(groups['new']) - TOP_NEW} more (see the report)")
+        lines = condensed(groups["new"])
+        for f, summary in lines[:TOP_NEW]:
+            con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(summary)}", overflow="fold")
+        if len(lines) > TOP_NEW:
+            con.print(f"  ... and {len(lines) - TOP_NEW} more (see the report)")
     elif any(lane.gil_disabled and lane.available for lane in outcome.lanes):
         con.print("[bold]new on the free-threaded lane:[/] nothing")
     if groups["gating"]:
         con.print(f"[bold]also gating (crashes, hangs and corruption on the GIL lane, or shared with it):[/] "
                   f"{len(groups['gating'])}")
-    for f in groups["gating"][:TOP_NEW]:
-        con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(f.summary)}", overflow="fold")
+    for f, summary in condensed(groups["gating"])[:TOP_NEW]:
+        con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(summary)}", overflow="fold")
+    if groups["notes"]:
+        con.print(f"[bold]worth knowing on the free-threaded lane (not gating):[/] {len(groups['notes'])}")
+    for f in groups["notes"][:TOP_NEW]:
+        con.print(f"  [yellow]-[/] {escape(f.where)}: {escape(f.kind)}: {escape(f.summary)}", overflow="fold")
     con.print(f"shared with the GIL lane, not gating: {len(groups['shared'])}; "
               f"information (optional dependencies, known findings): {len(groups['info'])}")
+    from ftlab.report import not_stress_tested
+
+    untested = not_stress_tested(outcome)
+    if untested:
+        con.print(f"[dim]not stress-tested (no hand-written probe; the auto-probe found nothing it could call): "
+                  f"{escape(', '.join(untested))}: their verdicts rest on install and import[/]", overflow="fold")
 
 
 #: Payoff rows that missed the SLO listed by name in the terminal (the reports have every one).

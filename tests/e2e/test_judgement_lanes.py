@@ -32,7 +32,8 @@ def test_free_threaded_findings_read_against_the_gil_lane(cli, py313, ft_python)
     assert doc["findings"][0]["baseline"] == "new" and doc["findings"][0]["kind"] == "gil-reenabled"
     assert all("ftfix-chain on ft: gil-reenabled" in t for t in doc["triggers"])
     counts = json.loads(next(cli.reports.glob("*.json")).read_text())["counts"]
-    assert counts["shared"] >= 2 and counts["new"] == len(doc["triggers"])
+    # One trigger per package and lane for its GIL findings (each extension module is a finding).
+    assert counts["shared"] >= 2 and counts["new"] > len(doc["triggers"]) == 1
 
     verdicts = {(v["subject"], v["lane"]): v for v in doc["verdicts"]}
     assert verdicts[("ftfix-chain", "ft")]["verdict"] == "gil-fallback"

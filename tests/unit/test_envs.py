@@ -56,10 +56,19 @@ def test_unknown_failure_keeps_last_line():
 def test_chosen_file_and_tag():
     log = ("DEBUG Selecting: pyyaml==6.0.3 [compatible] "
            "(pyyaml-6.0.3-cp314-cp314t-manylinux2014_x86_64.manylinux_2_17_x86_64.whl)\n")
-    chosen = _chosen_file(log)
+    chosen = _chosen_file(log, "PyYAML")
     assert wheel_tag(chosen) == "cp314-cp314t-manylinux2014_x86_64.manylinux_2_17_x86_64"
     assert wheel_tag("pkg-1.0-py3-none-any.whl") == "py3-none-any"
     assert wheel_tag("pkg-1.0.tar.gz") == ""
+
+
+def test_chosen_file_is_the_pins_own_not_its_build_requirements():
+    # zstandard built from its sdist on 3.14t: uv's log selects the build's requirements after it.
+    log = ("DEBUG Selecting: zstandard==0.25.0 [compatible] (zstandard-0.25.0.tar.gz)\n"
+           "DEBUG Selecting: cffi==2.1.1 [compatible] (cffi-2.1.1-cp314-cp314t-manylinux2014_x86_64.whl)\n"
+           "DEBUG Selecting: pycparser==3.12 [compatible] (pycparser-3.12-py3-none-any.whl)\n")
+    assert _chosen_file(log, "zstandard") == "zstandard-0.25.0.tar.gz"
+    assert _chosen_file(log, "Py_Cparser") == ""
 
 
 def test_markers_evaluated_for_the_lane():

@@ -163,6 +163,50 @@ def test_a_pure_python_wheel_where_the_baseline_got_a_compiled_one_is_informatio
     assert judge((GIL, FT), [install(GIL, "py3-none-any"), install(FT, "py3-none-any")]) == []
 
 
+def test_a_submodule_that_needs_the_extension_a_pure_python_wheel_leaves_out_is_not_an_import_failure():
+    # protobuf on 3.14t: the abi3 wheel cannot serve it, the pure-Python wheel lacks pyext._message, so
+    # google.protobuf.pyext.cpp_message fails there and imports on 3.14. The package works: no gate.
+    def install(lane, tag):
+        return Result(job_id=f"r/pkg/{lane.name}/install", run_id="r", subject="pkg", lane=lane.name, check="install",
+                      status="ok", data={"subject_dist": {"name": "pkg", "wheel_tag": tag}})
+
+    cpp = sig("optional-dependency", "pkg.pyext.cpp", needs=["pkg.pyext._message"], missing_kind="not-in-distribution")
+    results = [install(GIL, "cp310-abi3-manylinux2014_x86_64"), install(FT, "py3-none-any"),
+               res(GIL, "import", rows=[row("pkg"), row("pkg.pyext.cpp")]),
+               res(FT, "import", cpp, rows=[row("pkg"), row("pkg.pyext.cpp", "optional-dependency")])]
+    found, vs, d = judged(results)
+    assert not any(f.gating for f in found) and vs["3.14t"].verdict == "ready" and d.decision == "go"
+    wheel = next(f for f in found if f.kind == "pure-python-wheel")
+    assert wheel.summary.endswith("; pkg.pyext.cpp needs it and does not import here")
+    assert wheel.evidence["modules_without_extension"] == ["pkg.pyext.cpp"]
+    opt = next(f for f in found if f.kind == "optional-dependency")
+    assert opt.baseline_note == "imports on 3.14, whose compiled wheel ships it"
+
+    from ftlab.report import headline
+
+    groups = headline(found)
+    assert groups["notes"] == [wheel] and opt in groups["info"] and not groups["new"]
+
+
+def test_headlines_give_a_packages_gil_findings_one_line_naming_every_module():
+    from ftlab.judge import condensed
+
+    mods = [sig("gil-reenabled", m, chain=[importer, m]) for m, importer in
+            (("pkg.etree", "pkg.builder"), ("pkg.sax", "pkg.sax"), ("pkg._path", "pkg.builder"))]
+    other = sig("crash", "pkg.x")
+    found = judge((GIL, FT), both("import", [], [*mods, other],
+                                  [row("pkg.etree"), row("pkg.sax"), row("pkg._path"), row("pkg.x")],
+                                  [row("pkg.etree", "gil-reenabled"), row("pkg.sax", "gil-reenabled"),
+                                   row("pkg._path", "gil-reenabled"), row("pkg.x", "crash")]))
+    lines = condensed(ordered(found, (GIL, FT)))
+    assert [(f.kind, text) for f, text in lines] == [
+        ("crash", "crash in pkg.x"),
+        ("gil-reenabled", "3 extension modules turn the GIL back on (none declares it can run without it): "
+                          "pkg.etree, pkg.sax, pkg._path; first seen importing pkg.builder, pkg.sax")]
+    _, _, d = judged(both("import", [], mods, [row("pkg.etree")], [row("pkg.etree", "gil-reenabled")]))
+    assert len(d.triggers) == 1 and "3 extension modules" in d.triggers[0]
+
+
 def test_a_check_with_nothing_to_test_is_not_what_a_verdict_rests_on():
     stress = Result(job_id="r/pkg/3.14t/stress", run_id="r", subject="pkg", lane="3.14t", check="stress", status="ok",
                     reason="auto-probe: nothing in the public API passed screening", data={"nothing_tested": True})
