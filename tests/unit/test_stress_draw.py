@@ -75,8 +75,8 @@ def test_two_op_scenarios_whose_args_share_a_value_come_before_disjoint_ones():
     order = sorted([two((1, "b"), (2, "c")), two((1, "a"), (1, "a"), "get"), two((1, "a"), (2, "a")),
                     two((1, "a"), (1, "a"))], key=_same_op_first)
     assert [s.describe() for s in order] == [
-        "init [] | t0 [put(1, 'a')] t1 [put(1, 'a')] | post []",
         "init [] | t0 [put(1, 'a')] t1 [put(2, 'a')] | post []",
+        "init [] | t0 [put(1, 'a')] t1 [put(1, 'a')] | post []",
         "init [] | t0 [put(1, 'b')] t1 [put(2, 'c')] | post []",
         "init [] | t0 [put(1, 'a')] t1 [get(1, 'a')] | post []",
     ]
