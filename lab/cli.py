@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=int, default=0, metavar="N", help="jobs at once (default: one per core)")
     sp.add_argument("--no-provision", action="store_true", help="do not ask uv to install missing lanes")
     sp.add_argument("--wheels-only", action="store_true", help="never build from sdists; a missing wheel is a finding")
+    sp.add_argument("--install-timeout", type=float, default=None, metavar="SECONDS",
+                    help="seconds one distribution's install may take, builds from source included (default: "
+                         "1200); a build still running then leaves its package untested, not failed")
     sp.add_argument("--index-url", default=None, metavar="URL", help="the package index (default: the one uv or pip is configured with)")
     sp.add_argument("--gil", choices=["0"], default=None, help="run checks with PYTHON_GIL=0 on free-threaded lanes")
     sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per subject and lane")
@@ -217,7 +220,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     subject_set = _parse_subjects(args.subjects, args.requirements)
     subjects = subject_set.subjects if subject_set else ()
     index_url = args.index_url or (subject_set.index_url if subject_set else None)
+    if args.install_timeout is not None and args.install_timeout <= 0:
+        raise UsageError(f"--install-timeout must be a positive number of seconds, not {args.install_timeout:g} (default 1200)")
     options = {"wheels_only": args.wheels_only, "gil": args.gil, "budget_s": args.budget, "index_url": index_url,
+               "install_timeout_s": args.install_timeout,
                "module_timeout_s": args.module_timeout, "perf_budget": args.perf_budget, **perf}
     for feature in _features():
         options.update(feature.run_options(args, checks))

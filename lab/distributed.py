@@ -138,17 +138,20 @@ class WorkerRun:
         file lock, and a venv is only used once its record is written (a dead builder's half is redone)."""
         if lane.name in self.ctx.prepared["envs"]:
             return
+        from ftlab.envs import pin_timeout
+
         with self._guard:
             if lane.name in self.ctx.prepared["envs"]:
                 return
             env = _shared_env(lane, self.lock, self.artifacts_dir / "envs",
-                              wheels_only=bool(self.spec.options.get("wheels_only")))
+                              wheels_only=bool(self.spec.options.get("wheels_only")),
+                              timeout_s=pin_timeout(self.spec.options))
             self.ctx.prepared["envs"][lane.name] = env
             if env.ok:
                 self.ctx.lane_pythons[lane.name] = env.python
 
 
-def _shared_env(lane: Lane, lock: Any, root: Path, *, wheels_only: bool) -> Any:
+def _shared_env(lane: Lane, lock: Any, root: Path, *, wheels_only: bool, timeout_s: float) -> Any:
     import shutil
 
     from ftlab.envs import build_env
@@ -162,7 +165,7 @@ def _shared_env(lane: Lane, lock: Any, root: Path, *, wheels_only: bool) -> Any:
             return env_from_json(json.loads(record.read_text()))
         shutil.rmtree(root / lane.name, ignore_errors=True)
         env = build_env(lane, lock or Lock(pins=(), text="", index_url="", python_version=""), root,
-                        wheels_only=wheels_only)
+                        wheels_only=wheels_only, timeout_s=timeout_s)
         tmp = record.with_suffix(".tmp")
         tmp.write_text(json.dumps(dataclasses.asdict(env), default=list))
         tmp.replace(record)

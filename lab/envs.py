@@ -24,8 +24,15 @@ from ftlab import sandbox
 from ftlab.lock import Lock, Pin, run_uv_sandboxed, uv_command
 from ftlab.records import Lane
 
-#: Installing one pin: a cold sdist build of a big C extension can take many minutes.
+#: Installing one pin: a cold sdist build of a big C extension can take many minutes
+#: (``ftlab run --install-timeout``).
 PIN_TIMEOUT_S = 1200.0
+
+
+def pin_timeout(options) -> float:
+    """Seconds one pin's install may take, from a run's options (``install_timeout_s``)."""
+    value = (options or {}).get("install_timeout_s")
+    return float(value) if value else PIN_TIMEOUT_S
 #: Creating a venv is a few file copies; past this something is wrong with the interpreter.
 VENV_TIMEOUT_S = 120.0
 #: What the in-lane runtime needs besides the standard library.
@@ -148,12 +155,19 @@ def wheel_tag(filename: str) -> str:
 
 
 def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None, seconds: float,
-                  timeout: bool = False) -> DistOutcome:
+                  timeout: bool = False, timeout_s: float = PIN_TIMEOUT_S) -> DistOutcome:
     base = {"name": pin.name, "version": pin.version, "seconds": round(seconds, 3), "index": pin.index}
     log = "" if proc is None else (proc.stdout or "") + (proc.stderr or "")
     tail = "\n".join(ln for ln in log.splitlines() if not ln.startswith("DEBUG"))[-LOG_TAIL_CHARS:]
     if timeout:
-        return DistOutcome(outcome="failed", failure="build-backend-error", key_line=f"install did not finish in {PIN_TIMEOUT_S:.0f} s",
+        chosen = _chosen_file(log, pin.name)
+        if chosen and not chosen.endswith(".whl"):
+            # Still building when time ran out: whether it installs here is not known, so it is no
+            # finding against the package (grpcio's C++ build on 3.14t takes longer than 20 min on 2 cores).
+            return DistOutcome(outcome="failed", failure="build-timeout", filename=chosen, log_tail=tail,
+                               key_line=f"no wheel for this lane, and building {chosen} from source did not finish "
+                                        f"in {timeout_s:.0f} s", **base)
+        return DistOutcome(outcome="failed", failure="build-backend-error", key_line=f"install did not finish in {timeout_s:.0f} s",
                            log_tail=tail, **base)
     if proc is None or proc.returncode != 0:
         cls, key = classify(log)
@@ -169,8 +183,10 @@ def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None
     return DistOutcome(outcome="wheel", filename="(already cached)", **base)
 
 
-def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) -> LaneEnv:
-    """Create the lane's venv and install every applicable pin; never raises for a pin that fails."""
+def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
+              timeout_s: float = PIN_TIMEOUT_S) -> LaneEnv:
+    """Create the lane's venv and install every applicable pin (each within ``timeout_s``); never raises
+    for a pin that fails."""
     started = time.monotonic()
     venv = root / lane.name
     uv = uv_command()
@@ -199,9 +215,12 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
         no_build = ["--no-build"] if wheels_only and not pin.url else []
         cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
         t0 = time.monotonic()
-        p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=PIN_TIMEOUT_S,
+        p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=timeout_s,
                                       writable=(venv,), settings=settings)
-        dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=p is None)
+        timed_out = p is None
+        if timed_out:  # what uv had printed tells whether it was building from source
+            p = subprocess.CompletedProcess(cmd, -1, _read(outcome.stdout_path), _read(outcome.stderr_path))
+        dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=timed_out, timeout_s=timeout_s)
         if outcome.orphans:
             dist = replace(dist, left_running=tuple(o["cmdline"] for o in outcome.orphans))
         dists.append(dist)
@@ -215,6 +234,13 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False) 
     return LaneEnv(lane=lane.name, venv=str(venv), python=python, ok=True, dists=tuple(dists),
                    runtime_ok=runtime_ok, runtime_reason=runtime_reason,
                    seconds=time.monotonic() - started, wheels_only=wheels_only)
+
+
+def _read(path: str | None) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace") if path else ""
+    except OSError:
+        return ""
 
 
 #: What a copy of a local project leaves out: build leftovers and VCS data (they belong to the user's tree).

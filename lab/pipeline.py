@@ -272,7 +272,7 @@ def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:
     """One venv per available lane, filled from the lock; lanes are built in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from ftlab.envs import build_env
+    from ftlab.envs import build_env, pin_timeout
 
     lock = lock or Lock(pins=(), text="", index_url="", python_version="")
     root = ctx.artifacts_dir / "envs"
@@ -285,7 +285,8 @@ def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:
     envs = {}
     with reporter.stage(f"installing {len(lock.pins)} pins", len(available)), \
             ThreadPoolExecutor(max_workers=max(1, len(available))) as pool:
-        futures = {pool.submit(build_env, lane, lock, root, wheels_only=bool(ctx.options.get("wheels_only"))): lane
+        futures = {pool.submit(build_env, lane, lock, root, wheels_only=bool(ctx.options.get("wheels_only")),
+                               timeout_s=pin_timeout(ctx.options)): lane
                    for lane in available}
         for fut, lane in futures.items():
             env = fut.result()

@@ -197,7 +197,7 @@ def _survey_subject(spec: SurveySpec, subject: Subject) -> list[Result]:
     from ftlab.checks import CHECKS
     from ftlab.checks.base import RunContext
     from ftlab.distributed import WorkerRun, worker_dir
-    from ftlab.envs import build_env
+    from ftlab.envs import build_env, pin_timeout
     from ftlab.lock import resolve as resolve_lock
     from ftlab.runner import _guarded
 
@@ -232,7 +232,8 @@ def _survey_subject(spec: SurveySpec, subject: Subject) -> list[Result]:
     envs_root.mkdir(exist_ok=True)
     with ThreadPoolExecutor(max_workers=max(1, len(local))) as pool:
         built = dict(zip(local, pool.map(
-            lambda lane: build_env(lane, lock, envs_root, wheels_only=bool(spec.options.get("wheels_only"))),
+            lambda lane: build_env(lane, lock, envs_root, wheels_only=bool(spec.options.get("wheels_only")),
+                                   timeout_s=pin_timeout(spec.options)),
             local.values()), strict=True))
     ctx.prepared["envs"] = built
     ctx.lane_pythons.update({name: env.python for name, env in built.items() if env.ok})

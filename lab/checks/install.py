@@ -25,6 +25,16 @@ class InstallCheck(Check):
         lock = ctx.prepared["lock"]
         pins = closure(lock, job.subject.name)
         dists = [d for d in (env.dist(p.name) for p in pins) if d is not None]
+        data = {"wheels_only": env.wheels_only, "dists": [d.to_json() for d in dists],
+                "subject_dist": next((d.to_json() for d in dists if d.name == job.subject.name), None)}
+        unfinished = [d for d in dists if d.outcome == "failed" and d.failure == "build-timeout"]
+        if unfinished:
+            # Not known whether it installs: no verdict against the package, and the run cannot say go.
+            d = unfinished[0]
+            via = "" if d.name == job.subject.name else f" (needed by {job.subject.name})"
+            return Result(status="error", data=data, duration_s=sum(x.seconds for x in dists), **common,
+                          reason=f"{d.name}=={d.version}{via}: {d.key_line}; raise --install-timeout, or "
+                                 "--wheels-only to test only what has wheels")
         signals = []
         for d in dists:
             evidence = d.to_json()
@@ -35,7 +45,5 @@ class InstallCheck(Check):
                 signals.append(Signal(kind="install-failed", summary=f"{d.name}=={d.version}{via}: {d.failure}: {d.key_line}", evidence=evidence))
             elif d.outcome == "sdist":
                 signals.append(Signal(kind="built-from-sdist", summary=f"{d.name}=={d.version} built from {d.filename} in {d.seconds:.1f} s", evidence=evidence))
-        data = {"wheels_only": env.wheels_only, "dists": [d.to_json() for d in dists],
-                "subject_dist": next((d.to_json() for d in dists if d.name == job.subject.name), None)}
         return Result(status="findings" if signals else "ok", signals=tuple(signals), data=data,
                       duration_s=sum(d.seconds for d in dists), **common)

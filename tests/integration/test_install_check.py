@@ -70,6 +70,20 @@ def test_build_failures_are_classified(cli, local_index, py313):
     assert cells[("pure-pkg", "3.13")]["data"]["subject_dist"]["version"] == "1.0"
 
 
+def test_a_build_still_running_at_the_install_timeout_leaves_its_package_untested_not_failed(cli, local_index, py313):
+    doc, proc = run(cli, local_index.url, "slow-build", "pure-pkg", lanes=("3.13",), extra=("--install-timeout", "6"))
+    assert proc.returncode == 0, proc.stderr  # undecided, not no-go: nothing was found against it
+    cells = by_subject_lane(doc)
+    slow = cells[("slow-build", "3.13")]
+    assert slow["status"] == "error" and not slow["signals"]
+    assert "building slow_build-1.0.tar.gz from source did not finish in 6 s" in slow["reason"]
+    assert "--install-timeout" in slow["reason"]
+    assert slow["data"]["subject_dist"]["failure"] == "build-timeout"
+    verdicts = {(v["subject"], v["lane"]): v["verdict"] for v in doc["verdicts"]}
+    assert verdicts == {("slow-build", "3.13"): "untested", ("pure-pkg", "3.13"): "ready"}
+    assert doc["decision"] == "undecided"
+
+
 @pytest.mark.parametrize(
     ("subjects", "message"),
     [(("no-such-pkg",), "no package named 'no-such-pkg'"),

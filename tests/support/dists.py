@@ -10,7 +10,8 @@ isolated build environment without fetching setuptools from any index. Three kin
 - ``"builds"``: the backend writes a pure wheel;
 - ``"setup-py-fails"``: the backend runs ``setup.py``, which raises (a broken build script);
 - ``"missing-header"``: the backend compiles ``ext.c``, which includes ``<nonexistent_ftlab.h>``, with the
-  system C compiler: a real compiler error on stderr.
+  system C compiler: a real compiler error on stderr;
+- ``"slow-build"``: the backend's build takes ten minutes (a big C++ build, as grpcio's on 3.14t).
 
 ``write_catalogue(dest)`` writes the standard set every index test uses; ``CATALOGUE`` says what is in it.
 """
@@ -135,6 +136,9 @@ def get_requires_for_build_sdist(config_settings=None):
 
 
 def _fail_if_broken():
+    if KIND == "slow-build":
+        import time
+        time.sleep(600)
     if KIND == "setup-py-fails":
         runpy.run_path("setup.py", run_name="__main__")
     if KIND == "missing-header":
@@ -182,7 +186,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 _SETUP_PY_FAILS = 'raise RuntimeError("ftlab fixture: setup.py fails on purpose")\n'
 _MISSING_HEADER_C = '#include <Python.h>\n#include <nonexistent_ftlab.h>\n\nint ftlab_fixture(void) { return 0; }\n'
-SDIST_KINDS = ("builds", "setup-py-fails", "missing-header")
+SDIST_KINDS = ("builds", "setup-py-fails", "missing-header", "slow-build")
 
 
 def build_sdist(
@@ -276,6 +280,7 @@ CATALOGUE: dict[str, dict[str, dict]] = {
     "with-win-dep": {"1.0": {"wheels": ["py3-none-any"], "requires": ["win-only ; sys_platform == 'win32'"]}},
     "build-fails": {"1.0": {"sdist": "setup-py-fails"}},
     "needs-header": {"1.0": {"sdist": "missing-header"}},
+    "slow-build": {"1.0": {"sdist": "slow-build"}},
 }
 
 
