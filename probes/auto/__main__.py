@@ -131,7 +131,7 @@ def run(job):
                 continue
             row = screen(module, left, workdir)
             data["modules"].append(row)
-            data["specs"].extend(row["specs"])
+            data["specs"].extend(s for s in row["specs"] if s not in data["specs"])
     return {"status": "ok", "data": data, "signals": []}
 
 

@@ -84,10 +84,12 @@ class Unreadable(Exception):
 
 
 def public_names(module):
+    """The module's public names, each once (pyzmq's ``__all__`` joins its submodules' and lists
+    ``Context`` twice: it was screened and raced twice, and its finding reported twice)."""
     names = getattr(module, "__all__", None)
     if names is None or not isinstance(names, (list, tuple)):
         names = [n for n in dir(module) if not n.startswith("_")]
-    return [n for n in names if isinstance(n, str) and not n.startswith("_")]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str) and not n.startswith("_")))
 
 
 def _owned(obj, package):

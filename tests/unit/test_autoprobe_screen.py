@@ -181,3 +181,14 @@ def test_denied_modules_are_never_screened():
     seen = []
     assert screen.screen_module("os.path", lambda *a: seen.append(a)) == []
     assert seen == [("os.path", None, "policy: module denied")]
+
+
+def test_a_name_listed_twice_in_all_is_screened_once(tmp_path, monkeypatch):
+    # pyzmq's __all__ joins its submodules' lists and names Context twice.
+    (tmp_path / "ftlab_screen_twice.py").write_text(CTOR_SOURCE + "\n__all__ = ['Cache', 'Accounts', 'Cache']\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        specs = screen.screen_module("ftlab_screen_twice", lambda *a: None)
+    finally:
+        sys.modules.pop("ftlab_screen_twice", None)
+    assert len(specs) == len(set(specs)) and sum(s.startswith("cls:ftlab_screen_twice:Cache(") for s in specs) == 1
