@@ -46,7 +46,10 @@ FAILURE_PATTERNS = (
     ("index-unreachable", r"dns error|error sending request|Connection refused|tcp connect error|timed out|Failed to fetch"),
     ("missing-compiler-or-headers",
      r"fatal error: [^\n]*\.h: No such file|command '?[\w/.+-]*(gcc|cc|clang|g\+\+)'? failed|unable to execute '?(gcc|cc)|"
-     r"No such file or directory: '(gcc|cc|clang)'|error: (command|compiler) .*not found|Python\.h: No such file"),
+     r"No such file or directory: '(gcc|cc|clang)'|error: (command|compiler) .*not found|Python\.h: No such file|"
+     # Rust extensions (maturin, setuptools-rust) without a toolchain: orjson's sdist on 3.14t.
+     r"rustup could not choose a version of cargo|can't find Rust compiler|cargo: (command )?not found|"
+     r"No such file or directory: 'cargo'"),
     ("build-backend-error", r"Failed to build|build backend returned an error|Build backend failed|failed to build"),
     ("resolution-conflict",
      r"No solution found|there is no version of|not satisfy Python|requires-python|unsatisfiable|conflict"),
@@ -119,6 +122,21 @@ def pin_applies(pin: Pin, lane: Lane) -> bool:
     return not pin.markers or Marker(pin.markers).evaluate(marker_environment(lane))
 
 
+#: A line of a build backend's own output that says why it failed (an exception, an error message),
+#: as opposed to uv's "Failed to build" around it.
+_BACKEND_CAUSE = re.compile(r"^(?:[\w.]+(?:Error|Exception)|error|ERROR|Error)\b:? ")
+_UV_OWN = re.compile(r"Failed to build|build backend returned an error|Call to `[^`]+` failed")
+
+
+def _backend_cause(lines: list[str]) -> str:
+    """The last line the build backend printed about its failure, without uv's decoration."""
+    for line in reversed(lines):
+        text = line.lstrip("|`->x ").strip()
+        if _BACKEND_CAUSE.match(text) and not _UV_OWN.search(text):
+            return text
+    return ""
+
+
 def classify(log: str) -> tuple[str, str]:
     """(failure class, key line) from an installer's output. The key line is uv's "Because ..." cause
     when it gives one (it names the package and the reason), else the line that matched."""
@@ -130,6 +148,8 @@ def classify(log: str) -> tuple[str, str]:
             start = log.rfind("\n", 0, m.start()) + 1
             end = log.find("\n", m.end())
             matched = log[start:end if end >= 0 else len(log)].strip()
+            if cls == "build-backend-error" and not because:
+                matched = _backend_cause(lines) or matched
             return cls, ("Because " + because if because else matched)[:300]
     return "other", (lines[-1] if lines else "no output")[:300]
 
@@ -171,6 +191,9 @@ def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None
                            log_tail=tail, **base)
     if proc is None or proc.returncode != 0:
         cls, key = classify(log)
+        chosen = _chosen_file(log, pin.name)
+        if chosen and not chosen.endswith(".whl") and not pin.url and cls != "no-wheel":
+            key = f"no wheel for this lane; building {chosen} from source failed: {key}"[:400]
         return DistOutcome(outcome="failed", failure=cls, key_line=key, log_tail=tail, **base)
     if pin.url:
         return DistOutcome(outcome="local", filename=pin.url, **base)

@@ -29,6 +29,13 @@ UV_BACKEND = """  x Failed to build `build-fails==1.0`
   `-> Call to `backend.build_wheel` failed (exit status: 1)
       RuntimeError: setup.py: deliberate build failure
 """
+UV_RUST = """error: Failed to build `orjson==3.13.0`
+  cause: The build backend returned an error
+  cause: Call to `maturin.build_wheel` failed (exit status: 1)
+         [stderr]
+         error: rustup could not choose a version of cargo to run, because one wasn't specified explicitly
+         Caused by: Cargo metadata failed. Does your crate compile with `cargo build`?
+"""
 UV_OFFLINE = """error: Failed to fetch: `http://127.0.0.1:9/simple/pure-pkg/`
   Caused by: Request failed after 3 retries
   Caused by: error sending request for url (http://127.0.0.1:9/simple/pure-pkg/)
@@ -40,7 +47,9 @@ UV_OFFLINE = """error: Failed to fetch: `http://127.0.0.1:9/simple/pure-pkg/`
 @pytest.mark.parametrize(
     ("log", "cls", "needle"),
     [(UV_NO_WHEEL, "no-wheel", "has no usable wheels"), (UV_NO_RELEASE, "resolution-conflict", "no version of pyyaml==99"),
-     (UV_HEADER, "missing-compiler-or-headers", "nonexistent_ftlab.h"), (UV_BACKEND, "build-backend-error", "Failed to build"),
+     (UV_HEADER, "missing-compiler-or-headers", "nonexistent_ftlab.h"),
+     (UV_BACKEND, "build-backend-error", "RuntimeError: setup.py: deliberate build failure"),
+     (UV_RUST, "missing-compiler-or-headers", "rustup could not choose a version of cargo"),
      (UV_OFFLINE, "index-unreachable", "127.0.0.1:9")],
 )
 def test_classify(log, cls, needle):
