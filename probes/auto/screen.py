@@ -234,25 +234,73 @@ def screen_functions(module, package, names, report, exclude=()):
 
 
 def _still_deterministic(ops, first, report):
-    """The ops whose results are the same a moment later (see RECHECK_AFTER_S)."""
+    """The ops whose results are the same a moment later (see RECHECK_AFTER_S), and stay the same while
+    the module's other functions run with each of their inputs. A function probe assumes nothing
+    carries over between calls; a function that reads module state another one sets (matplotlib's
+    ``is_interactive()`` after ``interactive(0)``) breaks that, and the oracle, which cannot reset a
+    module, would call its results a corruption."""
     if not ops:
         return ops
     time.sleep(RECHECK_AFTER_S)
     kept = []
     for op in ops:
         call, keys = first[op.name]
-        report(op.name, "start", None)  # re-arms the watchdog; a death here names this function
-        try:
-            same = _outcome_keys(call, op.kinds) == keys
-        except Slow:
-            same = False
+        same = _same_outcomes(op, call, keys, report)
         if same:
             kept.append(op)
-            report(op.name, op.kinds, None)
         else:
             report(op.name, None, "not deterministic: results changed %.1f s later (it reads time or the system)"
                    % RECHECK_AFTER_S)
-    return kept
+    dependent = _state_readers(kept, first, report) if len(kept) > 1 else {}
+    for op in kept:
+        if op.name in dependent:
+            report(op.name, None, "its results depend on which of the module's functions ran before it (module "
+                                  "state %s() changes, which no run can reset)" % dependent[op.name])
+        else:
+            report(op.name, op.kinds, None)
+    return [op for op in kept if op.name not in dependent]
+
+
+#: Seconds the cross-effect check of a module's functions may take; what it has not reached is kept.
+CROSS_CHECK_S = 2.0
+
+
+def _state_readers(ops, first, report):
+    """{reader: writer} for the ops whose results change when another op runs with one of its inputs."""
+    deadline = time.monotonic() + CROSS_CHECK_S
+    dependent = {}
+
+    def readings(writer):
+        out = {}
+        for r in ops:
+            if r is not writer and r.name not in dependent:
+                report(r.name, "start", None)
+                out[r.name] = _outcome_keys(first[r.name][0], r.kinds)
+        return out
+
+    try:
+        for writer in ops:
+            if time.monotonic() > deadline:
+                break
+            seen = readings(writer)
+            for args in _examples(writer.kinds):
+                report(writer.name, "start", None)
+                first[writer.name][0](_convert(writer.kinds, args))
+                for name, keys in readings(writer).items():
+                    if keys != seen.get(name, keys):
+                        dependent.setdefault(name, writer.name)
+    except Slow:
+        pass
+    return dependent
+
+
+def _same_outcomes(op, call, keys, report):
+    """Whether calling ``op`` with its screening inputs gives ``keys`` again."""
+    report(op.name, "start", None)  # re-arms the watchdog; a death here names this function
+    try:
+        return _outcome_keys(call, op.kinds) == keys
+    except Slow:
+        return False
 
 
 def _methods(cls):

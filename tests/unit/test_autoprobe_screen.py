@@ -192,3 +192,32 @@ def test_a_name_listed_twice_in_all_is_screened_once(tmp_path, monkeypatch):
     finally:
         sys.modules.pop("ftlab_screen_twice", None)
     assert len(specs) == len(set(specs)) and sum(s.startswith("cls:ftlab_screen_twice:Cache(") for s in specs) == 1
+
+
+SETTINGS_SOURCE = '''
+"""Like matplotlib's interactive() / is_interactive(): a module-level setting one function sets and
+another reads, beside functions that carry nothing over."""
+_settings = {"interactive": False}
+
+def interactive(b: int):
+    _settings["interactive"] = bool(b)
+
+def is_interactive():
+    return _settings["interactive"]
+
+def double(n: int):
+    return 2 * n
+'''
+
+
+def test_a_function_whose_results_depend_on_module_state_another_sets_is_dropped(tmp_path, monkeypatch):
+    (tmp_path / "ftlab_screen_settings.py").write_text(SETTINGS_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    decisions = {}
+    try:
+        specs = screen.screen_module("ftlab_screen_settings", lambda t, k, r: decisions.__setitem__(t, (k, r)))
+    finally:
+        sys.modules.pop("ftlab_screen_settings", None)
+    (fn,) = [s for s in specs if s.startswith("fn:")]
+    assert "double(int)" in fn and "interactive(int)" in fn and "is_interactive" not in fn
+    assert decisions["is_interactive"][1].startswith("its results depend on which of the module's functions ran")
