@@ -45,6 +45,12 @@ ALWAYS_GATING = frozenset({"crash", "hang", "corruption", "unexpected-exception"
                            "perf-regression"})
 #: Gate on a free-threaded lane unless its baseline GIL lane shows the same.
 GATING_UNLESS_SHARED = frozenset({"install-failed", "no-wheel", "import-error", "gil-reenabled"})
+#: Wrong results under threads, which gate when a probe's author wrote the usage down, but not when
+#: the auto-probe found them on the GIL lane too: it shares objects nobody said may be shared
+#: (websockets' Headers, a sans-I/O protocol object), so a finding the GIL build shows alike says the
+#: class is not safe to share on either build, which its contract decides, not what adopting 3.14t
+#: changes. A crash, a hang or a data race still gates.
+CONTRACT_KINDS = frozenset({"corruption", "unexpected-exception", "invariant-broken"})
 
 #: Baseline relations of a signal.
 NEW, SAME, NONE, BASELINE = "new", "same", "none", "baseline"
@@ -237,7 +243,9 @@ def _wheel_fallback(r: Result, base: Result, base_name: str, modules: Sequence[s
 def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str) -> Finding:
     known = is_known(s)
     severity = SIGNAL_VERDICT.get(s.kind, "")
-    if s.kind in ALWAYS_GATING:
+    if s.kind in CONTRACT_KINDS and s.evidence.get("auto_probe") and relation in (SAME, BASELINE):
+        gating = False
+    elif s.kind in ALWAYS_GATING:
         gating = True
     elif s.kind in GATING_UNLESS_SHARED:
         gating = relation not in (SAME, BASELINE)

@@ -114,6 +114,8 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
 
 #: Findings listed by name in the terminal summary (the reports have every one).
 TOP_NEW = 15
+#: Races and crashes shared with the GIL lane listed by name under their count.
+TOP_SHARED = 5
 
 
 def _print_findings(con, outcome, groups) -> None:
@@ -140,6 +142,12 @@ def _print_findings(con, outcome, groups) -> None:
         con.print(f"  [yellow]-[/] {escape(f.where)}: {escape(f.kind)}: {escape(f.summary)}", overflow="fold")
     con.print(f"shared with the GIL lane, not gating: {len(groups['shared'])}; "
               f"information (optional dependencies, known findings): {len(groups['info'])}")
+    # Races both builds show are no news about 3.14t, but they are bugs for whoever shares the object.
+    unsafe = [(f, summary) for f, summary in condensed(groups["shared"]) if f.severity in ("crashes", "unsafe")]
+    for f, summary in unsafe[:TOP_SHARED]:
+        con.print(f"  [dim]- {escape(f.where)}: {escape(f.kind)}: {escape(summary)}[/]", overflow="fold")
+    if len(unsafe) > TOP_SHARED:
+        con.print(f"  [dim]... and {len(unsafe) - TOP_SHARED} more races both builds show (see the report)[/]")
     from ftlab.report import not_stress_tested
 
     untested = not_stress_tested(outcome)

@@ -98,6 +98,26 @@ def test_crashes_and_corruption_gate_on_every_lane_even_when_shared():
     assert (ft.baseline, ft.gating) == ("same", True) and d.decision == "no-go"
 
 
+def test_an_auto_probe_race_the_gil_lane_shows_too_is_listed_not_gating_but_a_crash_still_gates():
+    race = sig("unexpected-exception", probe="ftlab_probes.auto:cls:pkg:Headers:setdefault(str)", auto_probe=True)
+    found, vs, d = judged(both("stress", [race], [race]))
+    assert [(f.lane, f.baseline, f.gating, f.severity) for f in found] == [
+        ("3.14", "baseline", False, "unsafe"), ("3.14t", "same", False, "unsafe")]
+    assert vs["3.14t"].verdict == "unsafe" and d.decision == "go"
+    assert any("shared with 3.14, not gating" in t for t in d.triggers)
+
+    found, _, d = judged(both("stress", [], [race]))  # only on 3.14t: what adopting it changes
+    assert [(f.baseline, f.gating) for f in found] == [("new", True)] and d.decision == "no-go"
+
+    crash = sig("crash", probe="ftlab_probes.auto:cls:pkg:Buffer:read()", auto_probe=True)
+    found, _, d = judged(both("stress", [crash], [crash]))
+    assert all(f.gating for f in found) and d.decision == "no-go"
+
+    written = sig("corruption", probe="pkg.probes:SharedProbe")  # a hand-written probe: its usage is the contract
+    found, _, d = judged(both("stress", [written], [written]))
+    assert all(f.gating for f in found) and d.decision == "no-go"
+
+
 def test_install_failure_shared_with_the_baseline_is_listed_in_the_decision_not_gating():
     fail = sig("install-failed")
     results = [res(GIL, "install", fail), res(FT, "install", fail)]
