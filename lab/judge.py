@@ -338,6 +338,14 @@ def ordered(found: Iterable[Finding], lanes: Sequence[Lane]) -> list[Finding]:
                                         f.known, f.subject, lane_order.get(f.lane, 99), f.check))
 
 
+def _with_owner(f: Finding) -> str:
+    """``fontTools.varLib.iup (fonttools)`` when the extension is a dependency's, else the module."""
+    module, owner = str(f.evidence.get("module") or "?"), str(f.evidence.get("offender_distribution") or "")
+    dist = str(f.evidence.get("distribution") or f.subject)
+    same = owner.lower().replace("_", "-") == dist.lower().replace("_", "-")
+    return f"{module} ({owner})" if owner and not same else module
+
+
 def condensed(found: Iterable[Finding]) -> list[tuple[Finding, str]]:
     """(finding, one-line summary) for headlines: the GIL findings of one package on one lane become
     one line naming every extension module that turns the GIL back on (lxml has seven; a line each
@@ -357,7 +365,7 @@ def condensed(found: Iterable[Finding]) -> list[tuple[Finding, str]]:
         if (f.subject, f.lane) in done:
             continue
         done.add((f.subject, f.lane))
-        modules = list(dict.fromkeys(str(g.evidence.get("module") or "?") for g in group))
+        modules = list(dict.fromkeys(_with_owner(g) for g in group))
         importers = list(dict.fromkeys(str(i) for g in group for i in (g.evidence.get("chain") or [g.evidence.get("module")])[:1]))
         out.append((f, f"{len(modules)} extension modules turn the GIL back on (none declares it can run without "
                        f"it): {', '.join(modules)}; first seen importing {', '.join(importers[:5])}"

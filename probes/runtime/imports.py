@@ -823,11 +823,13 @@ def build_signals(rows):
             sig = by_offender.get(offender)
             if sig is None:
                 chain = row["chains"].get(offender) or [row["module"]]
+                owner = _owning_distribution(offender)
                 sig = protocol.signal(
                     "gil-reenabled",
-                    _gil_summary(row["module"], offender, chain),
+                    _gil_summary(row["module"], offender, chain, owner, row["distribution"]),
                     module=offender,
                     distribution=row["distribution"],
+                    offender_distribution=owner,
                     imported_by=[],
                     chain=chain,
                     warning=row.get("warning_offender") == offender,
@@ -838,16 +840,37 @@ def build_signals(rows):
             elif len(sig["evidence"]["chain"]) == 1 and len(row["chains"].get(offender) or ()) > 1:
                 # Importing the extension itself proves little; a chain from another import shows who pulls it in.
                 sig["evidence"]["chain"] = row["chains"][offender]
-                sig["summary"] = _gil_summary(row["module"], offender, row["chains"][offender])
+                sig["summary"] = _gil_summary(row["module"], offender, row["chains"][offender],
+                                              sig["evidence"]["offender_distribution"], row["distribution"])
             if len(sig["evidence"]["imported_by"]) < LIST_CAP:
                 sig["evidence"]["imported_by"].append(row["module"])
     return signals
 
 
-def _gil_summary(module, offender, chain):
-    summary = "importing %r enables the GIL: %r has not declared that it can run without it" % (
+def _owning_distribution(module):
+    """The installed distribution that ships ``module`` (its top-level package), or "" when unknown."""
+    try:
+        owners = importlib_metadata.packages_distributions().get(module.split(".")[0]) or []
+    except Exception:  # a broken dist-info elsewhere must not cost the finding
+        owners = []
+    return owners[0] if owners else ""
+
+
+def _canonical(name):
+    """PEP 503 name normalisation (the lane side has no ``packaging``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _gil_summary(module, offender, chain, owner="", distribution=""):
+    """One line; names the distribution the offending extension comes from when it is a dependency's
+    (matplotlib's pdf backend imports fontTools' compiled modules: fonttools must declare, not matplotlib)."""
+    of = ""
+    if owner and distribution and _canonical(owner) != _canonical(distribution):
+        of = " (from %s, a dependency)" % owner
+    summary = "importing %r enables the GIL: %r%s has not declared that it can run without it" % (
         module,
         offender,
+        of,
     )
     if len(chain) > 1:
         summary += " (pulled in by %s)" % " -> ".join(chain)

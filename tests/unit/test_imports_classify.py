@@ -101,6 +101,7 @@ def test_verbose_pass_names_every_offender():
         "chain": ["ftfix_chain.api", "ftfix_chain.helpers", "ftfix_chain._speedups"],
         "warning": True,
         "offenders_in_same_import": ["ftfix_chain._speedups", "ftfix_chain._legacy"],
+        "offender_distribution": "",  # not installed where the unit tests run
     }
     assert second["evidence"]["module"] == "ftfix_chain._legacy" and second["evidence"]["warning"] is False
     assert "ftfix_chain.api -> ftfix_chain.helpers -> ftfix_chain._speedups" in first["summary"]
@@ -222,3 +223,12 @@ def test_signal_prefers_a_chain_from_another_import_over_the_extension_itself():
     assert sig["evidence"]["chain"] == ["pkg.api", "pkg._ext"]
     assert sig["evidence"]["imported_by"] == ["pkg._ext", "pkg.api"]
     assert "pulled in by pkg.api -> pkg._ext" in sig["summary"]
+
+
+def test_an_offender_from_a_dependency_is_named_with_its_distribution():
+    # matplotlib's pdf backend imports fontTools' compiled modules: fonttools has to declare, not matplotlib.
+    summary = imports._gil_summary("matplotlib.backends._backend_pdf_ps", "fontTools.varLib.iup",
+                                   ["matplotlib.backends._backend_pdf_ps", "fontTools.varLib.iup"], "fonttools", "matplotlib")
+    assert "'fontTools.varLib.iup' (from fonttools, a dependency) has not declared" in summary
+    assert "(from" not in imports._gil_summary("lxml.sax", "lxml.sax", ["lxml.sax"], "lxml", "lxml")
+    assert imports._owning_distribution("pytest") == "pytest"
