@@ -175,7 +175,9 @@ def _shared_env(lane: Lane, lock: Any, root: Path, *, wheels_only: bool, timeout
 def env_from_json(doc: dict[str, Any]) -> Any:
     from ftlab.envs import DistOutcome, LaneEnv
 
-    dists = tuple(DistOutcome(**{**d, "left_running": tuple(d.get("left_running") or ())}) for d in doc.pop("dists"))
+    dists = tuple(DistOutcome(**{**d, "left_running": tuple(d.get("left_running") or ()),
+                                 "not_instrumented": None if d.get("not_instrumented") is None
+                                 else tuple(d["not_instrumented"])}) for d in doc.pop("dists"))
     return LaneEnv(**doc, dists=dists)
 
 

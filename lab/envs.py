@@ -8,6 +8,8 @@ downloads and built wheels.
 
 from __future__ import annotations
 
+import csv
+import mmap
 import re
 import shutil
 import subprocess
@@ -73,6 +75,12 @@ class DistOutcome:
     left_running: tuple[str, ...] = ()
     #: The index the lock took it from (password masked), so a report can say where it came from.
     index: str = ""
+    #: On a ThreadSanitizer lane, for a distribution with compiled code: "instrumented" (every shared
+    #: object built with -fsanitize=thread), "not-instrumented" (none: a prebuilt wheel) or
+    #: "partly-instrumented"; ``not_instrumented`` lists those without it (paths in site-packages).
+    #: ThreadSanitizer sees no race inside them.
+    tsan: str = ""
+    not_instrumented: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in ("", None) or k in ("name", "outcome")}
@@ -206,6 +214,51 @@ def _dist_outcome(pin: Pin, lane: Lane, proc: subprocess.CompletedProcess | None
     return DistOutcome(outcome="wheel", filename="(already cached)", **base)
 
 
+def install_args(lane: Lane) -> tuple[str, ...]:
+    """Extra ``uv pip install`` arguments for the pins of ``lane``: none on an ordinary lane. On a
+    ThreadSanitizer lane (its fingerprint's ``sanitizer``), uv's shared cache is left out: a wheel uv
+    built from an sdist for an ordinary 3.14t has the same cp314t tag, and uv serves it from the cache
+    instead of building ("Registry requirement already cached"), without instrumentation; the other
+    way round, an instrumented wheel in the shared cache would be served to an ordinary lane, which
+    cannot load it. A build here gets -fsanitize=thread from the lane itself (setuptools reads it from
+    sysconfig's CFLAGS and LDSHARED, in an isolated build too); a build system that ignores those
+    (meson, CMake) is caught by ``tsan_instrumentation``. (CFLAGS in the environment would replace
+    setuptools' -O3 -DNDEBUG, so they are not set.)"""
+    return ("--no-cache",) if lane.sanitizer == "thread" else ()
+
+
+#: Symbols only code compiled with -fsanitize=thread refers to (gcc and clang alike).
+_TSAN_SYMBOLS = (b"__tsan_func_entry", b"__tsan_init")
+_SHARED_OBJECT = re.compile(r"\.(so|pyd|dylib)(\.\d+)*$")
+
+
+def tsan_instrumentation(venv: Path, name: str) -> tuple[str, tuple[str, ...]]:
+    """Whether the installed distribution ``name``'s shared objects (from its RECORD) were built with
+    ThreadSanitizer: ("instrumented" | "not-instrumented" | "partly-instrumented", those without it),
+    or ("", ()) when it ships none (pure Python) or is not found."""
+    wanted = canonicalize_name(name)
+    records = [r for r in venv.glob("lib/*/site-packages/*.dist-info/RECORD")
+               if canonicalize_name(r.parent.name.removesuffix(".dist-info").rsplit("-", 1)[0]) == wanted]
+    if not records:
+        return "", ()
+    site = records[0].parent.parent
+    with open(records[0], newline="", encoding="utf-8", errors="replace") as f:
+        binaries = [row[0] for row in csv.reader(f) if row and _SHARED_OBJECT.search(row[0])]
+    without = tuple(b for b in binaries if not _instrumented(site / b))
+    if not binaries:
+        return "", ()
+    state = "instrumented" if not without else "not-instrumented" if len(without) == len(binaries) else "partly-instrumented"
+    return state, without
+
+
+def _instrumented(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return any(m.find(symbol) >= 0 for symbol in _TSAN_SYMBOLS)
+    except (OSError, ValueError):  # unreadable, or empty
+        return False
+
+
 def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
               timeout_s: float = PIN_TIMEOUT_S) -> LaneEnv:
     """Create the lane's venv and install every applicable pin (each within ``timeout_s``); never raises
@@ -226,8 +279,10 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
     # The lock's index (and extra indexes, proxy, certificates) reach each sandboxed uv in its environment.
     settings = lock.install_settings()
     # Installs build sdists, which runs their code: each runs sandboxed, able to write only the venv and
-    # uv's cache (shared across runs, so a second lane or run reuses downloads and built wheels).
+    # uv's cache (shared across runs, so a second lane or run reuses downloads and built wheels; not on a
+    # ThreadSanitizer lane, see install_args).
     logs = root / f"{lane.name}-logs"
+    lane_args = install_args(lane)
     dists = []
     for pin in lock.pins:
         if not pin_applies(pin, lane):
@@ -236,7 +291,7 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
         requirement = f"{pin.name} @ {_private_copy(pin.url, venv / 'src' / pin.name)}" if pin.url else f"{pin.name}=={pin.version}"
         # A local project is built by definition; wheels-only applies to what comes from the index.
         no_build = ["--no-build"] if wheels_only and not pin.url else []
-        cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *no_build, requirement]
+        cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *lane_args, *no_build, requirement]
         t0 = time.monotonic()
         p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=timeout_s,
                                       writable=(venv,), settings=settings)
@@ -246,6 +301,10 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
         dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=timed_out, timeout_s=timeout_s)
         if outcome.orphans:
             dist = replace(dist, left_running=tuple(o["cmdline"] for o in outcome.orphans))
+        if lane.sanitizer == "thread" and dist.outcome in ("wheel", "sdist", "local"):
+            state, without = tsan_instrumentation(venv, pin.name)
+            if state:
+                dist = replace(dist, tsan=state, not_instrumented=without)
         dists.append(dist)
     # The runtime's own needs, constrained to the lock: if they clash with a pin, the pin wins and the
     # stress check says it cannot run, rather than the lane silently testing other versions.

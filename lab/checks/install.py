@@ -7,7 +7,7 @@ each subject's share of it (the subject and everything it pulled in) into a resu
 from __future__ import annotations
 
 from ftlab.checks.base import Check, RunContext
-from ftlab.envs import LaneEnv, closure
+from ftlab.envs import DistOutcome, LaneEnv, closure
 from ftlab.records import Job, Result, Signal
 
 
@@ -45,5 +45,19 @@ class InstallCheck(Check):
                 signals.append(Signal(kind="install-failed", summary=f"{d.name}=={d.version}{via}: {d.failure}: {d.key_line}", evidence=evidence))
             elif d.outcome == "sdist":
                 signals.append(Signal(kind="built-from-sdist", summary=f"{d.name}=={d.version} built from {d.filename} in {d.seconds:.1f} s", evidence=evidence))
+            if d.not_instrumented:
+                signals.append(not_instrumented_signal(d))
         return Result(status="findings" if signals else "ok", signals=tuple(signals), data=data,
                       duration_s=sum(d.seconds for d in dists), **common)
+
+
+def not_instrumented_signal(d: DistOutcome) -> Signal:
+    """Information on a ThreadSanitizer lane: shared objects of ``d`` built without -fsanitize=thread
+    (a prebuilt wheel from the index), inside which ThreadSanitizer cannot see a race."""
+    names = [b.rsplit("/", 1)[-1] for b in d.not_instrumented or ()]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    how = (f"a prebuilt wheel ({d.wheel_tag or d.filename}), not built with ThreadSanitizer" if d.outcome == "wheel"
+           else "built here, but its build did not use the lane's -fsanitize=thread")
+    return Signal(kind="not-instrumented",
+                  summary=f"{d.name}=={d.version}: {how}: races inside {shown} are invisible on this lane",
+                  evidence=d.to_json())
