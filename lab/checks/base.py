@@ -121,6 +121,10 @@ def run_runtime(job: Job, ctx: RunContext, command: str | None, options: dict[st
     limits = sandbox.Limits()
     if ctx.options.get("memory_mb"):
         limits = dataclasses.replace(limits, address_space_mb=int(ctx.options["memory_mb"]))
+    if job.lane.sanitizer == "thread":
+        # ThreadSanitizer reserves its shadow memory up front, terabytes of address space: under any cap
+        # the interpreter dies at start ("CHECK failed: sanitizer_allocator_primary64.h"), a SIGSEGV.
+        limits = dataclasses.replace(limits, address_space_mb=None)
     outcome = sandbox.run_child(argv, workdir=workdir, timeout_s=job.timeout_s, result_path=out_path, env_extra=env,
                                 limits=limits)
     return outcome, workdir

@@ -37,6 +37,9 @@ SCALING_S = 0.5
 #: Screening a distribution's modules for auto-probes (each module in its own process, restarts
 #: included); screening a typical module takes under a second.
 SCREEN_TIMEOUT_S = 240.0
+#: How much longer a stress child may take on a ThreadSanitizer lane: every worker starts and runs
+#: instrumented (5-15x slower), and each race report is symbolised as it is printed.
+TSAN_SLOWDOWN = 5.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -215,8 +218,9 @@ class StressCheck(Check):
     def _run_probe(self, job: Job, ctx: RunContext, workdir: Path, plan: PlannedProbe, *, scaling_s: float) -> Result:
         options = {"probe": plan.probe, "budget_s": plan.budget_s, "minimize_s": minimize_for(plan.budget_s),
                    "scaling_s": scaling_s}
+        slowdown = TSAN_SLOWDOWN if job.lane.sanitizer == "thread" else 1.0
         child_job, outcome = self._child(job, ctx, workdir, "ftlab_probes.runtime", "stress", options,
-                                         child_timeout(plan.budget_s))
+                                         child_timeout(plan.budget_s) * slowdown)
         return result_from_outcome(child_job, outcome, workdir)
 
     def _label(self, signal: Signal, plan: PlannedProbe, known_issue: str | None = None) -> Signal:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ftlab.checks.base import RunContext
 from ftlab.checks.install import InstallCheck
 from ftlab.envs import DistOutcome, LaneEnv, install_args, tsan_instrumentation
@@ -98,3 +100,34 @@ def test_ordinary_lanes_get_no_instrumentation_fields_or_signal():
     assert result.signals == () and result.status == "ok"
     assert set(result.data["dists"][0]) == {"name", "version", "outcome", "filename", "wheel_tag", "seconds",
                                             "left_running"}
+
+
+def _child_limits_and_timeout(monkeypatch, tmp_path, lane: Lane, options=None):
+    from ftlab import sandbox
+    from ftlab.checks import stress
+    from ftlab.checks.stress import PlannedProbe, StressCheck
+
+    seen = {}
+
+    def fake_run_child(argv, *, workdir, timeout_s, result_path, env_extra, limits):
+        seen.update(timeout_s=timeout_s, limits=limits)
+        return sandbox.ChildOutcome(returncode=0, timed_out=False, duration_s=0.0, stdout_path="", stderr_path="",
+                                    result=None)
+
+    monkeypatch.setattr(sandbox, "run_child", fake_run_child)
+    monkeypatch.setattr(stress, "result_from_outcome", lambda *a, **kw: None)
+    ctx = RunContext(run_id="r", artifacts_dir=tmp_path, lanes=(lane,), subjects=(Subject(name="app"),),
+                     options=options or {})
+    job = Job(job_id=f"r/app/{lane.name}/stress", run_id="r", subject=Subject(name="app"), lane=lane, check="stress")
+    StressCheck()._run_probe(job, ctx, tmp_path / "p", PlannedProbe(probe="m:P", kind="auto", budget_s=3.0),
+                             scaling_s=0.5)
+    return seen["limits"], seen["timeout_s"]
+
+
+def test_stress_children_on_a_tsan_lane_have_no_address_space_cap_and_more_time(monkeypatch, tmp_path):
+    limits, timeout = _child_limits_and_timeout(monkeypatch, tmp_path, FT, {"memory_mb": 4096})
+    assert limits.address_space_mb == 4096
+    tsan_limits, tsan_timeout = _child_limits_and_timeout(monkeypatch, tmp_path, TSAN, {"memory_mb": 4096})
+    # ThreadSanitizer maps terabytes of shadow memory at start: under a cap the interpreter dies at once.
+    assert tsan_limits.address_space_mb is None
+    assert tsan_timeout == pytest.approx(timeout * 5)

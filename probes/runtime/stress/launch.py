@@ -22,6 +22,9 @@ from ftlab_probes.runtime.stress.worker import BOOT
 #: Time for a worker to start and import the probe (hypothesis alone takes ~0.4 s) before the
 #: coordinator's own timeout counts against it.
 STARTUP_S = 30.0
+#: On a ThreadSanitizer build a worker starts and imports instrumented, and symbolises each race
+#: report as it prints it: its startup allowance is this many times longer.
+TSAN_SLOWDOWN = 5
 
 #: Evidence kept from a dying worker's stderr: faulthandler's text sits at its end.
 TRACE_CHARS = 20_000
@@ -87,7 +90,7 @@ def run_batch(batch, workdir):
         pickle.dump(document, f, protocol=4)
     cmd = [sys.executable, "-X", "faulthandler", "-c", BOOT, json.dumps(sys.path), paths["batch"]]
     limit = (
-        STARTUP_S
+        STARTUP_S * (TSAN_SLOWDOWN if tsan.lane_is_tsan() else 1)
         + min(batch.batch_s, len(batch.scenarios) * batch.scenario_s)
         + batch.scenario_s
         + 2 * batch.hang_s
@@ -104,7 +107,10 @@ def run_batch(batch, workdir):
     stderr_tail = _tail(paths["err"])
     stderr_text = _head(paths["err"]) if tsan.MARKER_BYTES in _sniff(paths["err"]) else ""
     for path in paths.values():
-        os.unlink(path)
+        try:
+            os.unlink(path)
+        except OSError:  # a worker killed before it opened its events file
+            pass
     extra = {"schedule_in_flight": in_flight_schedule, "stderr": stderr_text}
     if (returncode == 0 or (returncode == tsan.EXIT_STATUS and stderr_text)) and not killed:
         return BatchResult(DONE, summaries, None, 0, "", 0, interval, **extra)
