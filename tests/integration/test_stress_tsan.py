@@ -2,61 +2,63 @@
 ``--with-thread-sanitizer`` (named by FTLAB_TSAN_PYTHON; skipped elsewhere with that reason).
 
 TallyBank (extensions/calibration/bank) is a correct bank plus a statistics field bumped without a
-lock: no result ever shows it, ThreadSanitizer does. The extension is built with the lane's own
-compiler flags (-fsanitize=thread) without build isolation: a wheel of the same tag built for an
-ordinary 3.14t is not instrumented.
+lock: no result ever shows it, ThreadSanitizer does. The project goes through ftlab's own path, as a
+user runs it: `ftlab run DIR --lane tsan=PYTHON --checks install,stress`. Its install must build the
+extension for that lane (-fsanitize=thread), not reuse a cp314t build made for an ordinary 3.14t,
+and its stress children must start under ThreadSanitizer (no address-space cap).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from tests.support.lanes import REPO_ROOT, _uv, run_probe, venv_python
+from tests.support.lanes import REPO_ROOT
 
 TSAN_PYTHON = os.environ.get("FTLAB_TSAN_PYTHON")
 SKIP_REASON = "needs a ThreadSanitizer build of free-threaded CPython named by FTLAB_TSAN_PYTHON"
 
 pytestmark = [pytest.mark.ft, pytest.mark.slow, pytest.mark.skipif(not TSAN_PYTHON, reason=SKIP_REASON)]
 
-TALLY = ("ftlab_probes.auto:cls:ftcalib_bank:TallyBank:balance(int);transfer(int,int,int)"
-         "|balance(1),balance(0),balance(2),balance(3)")
+#: Seconds of stress, shared by the bank's three classes: 10 s each, TallyBank's race shows within it under ThreadSanitizer.
+BUDGET = "30"
 
 
 @pytest.fixture(scope="module")
-def tsan_lane(tmp_path_factory):
+def tsan_python():
     check = subprocess.run([TSAN_PYTHON, "-c", "import sysconfig; print(sysconfig.get_config_var('CONFIG_ARGS'))"],
                            capture_output=True, text=True)
     if "--with-thread-sanitizer" not in check.stdout:
         pytest.skip(f"FTLAB_TSAN_PYTHON is not a ThreadSanitizer build (CONFIG_ARGS: {check.stdout.strip()})")
-    root = tmp_path_factory.mktemp("tsan")
-    venv = root / "venv"
-    subprocess.run([*_uv(), "venv", "--quiet", "--no-project", "--python", TSAN_PYTHON, str(venv)], check=True)
-    python = venv_python(venv)
-    subprocess.run([*_uv(), "pip", "install", "--quiet", "--python", str(python), "hypothesis", "setuptools"],
-                   check=True)
-    source = root / "bank"
-    shutil.copytree(REPO_ROOT / "extensions" / "calibration" / "bank", source,
-                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    subprocess.run([*_uv(), "pip", "install", "--quiet", "--no-cache", "--no-build-isolation", "--python",
-                    str(python), str(source)], check=True)
-    return python
+    return TSAN_PYTHON
 
 
-def test_a_benign_looking_race_is_a_data_race_signal_with_both_stacks(tsan_lane, tmp_path):
-    result = run_probe(tsan_lane, "stress", {"probe": TALLY, "budget_s": 8, "minimize_s": 4}, tmp_path,
-                       timeout_s=240)
-    data = result["data"]
-    assert data["tsan"] is True
-    kinds = [s["kind"] for s in result["signals"]]
-    assert kinds == ["data-race"], result["signals"]  # and nothing the results show: the bank is correct
-    evidence = result["signals"][0]["evidence"]
+def test_a_benign_looking_race_is_a_data_race_signal_through_ftlab_run(cli, tsan_python):
+    doc, proc = cli.json("run", str(REPO_ROOT / "extensions" / "calibration" / "bank"), "--lane", f"tsan={tsan_python}",
+                         "--checks", "install,stress", "--budget", BUDGET, "--no-provision", timeout=900)
+    assert proc.returncode in (0, 1), proc.stderr
+    (lane,) = doc["lanes"]
+    assert lane["sanitizer"] == "thread"
+    results = {r["check"]: r for r in doc["results"] if r["subject"] == "ftcalib-bank"}
+
+    # Built here, for this lane: every shared object of the project carries ThreadSanitizer's instrumentation.
+    dist = results["install"]["data"]["subject_dist"]
+    assert dist["outcome"] == "local" and dist["tsan"] == "instrumented" and dist["not_instrumented"] == []
+    assert not [s for s in results["install"]["signals"] if s["kind"] == "not-instrumented"]
+
+    stress = results["stress"]
+    assert stress["status"] in ("ok", "findings"), stress
+    races = [s for s in stress["signals"] if s["kind"] == "data-race" and "TallyBank" in s["evidence"].get("probe", "")]
+    assert races, [(s["kind"], s["summary"]) for s in stress["signals"]]
+    evidence = races[0]["evidence"]
     assert evidence["module"] == "_bank" and evidence["location"].startswith("ftcalib_bank/_bank.c:")
     assert evidence["function"] == "bank_transfer"
     assert len(evidence["stacks"]) == 2 and all(s["frames"] for s in evidence["stacks"])
-    assert sum(1 for ops in evidence["scenario"]["threads"] if ops) >= 2
     reported, runs = evidence["rate"]
     assert runs >= 1 and reported >= 1
+    # A data race gates: the run is a no-go, the bank unsafe on the lane.
+    verdicts = {(v["subject"], v["lane"]): v["verdict"] for v in doc["verdicts"]}
+    assert verdicts[("ftcalib-bank", "tsan")] == "unsafe"
+    assert proc.returncode == 1
