@@ -157,14 +157,20 @@ class Picky:
 '''
 
 
-def test_classes_are_built_from_their_signatures_and_read_through_accessors(tmp_path, monkeypatch):
-    (tmp_path / "ftlab_screen_ctor.py").write_text(CTOR_SOURCE)
+def screened(tmp_path, monkeypatch, name, source):
+    """(specs, {target: (kinds, reason)}) of screening ``source`` written as module ``name``."""
+    (tmp_path / f"{name}.py").write_text(source)
     monkeypatch.syspath_prepend(str(tmp_path))
     decisions = {}
     try:
-        specs = screen.screen_module("ftlab_screen_ctor", lambda t, k, r: decisions.__setitem__(t, (k, r)))
+        specs = screen.screen_module(name, lambda t, k, r: decisions.__setitem__(t, (k, r)))
     finally:
-        sys.modules.pop("ftlab_screen_ctor", None)
+        sys.modules.pop(name, None)
+    return specs, decisions
+
+
+def test_classes_are_built_from_their_signatures_and_read_through_accessors(tmp_path, monkeypatch):
+    specs, decisions = screened(tmp_path, monkeypatch, "ftlab_screen_ctor", CTOR_SOURCE)
     cache = next(s for s in specs if s.startswith("cls:ftlab_screen_ctor:Cache"))
     # A size name gets a small positive int; the construction is part of the spec.
     assert cache.startswith("cls:ftlab_screen_ctor:Cache(maxsize=2):get(str);put(str,int)|")
@@ -185,12 +191,8 @@ def test_denied_modules_are_never_screened():
 
 def test_a_name_listed_twice_in_all_is_screened_once(tmp_path, monkeypatch):
     # pyzmq's __all__ joins its submodules' lists and names Context twice.
-    (tmp_path / "ftlab_screen_twice.py").write_text(CTOR_SOURCE + "\n__all__ = ['Cache', 'Accounts', 'Cache']\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        specs = screen.screen_module("ftlab_screen_twice", lambda *a: None)
-    finally:
-        sys.modules.pop("ftlab_screen_twice", None)
+    specs, _ = screened(tmp_path, monkeypatch, "ftlab_screen_twice",
+                        CTOR_SOURCE + "\n__all__ = ['Cache', 'Accounts', 'Cache']\n")
     assert len(specs) == len(set(specs)) and sum(s.startswith("cls:ftlab_screen_twice:Cache(") for s in specs) == 1
 
 
@@ -211,13 +213,7 @@ def double(n: int):
 
 
 def test_a_function_whose_results_depend_on_module_state_another_sets_is_dropped(tmp_path, monkeypatch):
-    (tmp_path / "ftlab_screen_settings.py").write_text(SETTINGS_SOURCE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    decisions = {}
-    try:
-        specs = screen.screen_module("ftlab_screen_settings", lambda t, k, r: decisions.__setitem__(t, (k, r)))
-    finally:
-        sys.modules.pop("ftlab_screen_settings", None)
+    specs, decisions = screened(tmp_path, monkeypatch, "ftlab_screen_settings", SETTINGS_SOURCE)
     (fn,) = [s for s in specs if s.startswith("fn:")]
     assert "double(int)" in fn and "interactive(int)" in fn and "is_interactive" not in fn
     assert decisions["is_interactive"][1].startswith("its results depend on which of the module's functions ran")
