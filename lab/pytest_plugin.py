@@ -52,6 +52,7 @@ from typing import Any
 import pytest
 
 from ftlab_probes.api import Probe, op
+from ftlab_probes.runtime.fingerprint import sanitizer
 
 #: Seconds of scenario search per test unless --ftlab-budget or the ftlab marker says otherwise: enough
 #: for the calibration fixtures' races on 2 busy cores; a maintainer's CI can give more.
@@ -243,7 +244,13 @@ def run_engine(options: dict[str, Any], workdir: Path, *, import_paths: list[str
     argv = [python or sys.executable, "-X", "faulthandler", "-m", "ftlab_probes.runtime", "stress",
             "--job", str(job_path), "--out", str(out_path)]
     env = {"PYTHONPATH": os.pathsep.join([sandbox.runtime_path(), *import_paths])}
-    outcome = sandbox.run_child(argv, workdir=workdir, timeout_s=timeout_s, result_path=out_path, env_extra=env)
+    limits = sandbox.Limits()
+    if python is None and sanitizer() == "thread":
+        # ThreadSanitizer reserves terabytes of address space for its shadow memory: under the cap
+        # the child dies at start (as ftlab run's children on such a lane would).
+        limits = sandbox.Limits(address_space_mb=None)
+    outcome = sandbox.run_child(argv, workdir=workdir, timeout_s=timeout_s, result_path=out_path, env_extra=env,
+                                limits=limits)
     if outcome.result is not None:
         return outcome.result
     how = (f"was killed after {timeout_s:.0f} s" if outcome.timed_out else

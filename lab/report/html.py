@@ -34,6 +34,7 @@ KIND_COLOUR = {
     "unexpected-exception": "var(--k-exception)", "invariant-broken": "var(--k-invariant)",
     "gil-reenabled": "var(--k-gil)", "install-failed": "var(--k-install)", "no-wheel": "var(--k-nowheel)",
     "import-error": "var(--k-import)", "built-from-sdist": "var(--k-info)", "perf-regression": "var(--k-perf)",
+    "pure-python-wheel": "var(--k-info)", "not-instrumented": "var(--k-info)", "data-race": "var(--k-corruption)",
 }
 #: Series colours for lanes in charts, in lane order.
 LANE_COLOURS = ("var(--l0)", "var(--l1)", "var(--l2)", "var(--l3)", "var(--l4)", "var(--l5)")
