@@ -29,12 +29,6 @@ from ftlab.records import Lane
 #: Installing one pin: a cold sdist build of a big C extension can take many minutes
 #: (``ftlab run --install-timeout``).
 PIN_TIMEOUT_S = 1200.0
-
-
-def pin_timeout(options) -> float:
-    """Seconds one pin's install may take, from a run's options (``install_timeout_s``)."""
-    value = (options or {}).get("install_timeout_s")
-    return float(value) if value else PIN_TIMEOUT_S
 #: Creating a venv is a few file copies; past this something is wrong with the interpreter.
 VENV_TIMEOUT_S = 120.0
 #: What the in-lane runtime needs besides the standard library.
@@ -124,6 +118,12 @@ def marker_environment(lane: Lane) -> dict[str, str]:
         "sys_platform": sys.platform,
         "extra": "",
     }
+
+
+def pin_timeout(options) -> float:
+    """Seconds one pin's install may take, from a run's options (``install_timeout_s``)."""
+    value = (options or {}).get("install_timeout_s")
+    return float(value) if value else PIN_TIMEOUT_S
 
 
 def pin_applies(pin: Pin, lane: Lane) -> bool:

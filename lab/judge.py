@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from ftlab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
 
 #: Which verdict each signal kind pushes a subject to. Kinds not listed are information.
@@ -342,8 +344,7 @@ def _with_owner(f: Finding) -> str:
     """``fontTools.varLib.iup (fonttools)`` when the extension is a dependency's, else the module."""
     module, owner = str(f.evidence.get("module") or "?"), str(f.evidence.get("offender_distribution") or "")
     dist = str(f.evidence.get("distribution") or f.subject)
-    same = owner.lower().replace("_", "-") == dist.lower().replace("_", "-")
-    return f"{module} ({owner})" if owner and not same else module
+    return f"{module} ({owner})" if owner and canonicalize_name(owner) != canonicalize_name(dist) else module
 
 
 def condensed(found: Iterable[Finding]) -> list[tuple[Finding, str]]:
@@ -366,7 +367,8 @@ def condensed(found: Iterable[Finding]) -> list[tuple[Finding, str]]:
             continue
         done.add((f.subject, f.lane))
         modules = list(dict.fromkeys(_with_owner(g) for g in group))
-        importers = list(dict.fromkeys(str(i) for g in group for i in (g.evidence.get("chain") or [g.evidence.get("module")])[:1]))
+        # Each finding's chain starts at the import that pulled its module in.
+        importers = list(dict.fromkeys(str((g.evidence.get("chain") or [g.evidence.get("module")])[0]) for g in group))
         out.append((f, f"{len(modules)} extension modules turn the GIL back on (none declares it can run without "
                        f"it): {', '.join(modules)}; first seen importing {', '.join(importers[:5])}"
                        + (f" and {len(importers) - 5} more" if len(importers) > 5 else "")))
