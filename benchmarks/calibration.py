@@ -44,7 +44,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from ftlab import sandbox
+from ftlab.sandbox import process as sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 CALIBRATION = REPO / "extensions" / "calibration"
@@ -69,7 +69,7 @@ FIXTURES = {
     ),
 }
 
-#: The engine's default search budget (probes/runtime/stress/job.py); the peer gets the same time.
+#: The engine's default search budget (probes/ftlab_probes/runtime/stress/job.py); the peer gets the same time.
 DEFAULT_BUDGET_S = 10.0
 
 # Auto-probe fixtures: (distribution, buggy class, correct twin). Nobody wrote a probe for these

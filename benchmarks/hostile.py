@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.killresume import kill_and_resume
-from ftlab import sandbox
+from ftlab.sandbox import process as sandbox
 from tests.support import hostile
 
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ftlab import sandbox
+from ftlab.sandbox import process as sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 OUTCOMES = ("ok", "optional-dependency", "import-error", "crash", "hang", "gil-reenabled")

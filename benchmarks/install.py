@@ -1,9 +1,9 @@
 """Install benchmark (issue 3): ftlab's lane environments against plain venv + pip, cold and warm cache.
 
-One lock (``ftlab.lock.resolve``) of a 20-package set, pure and C-extension wheels, installed into two
+One lock (``ftlab.deps.lock.resolve``) of a 20-package set, pure and C-extension wheels, installed into two
 lanes two ways:
 
-- **uv**: ``ftlab.envs.build_env``, exactly as a run does it (``uv venv``, then each pin with
+- **uv**: ``ftlab.lanes.envs.build_env``, exactly as a run does it (``uv venv``, then each pin with
   ``uv pip install --no-deps``, then the in-lane runtime's hypothesis constrained to the lock);
 - **pip**: ``python -m venv``, then ``pip install --no-deps -r lock.txt`` (the same pins, in one call).
 
@@ -30,13 +30,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ftlab import sandbox
-from ftlab.envs import build_env, pin_applies
+from ftlab.deps.lock import Lock, resolve, uv_command
 from ftlab.errors import FtlabError, UsageError
-from ftlab.lanes import discover, fingerprint
-from ftlab.lock import Lock, resolve, uv_command
+from ftlab.lanes.envs import build_env, pin_applies
+from ftlab.lanes.interpreters import discover, fingerprint
+from ftlab.lanes.subjects import parse_subjects
 from ftlab.records import Lane
-from ftlab.subjects import parse_subjects
+from ftlab.sandbox import process as sandbox
 
 #: Popular PyPI packages: pure-Python wheels (requests' tree, jinja2, click, attrs, ...) and
 #: C-extension wheels (numpy, pyyaml, markupsafe, msgpack, wrapt, psutil, cffi, charset-normalizer).
@@ -278,7 +278,7 @@ def render(samples: Sequence[Sample], lanes: Sequence[Lane], lock: Lock, package
             lines.append(f"{mode:<6} {lane or 'both':<10} {ratio:>6.2f}x")
     lines += [
         "",
-        "# uv = ftlab.envs.build_env: uv venv, one 'uv pip install --no-deps' per pin, then hypothesis (+deps)",
+        "# uv = ftlab.lanes.envs.build_env: uv venv, one 'uv pip install --no-deps' per pin, then hypothesis (+deps)",
         "#      constrained to the lock for the in-lane runtime; no .pyc compilation (uv's default).",
         "# pip = python -m venv (with ensurepip) + one 'pip install --no-deps -r lock.txt'; pip compiles .pyc.",
         "# cold = fresh empty cache per tool and lane; warm = same cache, new venv. Times include the venv.",

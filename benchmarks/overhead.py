@@ -1,6 +1,6 @@
 """What the perf check's harness costs per operation, against a bare loop calling the same function.
 
-The perf check (lab/checks/perf.py) times a probe's operations with ``ftlab_probes.runtime.perf_workload``:
+The perf check (lab/ftlab/engine/checks/perf.py) times a probe's operations with ``ftlab_probes.runtime.perf_workload``:
 workers cycle through drawn calls on a shared object, checking a stop flag and timing every call with
 two ``perf_counter_ns`` reads. That costs something per call; this benchmark says how much, so the
 figures a report shows can be read knowing it:

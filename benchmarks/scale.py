@@ -44,14 +44,14 @@ PROJECTED = (8, 32, 64)
 
 
 def measure_run(lanes: list[str], options: dict, store: Path, *, jobs: int = 0) -> dict:
-    from ftlab.pipeline import RunRequest, execute
-    from ftlab.subjects import read_subjects
+    from ftlab.engine.pipeline import RunRequest, execute
+    from ftlab.lanes.subjects import read_subjects
 
     subjects = read_subjects([str(ROOT / "extensions" / "imports" / f) for f in FIXTURES], []).subjects
     request = RunRequest(subjects=tuple(subjects), lane_specs=tuple(lanes), checks=("install", "import"),
                          store_path=store, jobs=jobs, provision=False, options={"module_timeout_s": 20.0, **options})
     outcome = execute(request)
-    from ftlab.store import Store
+    from ftlab.store.db import Store
 
     with Store(store, create=False) as s:
         rows = s.conn.execute("SELECT check_name, recorded_at, duration_s, status FROM results WHERE run_id = ?",

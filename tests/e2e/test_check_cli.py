@@ -40,7 +40,7 @@ def test_check_finds_the_counter_corruption_on_314t(tmp_path):
 
 
 def test_check_installed_runs_in_the_environment_it_is_given(tmp_path, tmp_path_factory):
-    from ftlab.project_check import check_installed
+    from ftlab.engine.project_check import check_installed
 
     python = maintainer_venv(tmp_path_factory)  # the plugin's tests build the same one
     checked = check_installed("ftcalib_counter", project=COUNTER, budget_s=3, artifacts_root=tmp_path,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML  # check-jsonschema's own YAML reader
 
-from ftlab.readiness import parse_targets
+from ftlab.deps.readiness import parse_targets
 from tests.support.lanes import REPO_ROOT
 
 COUNTER = REPO_ROOT / "extensions" / "calibration" / "counter"

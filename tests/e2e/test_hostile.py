@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ftlab import sandbox
+from ftlab.sandbox import process as sandbox
 from tests.support import hostile
 
 LAYERS = sandbox.isolation_prefix(False)[1]

@@ -1,5 +1,5 @@
 """`ftlab run` on a GIL lane and a real free-threaded lane: every free-threaded finding read against the
-GIL lane (lab/judge.py). A re-enabled GIL is new and gates; a top-level import failure both lanes share
+GIL lane (lab/ftlab/judgement/judge.py). A re-enabled GIL is new and gates; a top-level import failure both lanes share
 is listed with its verdict and gates nothing; the decision and every report lead with what is new."""
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from ftlab.deps.index import DistFile, Release
+from ftlab.deps.lock import Lock, hashed_requirements
 from ftlab.errors import PackageIndexError
-from ftlab.index import DistFile, Release
-from ftlab.lock import Lock, hashed_requirements
-from ftlab.store import Store
+from ftlab.store.db import Store
 from tests.support.lanes import gil_lanes, venv_python
 
 HEADER = "# ftlab-lock/1\n# index-url: https://i.example/simple\n# python-version: 3.14\n# universal: true\n"

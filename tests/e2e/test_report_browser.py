@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ftlab import report
-from ftlab.store import Store
+from ftlab.store.db import Store
 from tests.conftest import ROOT
 from tests.support.runs import store_rich_run
 

@@ -13,7 +13,7 @@ import pytest
 
 import ftlab
 from ftlab.records import Decision, Lane, Result, Subject
-from ftlab.store import Store
+from ftlab.store.db import Store
 
 
 @pytest.mark.parametrize(("args", "message"), [

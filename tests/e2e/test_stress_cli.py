@@ -16,7 +16,7 @@ from tests.support.lanes import gil_lanes
 
 #: Seconds of stress per package: enough to exercise every probe's ops, short enough for 13 packages.
 BUDGET = "4"
-#: Packages with hand-written probes (probes/packages/), as `ftlab run` names them, through the CLI:
+#: Packages with hand-written probes (probes/ftlab_probes/packages/), as `ftlab run` names them, through the CLI:
 #: a C extension with a documented finding (numpy), one with a known issue (pyyaml) and a Rust one
 #: (cryptography). Every probe of every package runs on two lanes in
 #: tests/integration/test_probes_packages.py; the path through the CLI is the same for all.

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from ftlab import sandbox
+from ftlab.sandbox import process as sandbox
 from tests.support.lanes import REPO_ROOT, _clean_env, gil_lanes, lane_venv, run_probe, session_cache_root
 
 CALIBRATION = REPO_ROOT / "extensions" / "calibration"

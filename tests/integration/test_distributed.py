@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from ftlab.checks.base import RunContext
-from ftlab.merge import merge
-from ftlab.pipeline import RunRequest, execute
-from ftlab.plan import plan
-from ftlab.store import Store
-from ftlab.subjects import read_subjects
+from ftlab.engine.checks.base import RunContext
+from ftlab.engine.merge import merge
+from ftlab.engine.pipeline import RunRequest, execute
+from ftlab.engine.plan import plan
+from ftlab.lanes.subjects import read_subjects
+from ftlab.store.db import Store
 
 pytest.importorskip("distributed")
 
@@ -139,7 +139,7 @@ def _die(_item: int) -> None:
 def test_a_job_that_kills_every_worker_is_retried_a_bounded_number_of_times_then_recorded():
     from distributed import KilledWorker
 
-    from ftlab.distributed import DaskExecutor, _error
+    from ftlab.engine.distributed import DaskExecutor, _error
     from ftlab.records import Job, Lane, Subject
 
     with DaskExecutor(workers=1, allowed_failures=1) as executor:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ftlab.deps.index import DEFAULT_INDEX_URL, IndexClient, configured_index_url, parse_html_page
 from ftlab.errors import PackageIndexError
-from ftlab.index import DEFAULT_INDEX_URL, IndexClient, configured_index_url, parse_html_page
 from tests.support import dists
 from tests.support.index_server import JSON_TYPE, IndexServer
 

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from ftlab import lanes
 from ftlab.errors import LaneError
+from ftlab.lanes import interpreters as lanes
 from tests.support.lanes import pyenv_root
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ftlab.deps.lock import FORMAT, Lock, Pin, classify_failure, resolve, uv_command
 from ftlab.errors import PackageIndexError, ResolutionError, UsageError
-from ftlab.lock import FORMAT, Lock, Pin, classify_failure, resolve, uv_command
-from ftlab.subjects import parse_subjects
+from ftlab.lanes.subjects import parse_subjects
 
 
 @pytest.fixture(autouse=True)

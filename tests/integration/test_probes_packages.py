@@ -1,4 +1,4 @@
-"""Every hand-written package probe (probes/packages/) on the newest CPython 3.12+ GIL lane of this
+"""Every hand-written package probe (probes/ftlab_probes/packages/) on the newest CPython 3.12+ GIL lane of this
 machine, with the package's current release from PyPI: clean, or the known finding recorded in
 probes/FINDINGS.md (with its repro script). One venv holds every probed package. (The stdlib probes
 run on every 3.12+ lane in test_probes_stdlib.py; these are the same engine on other objects, and

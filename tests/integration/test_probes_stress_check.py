@@ -1,4 +1,4 @@
-"""The stress check's host side (lab/checks/stress.py) on a real lane venv, without a full run:
+"""The stress check's host side (lab/ftlab/engine/checks/stress.py) on a real lane venv, without a full run:
 the standard library as a subject (nothing installed), and a local project with no hand-written
 probe (the auto-probe path), with skips when the subject or the runtime is missing."""
 
@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ftlab.checks.base import RunContext
-from ftlab.checks.stress import StressCheck, share_budget
-from ftlab.envs import DistOutcome, LaneEnv
-from ftlab.lanes import fingerprint
+from ftlab.engine.checks.base import RunContext
+from ftlab.engine.checks.stress import StressCheck, share_budget
+from ftlab.lanes.envs import DistOutcome, LaneEnv
+from ftlab.lanes.interpreters import fingerprint
 from ftlab.records import Job, Subject
 from tests.support.lanes import REPO_ROOT, gil_lanes, lane_venv, session_cache_root
 

@@ -11,12 +11,12 @@ from urllib.request import urlopen
 
 import pytest
 
-from ftlab.cli_maintainers import readiness_command
+from ftlab.cli.maintainers import readiness_command
+from ftlab.deps.index import IndexClient
+from ftlab.deps.lock import resolve
+from ftlab.deps.readiness import DEFAULT_TARGETS, check_readiness, parse_targets
 from ftlab.errors import ResolutionError, UsageError
-from ftlab.index import IndexClient
-from ftlab.lock import resolve
-from ftlab.readiness import DEFAULT_TARGETS, check_readiness, parse_targets
-from ftlab.subjects import parse_subjects
+from ftlab.lanes.subjects import parse_subjects
 from tests.support import dists
 
 LINUX_T, LINUX = "cp314t-manylinux_x86_64", "cp314-manylinux_x86_64"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ftlab.cli_maintainers import readiness_command
+from ftlab.cli.maintainers import readiness_command
 from tests.support import dists
 from tests.support.index_server import IndexServer
 

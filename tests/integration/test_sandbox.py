@@ -1,4 +1,4 @@
-"""The sandbox for real: children of this machine's Python under ftlab.sandbox.run_child, with every
+"""The sandbox for real: children of this machine's Python under ftlab.sandbox.process.run_child, with every
 layer the kernel grants, and again with namespaces off (FTLAB_NO_NAMESPACES=1, the fallback users on
 locked-down kernels get): orphans, timeouts and a killed host leave no process behind."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from ftlab import sandbox
+from ftlab.sandbox import process as sandbox
 
 LAYERS = sandbox.isolation_prefix(False)[1]
 NEEDS_NAMESPACES = pytest.mark.skipif(

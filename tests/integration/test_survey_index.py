@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftlab.survey import with_extensions
+from ftlab.engine.survey import with_extensions
 
 
 def test_with_extensions_keeps_packages_whose_newest_release_has_compiled_wheels(local_index):

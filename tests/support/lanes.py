@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftlab import sandbox
+from ftlab.sandbox import process as sandbox
 
 #: The exact reason every free-threaded test skips with when no such interpreter is found.
 FT_SKIP_REASON = "no free-threaded interpreter found (set FTLAB_FT_PYTHON, or install python3.14t / 3.13t)"
@@ -286,7 +286,7 @@ def run_probe(
 ) -> dict:
     """``python -X faulthandler -m ftlab_probes.runtime COMMAND --job J --out O``; the result document.
 
-    The in-lane package goes on PYTHONPATH (``ftlab.sandbox.runtime_path``, as the host does it); an
+    The in-lane package goes on PYTHONPATH (``ftlab.sandbox.process.runtime_path``, as the host does it); an
     unreadable result fails with the child's output, so a broken child is diagnosed from the test log.
     """
     workdir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Stored runs built directly through ftlab.store, for report and diff tests that need every kind of
+"""Stored runs built directly through ftlab.store.db, for report and diff tests that need every kind of
 evidence without network or free-threaded interpreters: a crash with faulthandler text, a corruption
 finding with a minimal scenario table and a repro script, an import that re-enables the GIL, thread
 scaling data, an install failure with a log tail, and an unavailable 3.14t lane.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ftlab.judgement.verdict import decide, verdicts
 from ftlab.records import LANE_SUBJECT, Lane, Result, Signal, Subject
-from ftlab.store import Store
-from ftlab.verdict import decide, verdicts
+from ftlab.store.db import Store
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 XSS_SUBJECT = f'evil{XSS}'
@@ -143,7 +143,7 @@ def rich_results(run_id: str, artifacts: Path, *, buggy: bool = True) -> list[Re
 
 def store_rich_run(store_path: Path, run_id: str = "20260101-120000-aaaa", *, buggy: bool = True,
                    created_offset: float = 0.0) -> str:
-    """Record the rich run in a store (verdicts and decision by ftlab.verdict); returns its run id."""
+    """Record the rich run in a store (verdicts and decision by ftlab.judgement.verdict); returns its run id."""
     artifacts = store_path.parent / "runs" / run_id
     subjects = [Subject(name="counter", kind="fixture", spec="counter"), Subject(name="yamlish", spec="yamlish==1.0"),
                 Subject(name=XSS_SUBJECT, spec=XSS_SUBJECT)]

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from ftlab.diff import diff_runs, format_text, match_lanes, normalise
+from ftlab.judgement.diff import diff_runs, format_text, match_lanes, normalise
 from ftlab.records import Decision, Lane, Verdict
-from ftlab.store import Store
+from ftlab.store.db import Store
 from tests.support.runs import FT, GIL, store_rich_run
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ftlab.diff import diff_runs
+from ftlab.judgement.diff import diff_runs
 from ftlab.records import Result
-from ftlab.store import Store
+from ftlab.store.db import Store
 from tests.support.runs import GIL, store_rich_run
 
 

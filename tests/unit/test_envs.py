@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ftlab.envs import _chosen_file, classify, closure, pin_applies, wheel_tag
-from ftlab.lock import Lock, Pin
+from ftlab.deps.lock import Lock, Pin
+from ftlab.lanes.envs import _chosen_file, classify, closure, pin_applies, wheel_tag
 from ftlab.records import Lane
 
 UV_NO_WHEEL = """Using Python 3.12.1 environment at: vv

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ftlab.checks.base import RunContext
-from ftlab.checks.install import InstallCheck
-from ftlab.envs import DistOutcome, LaneEnv, install_args, tsan_instrumentation
-from ftlab.judge import judge
-from ftlab.lock import Lock, Pin
+from ftlab.deps.lock import Lock, Pin
+from ftlab.engine.checks.base import RunContext
+from ftlab.engine.checks.install import InstallCheck
+from ftlab.judgement.judge import judge
+from ftlab.lanes.envs import DistOutcome, LaneEnv, install_args, tsan_instrumentation
 from ftlab.records import Job, Lane, Subject
 
 FT = Lane(name="3.14t", path="/x/python3.14t", version="3.14.7", implementation="cpython", gil_disabled=True,
@@ -103,9 +103,9 @@ def test_ordinary_lanes_get_no_instrumentation_fields_or_signal():
 
 
 def _child_limits_and_timeout(monkeypatch, tmp_path, lane: Lane, options=None):
-    from ftlab import sandbox
-    from ftlab.checks import stress
-    from ftlab.checks.stress import PlannedProbe, StressCheck
+    from ftlab.engine.checks import stress
+    from ftlab.engine.checks.stress import PlannedProbe, StressCheck
+    from ftlab.sandbox import process as sandbox
 
     seen = {}
 

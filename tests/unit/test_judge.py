@@ -1,10 +1,10 @@
-"""Signals read against the baseline GIL lane (lab/judge.py), and what that does to verdicts and the gate."""
+"""Signals read against the baseline GIL lane (lab/ftlab/judgement/judge.py), and what that does to verdicts and the gate."""
 
 from __future__ import annotations
 
-from ftlab.judge import baselines, judge, ordered
+from ftlab.judgement.judge import baselines, judge, ordered
+from ftlab.judgement.verdict import decide, verdicts
 from ftlab.records import Lane, Result, Signal, Subject
-from ftlab.verdict import decide, verdicts
 
 GIL = Lane(name="3.14", path="/gil", version="3.14.10", implementation="cpython")
 FT = Lane(name="3.14t", path="/ft", version="3.14.7", implementation="cpython", gil_disabled=True)
@@ -209,7 +209,7 @@ def test_a_submodule_that_needs_the_extension_a_pure_python_wheel_leaves_out_is_
 
 
 def test_headlines_give_a_packages_gil_findings_one_line_naming_every_module():
-    from ftlab.judge import condensed
+    from ftlab.judgement.judge import condensed
 
     mods = [sig("gil-reenabled", m, chain=[importer, m]) for m, importer in
             (("pkg.etree", "pkg.builder"), ("pkg.sax", "pkg.sax"), ("pkg._path", "pkg.builder"))]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ftlab.errors import UsageError
-from ftlab.lanes import _check_duplicates, _key_line, lane_name, parse_spec
+from ftlab.lanes.interpreters import _check_duplicates, _key_line, lane_name, parse_spec
 from ftlab.records import Lane
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftlab.lock import FORMAT, Lock, Pin, render
+from ftlab.deps.lock import FORMAT, Lock, Pin, render
 
 
 def test_sources_and_per_pin_index_round_trip():

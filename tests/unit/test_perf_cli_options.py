@@ -1,4 +1,4 @@
-"""The perf feature's run options (lab/cli_perf.py): the SLO, --workload, --perf-time and --micro, checked
+"""The perf feature's run options (lab/ftlab/cli/perf.py): the SLO, --workload, --perf-time and --micro, checked
 before anything runs."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import argparse
 
 import pytest
 
-from ftlab.cli_perf import MICRO_WORKLOADS, run_options
+from ftlab.cli.perf import MICRO_WORKLOADS, run_options
 from ftlab.errors import UsageError
 
 

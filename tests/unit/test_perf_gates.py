@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from ftlab.checks.base import RunContext
-from ftlab.checks.perf import PerfCheck
+from ftlab.engine.checks.base import RunContext
+from ftlab.engine.checks.perf import PerfCheck
 from ftlab.errors import UsageError
-from ftlab.perf_gates import (
+from ftlab.judgement.gates import (
     baseline_lane,
     default_budgets,
     gate_baselines,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ftlab import payoff
-from ftlab.checks.base import RunContext
-from ftlab.checks.perf import PerfCheck
+from ftlab.engine.checks.base import RunContext
+from ftlab.engine.checks.perf import PerfCheck
 from ftlab.errors import UsageError
-from ftlab.perf_gates import pyproject_budgets
+from ftlab.judgement import payoff
+from ftlab.judgement.gates import pyproject_budgets
 from ftlab.records import Lane, Result
 
 GIL = Lane(name="3.14", path="/a", version="3.14.10", implementation="cpython")

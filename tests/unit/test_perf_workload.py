@@ -1,5 +1,5 @@
 """The perf runtime's workload side: a timed window, repeats summarised with their spread, a real probe
-timed in fresh processes (probes/runtime/perf.py, probes/runtime/perf_workload.py)."""
+timed in fresh processes (probes/ftlab_probes/runtime/perf.py, probes/ftlab_probes/runtime/perf_workload.py)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from ftlab.deps.pipconfig import (
+    index_settings,
+    mask_url,
+    pip_config_files,
+    read_pip_config,
+    settings_for_lock,
+)
 from ftlab.errors import UsageError
-from ftlab.pipconfig import index_settings, mask_url, pip_config_files, read_pip_config, settings_for_lock
 
 
 @pytest.fixture

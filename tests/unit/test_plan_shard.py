@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ftlab.checks.base import RunContext
+from ftlab.engine.checks.base import RunContext
+from ftlab.engine.plan import parse_shard, plan, shard_of
 from ftlab.errors import UsageError
-from ftlab.plan import parse_shard, plan, shard_of
 from ftlab.records import Lane, Subject
 
 LANES = (Lane(name="3.14", path="/a"), Lane(name="3.14t", path="/b", gil_disabled=True))

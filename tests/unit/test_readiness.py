@@ -7,10 +7,9 @@ import io
 import pytest
 from packaging.tags import Tag
 
-from ftlab.errors import UsageError
-from ftlab.index import DistFile, Release
-from ftlab.lock import Pin
-from ftlab.readiness import (
+from ftlab.deps.index import DistFile, Release
+from ftlab.deps.lock import Pin
+from ftlab.deps.readiness import (
     DEFAULT_TARGETS,
     FORMAT,
     Readiness,
@@ -20,6 +19,7 @@ from ftlab.readiness import (
     parse_targets,
     target_tags,
 )
+from ftlab.errors import UsageError
 from ftlab.report.readiness_table import print_readiness
 
 T = parse_target

@@ -7,9 +7,9 @@ import io
 import pytest
 from packaging.tags import Tag
 
-from ftlab.index import DistFile, Release
-from ftlab.lock import Pin
-from ftlab.readiness import Readiness, assess, package_row, parse_target, parse_targets, target_tags
+from ftlab.deps.index import DistFile, Release
+from ftlab.deps.lock import Pin
+from ftlab.deps.readiness import Readiness, assess, package_row, parse_target, parse_targets, target_tags
 from ftlab.report.readiness_table import print_readiness
 
 T = parse_target

@@ -17,7 +17,7 @@ from ftlab import report
 from ftlab.records import VERDICTS, Result, Signal
 from ftlab.report import html as html_report
 from ftlab.report import jsonreport, junit, markdown
-from ftlab.store import Store
+from ftlab.store.db import Store
 from tests.support.runs import FAULTHANDLER, FT, GIL, MISSING, XSS, XSS_SUBJECT, store_rich_run
 
 

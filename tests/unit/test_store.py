@@ -6,7 +6,7 @@ import pytest
 
 from ftlab.errors import StoreError, UsageError
 from ftlab.records import Decision, Lane, Result, Signal, Subject, Verdict
-from ftlab.store import SCHEMA_VERSION, Store
+from ftlab.store.db import SCHEMA_VERSION, Store
 
 LANE = Lane(name="3.13", path="/py", version="3.13.0", implementation="cpython", platform_tags=("cp313-cp313-linux_x86_64",))
 
@@ -129,7 +129,7 @@ def test_a_damaged_store_is_a_one_line_error_naming_the_recovery(tmp_path):
 
 
 def test_check_passes_a_sound_store_and_names_broken_rows(tmp_path):
-    from ftlab.storecheck import check_store
+    from ftlab.store.check import check_store
 
     with Store(tmp_path / "s.sqlite") as store:
         start(store, "r1")
@@ -157,7 +157,7 @@ def test_two_processes_creating_one_store_at_once(tmp_path):
     import sys
 
     path = tmp_path / "new.sqlite"
-    code = ("import sys; from ftlab.store import Store; s = Store(sys.argv[1]);"
+    code = ("import sys; from ftlab.store.db import Store; s = Store(sys.argv[1]);"
             "s.start_run(run_id=sys.argv[2], argv=[], config={}, artifacts_dir='/a', ftlab_version='0')")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path), f"r{i}"], stderr=subprocess.PIPE, text=True)
              for i in range(4)]

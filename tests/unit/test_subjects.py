@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ftlab.errors import UsageError
-from ftlab.subjects import parse_subject, parse_subjects, read_subjects
+from ftlab.lanes.subjects import parse_subject, parse_subjects, read_subjects
 
 
 def test_requirement_strings_are_normalised():

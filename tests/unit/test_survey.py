@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from ftlab.deps.index import DistFile
+from ftlab.engine.pipeline import RunOutcome
+from ftlab.engine.survey import TOP_URL_ENV, has_compiled_code, read_list, top_packages
 from ftlab.errors import UsageError
-from ftlab.index import DistFile
-from ftlab.pipeline import RunOutcome
 from ftlab.records import Decision, Lane, Result, Signal, Verdict
 from ftlab.report.survey import counts, html, rows
-from ftlab.survey import TOP_URL_ENV, has_compiled_code, read_list, top_packages
 
 TOP = {"last_update": "2026-04-01 06:34:06", "rows": [{"project": p, "download_count": 100 - i}
                                                       for i, p in enumerate(["boto3", "numpy", "six", "pyyaml"])]}

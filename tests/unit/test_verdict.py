@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from ftlab.judgement.verdict import decide, verdicts
 from ftlab.records import LANE_SUBJECT, Lane, Result, Signal, Subject
-from ftlab.verdict import decide, verdicts
 
 GIL = Lane(name="3.14", path="/gil", version="3.14.0", implementation="cpython")
 FT = Lane(name="3.14t", path="/ft", version="3.14.0", implementation="cpython", gil_disabled=True)

@@ -1,0 +1,246 @@
+"""The `stress` check, host side: race each subject's API from many threads on each lane.
+
+A subject with hand-written probes (probes/ftlab_probes/catalog.py: ``stdlib`` and popular packages) runs those;
+any other subject gets auto-probes: a screening child (``python -m ftlab_probes.auto``) reads the
+distribution's top-level modules in the lane and returns probe specs, which then run like any probe.
+Each probe is one ``ftlab_probes.runtime stress`` child; the subject's budget is shared between its probes
+and their signals are merged into one result. Auto-probe signals say so in their evidence
+(``auto_probe: true`` and the calls of the minimal scenario), so a reader can tell "an object nobody
+documented as thread-safe misbehaves when shared" from a hand-written probe's finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+from ftlab.engine.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
+from ftlab.errors import ProtocolError
+from ftlab.lanes.subjects import declared_probes
+from ftlab.records import Job, Result, Signal
+from ftlab.sandbox import process as sandbox
+
+#: Seconds of search per subject and lane unless --budget says otherwise.
+DEFAULT_BUDGET_S = 20.0
+#: Below this a probe spends its time starting workers and drawing scenarios, not racing.
+MIN_PROBE_BUDGET_S = 3.0
+#: Minimising a finding and measuring its rate, per probe: a fraction of the budget, within bounds.
+MINIMIZE_S = (5.0, 20.0)
+#: A stress child's fixed costs beyond budget and minimisation: interpreter and hypothesis start,
+#: workers, repro writing, and job.py's own margins.
+CHILD_OVERHEAD_S = 45.0
+#: Seconds per thread count when measuring a subject's thread scaling (its first clean probe; the
+#: report plots one line per subject and lane). Two counts on 2 cores: about 2 s with process start.
+SCALING_S = 0.5
+#: Screening a distribution's modules for auto-probes (each module in its own process, restarts
+#: included); screening a typical module takes under a second.
+SCREEN_TIMEOUT_S = 240.0
+#: How much longer a stress child may take on a ThreadSanitizer lane: every worker starts and runs
+#: instrumented (5-15x slower), and each race report is symbolised as it is printed.
+TSAN_SLOWDOWN = 5.0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PlannedProbe:
+    probe: str
+    kind: str  # hand-written | auto
+    budget_s: float
+    expected_finding: Any = None
+    #: A real, undocumented bug the probe is known to find (probes/FINDINGS.md): said so, and it gates.
+    known_issue: str | None = None
+
+
+def budget_of(ctx: RunContext) -> float:
+    return float(ctx.options.get("budget_s") or DEFAULT_BUDGET_S)
+
+
+def minimize_for(budget_s: float) -> float:
+    return max(MINIMIZE_S[0], min(MINIMIZE_S[1], budget_s))
+
+
+def share_budget(probes: list[tuple[str, str, Any]], budget_s: float) -> tuple[list[PlannedProbe], list[str]]:
+    """Split a subject's budget between its probes, in order; probes past what the budget allows
+    at MIN_PROBE_BUDGET_S each are returned as skipped (a reason in the result, never silent)."""
+    if not probes:
+        return [], []
+    fits = max(1, int(budget_s // MIN_PROBE_BUDGET_S))
+    chosen = probes[:fits]
+    each = budget_s / len(chosen)
+    planned = [PlannedProbe(probe=p, kind=k, budget_s=round(each, 3), expected_finding=e) for p, k, e in chosen]
+    return planned, [p for p, _, _ in probes[fits:]]
+
+
+def child_timeout(budget_s: float) -> float:
+    return budget_s + minimize_for(budget_s) + CHILD_OVERHEAD_S
+
+
+def auto_calls(evidence: dict[str, Any]) -> list[str]:
+    """The calls of a finding's minimal scenario, labelled by part ("t0 add(3)")."""
+    scenario = evidence.get("scenario") or {}
+    calls = [f"init {c}" for c in scenario.get("init", [])]
+    for i, thread in enumerate(scenario.get("threads", [])):
+        calls += [f"t{i} {c}" for c in thread]
+    calls += [f"post {c}" for c in scenario.get("post", [])]
+    return calls
+
+
+def auto_target(probe: str) -> str:
+    """``ftlab_probes.auto:cls:pkg.mod:Cls:...`` -> ``pkg.mod.Cls``; ``ftlab_probes.auto:fn:pkg:...`` -> ``pkg functions``."""
+    parts = probe.split(":", 1)[-1].split(":")
+    if parts[0] == "cls" and len(parts) > 2:
+        return f"{parts[1]}.{parts[2]}"
+    return f"{parts[1] if len(parts) > 1 else '?'} functions"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:60].strip("_")
+
+
+class StressCheck(Check):
+    name = "stress"
+    description = ("race each subject's API from many threads (hand-written probes, else auto-probes): "
+                   "crashes, hangs, corruption, with minimal scenarios and repro scripts")
+    needs_env = True
+    subject_kinds = frozenset({"requirement", "project", "fixture", "stdlib"})
+
+    def timeout_for(self, ctx: RunContext) -> float:
+        # Informational for the job record: each child below has its own timeout.
+        budget = budget_of(ctx)
+        return SCREEN_TIMEOUT_S + budget + (budget // MIN_PROBE_BUDGET_S + 1) * (MINIMIZE_S[1] + CHILD_OVERHEAD_S)
+
+    def prepare(self, ctx: RunContext, progress: Any = None) -> None:
+        if "probe_catalog" not in ctx.prepared:
+            from ftlab.engine.checks.probes_list import load_catalog
+
+            ctx.prepared["probe_catalog"] = load_catalog(workdir=_mkdir(ctx.artifacts_dir / "stress" / "catalog"))
+
+    def run(self, job: Job, ctx: RunContext) -> Result:
+        common = dict(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
+                      check=job.check)
+        untestable = not_testable(job, ctx)
+        if untestable is not None:
+            return untestable
+        env = ctx.prepared["envs"][job.lane.name]
+        if not env.runtime_ok:
+            reason = f"the stress runtime cannot run on this lane: {env.runtime_reason or 'hypothesis missing'}"
+            return Result(status="skipped", reason=reason, **common)
+        workdir = _mkdir(ctx.job_dir(job))
+        budget = budget_of(ctx)
+        data: dict[str, Any] = {"budget_s": budget, "probes": []}
+        from ftlab.engine.checks.probes_list import probes_for
+
+        hand = probes_for(job.subject.name, ctx.prepared.get("probe_catalog") or [])
+        declared = declared_probes(job.subject)
+        known_issues = {} if declared else {e["probe"]: e.get("known_issue") for e in hand}
+        if declared:
+            candidates = [(probe, "declared", None) for probe in declared]
+        elif hand:
+            candidates = [(e["probe"], "hand-written", e.get("expected_finding")) for e in hand]
+        else:
+            screened = self._screen(job, ctx, workdir)
+            data["auto"] = screened
+            if screened.get("error"):
+                return Result(status="error", reason=screened["error"], data=data, artifacts_dir=str(workdir),
+                              **common)
+            candidates = [("ftlab_probes.auto:" + spec, "auto", None) for spec in screened["specs"]]
+            if not candidates:
+                # Tested as far as it can be: screening ran and left nothing that can be called safely
+                # from threads (no public functions or argument-free classes). Not a gap in the run,
+                # but no stress test either: the verdict must not name stress among its checks.
+                data["nothing_tested"] = True
+                return Result(status="ok", reason="auto-probe: nothing in the public API passed screening",
+                              data=data, artifacts_dir=str(workdir), **common)
+        planned, skipped = share_budget(candidates, budget)
+        data["skipped_probes"] = [{"probe": p, "reason": "the subject's budget is spent (raise --budget)"}
+                                  for p in skipped]
+        signals: list[Signal] = []
+        duration = 0.0
+        errors = []
+        left_out = []  # ops a probe could not test (engine errors: not races), named with the verdict
+        for index, plan in enumerate(planned):
+            result = self._run_probe(job, ctx, workdir / f"{index:02d}-{_slug(plan.probe.split(':', 1)[-1])}", plan,
+                                     scaling_s=0.0 if "scaling" in data else SCALING_S)
+            duration += result.duration_s
+            row = {"probe": plan.probe, "kind": plan.kind, "budget_s": plan.budget_s, "status": result.status,
+                   "reason": result.reason, "duration_s": round(result.duration_s, 3),
+                   "expected_finding": plan.expected_finding, "artifacts_dir": result.artifacts_dir}
+            for key in ("scenarios_run", "invocations", "unknown", "elapsed_s", "stopped", "seed", "switch_interval",
+                        "scaling", "scaling_error", "engine_errors", "excluded_ops"):
+                if key in result.data:
+                    row[key] = result.data[key]
+            data["probes"].append(row)
+            # The report plots one scaling line per result: the subject's first probe measured.
+            if result.data.get("scaling") and "scaling" not in data:
+                data["scaling"] = result.data["scaling"]
+                data["scaling_probe"] = plan.probe
+            if result.status == "error":
+                errors.append(f"{plan.probe}: {result.reason}")
+            elif result.data.get("excluded_ops"):
+                left_out.append(f"{plan.probe}: {', '.join(result.data['excluded_ops'])}")
+            signals.extend(self._label(s, plan, known_issues.get(plan.probe)) for s in result.signals)
+        status = "findings" if signals else ("error" if errors and len(errors) == len(planned) else "ok")
+        reason = "; ".join(errors)[:500] if status == "error" else ""
+        if errors and status != "error":
+            data["probe_errors"] = errors
+        if left_out and status != "error":
+            reason = ("ops left out, their failures not races (engine errors in the result): "
+                      + "; ".join(left_out))[:500]
+        return Result(status=status, signals=tuple(signals), data=data, reason=reason, duration_s=duration,
+                      artifacts_dir=str(workdir), **common)
+
+    # -- steps --------------------------------------------------------------------------------------
+
+    def _child(self, job: Job, ctx: RunContext, workdir: Path, module: str, command: str | None,
+               options: dict[str, Any], timeout_s: float) -> tuple[Job, sandbox.ChildOutcome]:
+        child_job = dataclasses.replace(job, timeout_s=timeout_s)
+        outcome, _ = run_runtime(child_job, ctx, command, options, workdir=workdir, module=module)
+        return child_job, outcome
+
+    def _screen(self, job: Job, ctx: RunContext, workdir: Path) -> dict[str, Any]:
+        """The auto-probe specs for a subject: ``{"specs", "modules", ...}`` or ``{"error"}``."""
+        where = workdir / "autoprobe"
+        options = {"distribution": job.subject.name}
+        child_job, outcome = self._child(job, ctx, where, "ftlab_probes.auto", None, options, SCREEN_TIMEOUT_S)
+        doc = outcome.result
+        if doc is None:
+            result = result_from_outcome(child_job, outcome, where)
+            return {"error": f"auto-probe screening ended without a result: {result.reason}"}
+        if doc.get("format") != "ftlab-result/1" or doc.get("job_id") != job.job_id:
+            raise ProtocolError(f"auto-probe screening for '{job.subject.name}@{job.lane.name}' returned "
+                                f"format {doc.get('format')!r}, expected 'ftlab-result/1'")
+        data = doc.get("data") or {}
+        if doc.get("status") == "error":
+            data["error"] = f"auto-probe screening failed: {data.get('error', 'see ' + str(where))}"
+        return data
+
+    def _run_probe(self, job: Job, ctx: RunContext, workdir: Path, plan: PlannedProbe, *, scaling_s: float) -> Result:
+        options = {"probe": plan.probe, "budget_s": plan.budget_s, "minimize_s": minimize_for(plan.budget_s),
+                   "scaling_s": scaling_s}
+        slowdown = TSAN_SLOWDOWN if job.lane.sanitizer == "thread" else 1.0
+        child_job, outcome = self._child(job, ctx, workdir, "ftlab_probes.runtime", "stress", options,
+                                         child_timeout(plan.budget_s) * slowdown)
+        return result_from_outcome(child_job, outcome, workdir)
+
+    def _label(self, signal: Signal, plan: PlannedProbe, known_issue: str | None = None) -> Signal:
+        evidence = dict(signal.evidence)
+        evidence.setdefault("probe", plan.probe)
+        evidence["probe_kind"] = plan.kind
+        summary = signal.summary
+        if plan.kind == "auto":
+            evidence["auto_probe"] = True
+            evidence["calls"] = auto_calls(evidence)
+            summary = f"auto-probe of {auto_target(plan.probe)}: {summary}"
+        elif plan.expected_finding:
+            evidence["expected_finding"] = plan.expected_finding
+            summary = f"{summary} (known: see probes/FINDINGS.md)"
+        elif known_issue:
+            evidence["known_issue"] = known_issue
+            summary = f"{summary} (known issue, not fixed upstream: see probes/FINDINGS.md)"
+        return Signal(kind=signal.kind, summary=summary, evidence=evidence)
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

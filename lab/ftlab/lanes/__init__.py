@@ -1,0 +1,1 @@
+"""Lanes: interpreters, their environments, and the subjects installed into them."""

@@ -1,0 +1,213 @@
+"""The Markdown report: GitHub-flavoured, for a PR comment or a CI job summary.
+
+The decision line first, then lanes, the verdict matrix (text labels, no emoji), the top findings with
+their observed rate and repro path, long traces folded into <details>. Capped below GitHub's comment
+limit; what does not fit is counted and left to the HTML report.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+
+from ftlab import report
+from ftlab.records import LANE_SUBJECT, VERDICT_MEANING
+from ftlab.report import wording
+
+#: GitHub refuses comments over 65,536 characters; stay well below with room for a CI wrapper.
+MAX_CHARS = 60_000
+#: Findings listed in full; the rest are counted (the HTML report has every one).
+TOP_FINDINGS = 15
+#: Triggers listed under the decision line.
+TOP_TRIGGERS = 10
+#: Characters of one trace in a <details> block.
+TRACE_CHARS = 3_000
+
+TRACE_KEYS = ("faulthandler", "stacks", "trace", "traceback", "log_tail")
+
+
+def text(value: object) -> str:
+    """Inline text that cannot break a table or inject markup: HTML-escaped, pipes and newlines flattened."""
+    s = re.sub(r"([\\`*_\[\]|])", r"\\\1", str(value))
+    return re.sub(r"\s*\n\s*", " ", escape(s, quote=False))
+
+
+def code(value: object) -> str:
+    """An inline code span that survives backticks in the value."""
+    s = str(value).replace("\n", " ").replace("|", "\\|")
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def block(value: str) -> str:
+    """A fenced code block longer than any backtick run inside it; control characters shown as escapes."""
+    value = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{{{ord(m.group()):x}}}", value)
+    fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", value)), default=0) + 1)
+    return f"{fence}\n{value.rstrip()}\n{fence}"
+
+
+def render(outcome, *, report_path: Path | None = None) -> str:
+    d = outcome.decision
+    found = report.findings(outcome)
+    subjects = report.subjects(outcome)
+    gating = sum(f.gating for f in found)
+    groups = report.headline(found)
+    head = [f"## ftlab: **{d.decision.upper()}** (run {code(outcome.run_id)})", ""]
+    head.append(f"{wording.count(len(subjects), 'subject')} x {wording.count(len(outcome.lanes), 'lane')}, "
+                f"{wording.count(len(found), 'signal')}: {len(groups['new'])} new on the free-threaded lane, "
+                f"{gating} gating, {len(groups['notes'])} worth knowing on the free-threaded lane (not gating), "
+                f"{len(groups['shared'])} shared with the GIL lane (not gating), {len(groups['info'])} information.")
+    counts = report.verdict_counts(outcome)
+    if outcome.verdicts:
+        head.append("Verdicts: " + ", ".join(f"{v} {n}" for v, n in counts.items() if n) + ".")
+    if d.triggers:
+        head += ["", "Why (what is new on the free-threaded lane first):" if d.decision == "no-go" else "Notes:"]
+        head += [f"- {text(t)}" for t in d.triggers[:TOP_TRIGGERS]]
+        if len(d.triggers) > TOP_TRIGGERS:
+            head.append(f"- ... and {len(d.triggers) - TOP_TRIGGERS} more")
+    untested = report.not_stress_tested(outcome)
+    if untested:
+        head += ["", f"Not stress-tested (no hand-written probe; the auto-probe found nothing it could call): "
+                     f"{text(', '.join(untested))}. Their verdicts rest on install and import."]
+    if groups["notes"]:
+        head += ["", "Worth knowing on the free-threaded lane (not gating):"]
+        head += [f"- {text(f.where)}: {text(f.summary)}" for f in groups["notes"][:TOP_TRIGGERS]]
+        if len(groups["notes"]) > TOP_TRIGGERS:
+            head.append(f"- ... and {len(groups['notes']) - TOP_TRIGGERS} more")
+    if report_path is not None:
+        html_name = Path(report_path).name.rsplit(".", 1)[0] + ".html"
+        head += ["", f"Full report with evidence: {code(html_name)} (next to this file)."]
+
+    lanes = ["", "### Lanes", "", "| lane | build | version | status |", "|---|---|---|---|"]
+    for lane in outcome.lanes:
+        status = "available" if lane.available else f"unavailable: {text(lane.reason)}"
+        if lane.available and lane.reason:
+            status += f" ({text(lane.reason)})"
+        lanes.append(f"| {text(lane.name)} | {text(report.lane_kind(lane))} | {text(lane.version or '-')} | {status} |")
+
+    matrix = []
+    if subjects:
+        cells = report.verdict_cells(outcome)
+        matrix = ["", "### Verdicts", "",
+                  "| subject | " + " | ".join(f"{text(lane.name)}<br>{text(report.lane_kind(lane))}" for lane in outcome.lanes) + " |",
+                  "|---" * (len(outcome.lanes) + 1) + "|"]
+        for s in subjects:
+            row = []
+            for lane in outcome.lanes:
+                v = cells.get((s, lane.name))
+                label = v.verdict if v else "untested"
+                cell = f"**{label.upper()}**" if label not in ("ready", "untested") else label
+                row.append(cell + (f"<br><sub>{text(', '.join(v.checks))}</sub>" if v and v.checks and label != "untested" else ""))
+            matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
+        matrix += ["", "Legend: " + "; ".join(f"**{v}**: {text(m)}" for v, m in VERDICT_MEANING.items()) + "."]
+
+    gates = _payoff(outcome) + _perf_gates(report.perf_gates(outcome))
+    out = "\n".join(head + lanes + matrix + gates)
+    budget = MAX_CHARS - len(out) - 400
+    parts = []
+    shown = 0
+    for f in found[:TOP_FINDINGS]:
+        entry = _finding(f, shown + 1)
+        if len(entry) > budget:
+            break
+        parts.append(entry)
+        budget -= len(entry)
+        shown += 1
+    tail = []
+    if found:
+        tail = ["", "### Top findings", "", *parts]
+        if shown < len(found):
+            tail += ["", f"... and {len(found) - shown} more findings; see the HTML report."]
+    else:
+        tail = ["", "No signals: nothing crashed, hung, corrupted data or re-enabled the GIL in what was tested."]
+    return out + "\n" + "\n".join(tail) + "\n"
+
+
+#: Perf gate rows shown in a PR comment (regressions first); the rest are in the HTML and JSON reports.
+TOP_GATES = 12
+
+
+#: Payoff rows in a PR comment (misses first); the HTML and JSON reports have every one.
+TOP_PAYOFF = 12
+
+
+def _payoff(outcome) -> list[str]:
+    """Does free-threading pay off: the verdict, each lane's summary and build caveat, then judged workloads
+    (misses first) with their payoff at each thread count."""
+    from ftlab.judgement.payoff import overall, run_payoff
+
+    docs = run_payoff(outcome.results)
+    left = [f"- not timed on {text(r.lane)} ({text(r.subject)}, --perf-time): {text(', '.join(plan['left_out']))}"
+            for r in outcome.results if r.check == "perf"
+            for plan in [r.data.get("workload_plan")] if isinstance(plan, dict) and plan.get("left_out")]
+    if not docs:
+        return ["", *left] if left else []
+    out = ["", "### Does free-threading pay off?", "", f"**{overall(docs).upper()}**", "", *left]
+    out += [f"- {text(d['subject'])}: {text(d.get('summary', ''))}" for d in docs]
+    out += [f"- build caveat: {text(c)}" for c in dict.fromkeys(d["caveat"] for d in docs if d.get("caveat"))]
+    order = {"misses": 0, "inconclusive": 1, "meets": 2}
+    rows = sorted(((d, r) for d in docs for r in d.get("workloads") or [] if r.get("judged")),
+                  key=lambda dr: order.get(dr[1].get("outcome"), 3))
+    if rows:
+        out += ["", "| subject | lane | workload | shape | payoff by threads | outcome |", "|---|---|---|---|---|---|"]
+        for d, r in rows[:TOP_PAYOFF]:
+            by = ", ".join(f"{p['threads']}: {p['payoff']:.2f}x" for p in r.get("points") or [] if p.get("payoff") is not None)
+            mark = f"**{r['outcome'].upper()}**" if r.get("outcome") == "misses" else text(r.get("outcome", ""))
+            out.append(f"| {text(d['subject'])} | {text(d['lane'])} vs {text(d['against'])} | {text(r['probe'])} | "
+                       f"{text(r['shape'])} | {by} | {mark} |")
+        if len(rows) > TOP_PAYOFF:
+            out.append(f"\n... and {len(rows) - TOP_PAYOFF} more; see the HTML report.")
+    return out
+
+
+def _perf_gates(gates: list[dict]) -> list[str]:
+    """Perf gates (the upgrade question, lanes of one kind) that did not pass (regressions, then
+    inconclusive ones), and how many passed."""
+    failing = [g for g in gates if g.get("outcome") != "pass"]
+    if not gates:
+        return []
+    out = ["", "### Perf gates (upgrade regression, builds of one kind)", ""]
+    if failing:
+        out += ["| subject | lane | metric | outcome |", "|---|---|---|---|"]
+        for g in failing[:TOP_GATES]:
+            out.append(f"| {text(g['subject'])} | {text(g['lane'])} | {text(g.get('summary', g.get('metric')))} | "
+                       f"{'**REGRESSION**' if g['outcome'] == 'regression' else text(g['outcome'])} |")
+        if len(failing) > TOP_GATES:
+            out.append(f"\n... and {len(failing) - TOP_GATES} more; see the HTML report.")
+    passed = len(gates) - len(failing)
+    out.append(f"{'' if not failing else chr(10)}{wording.count(passed, 'gate')} within budget.")
+    return out
+
+
+def _finding(f: report.Finding, n: int) -> str:
+    where = f.lane if f.subject == LANE_SUBJECT.name else f"{f.subject} on {f.lane}"
+    label = f.severity or f.weight
+    base = f", {f.baseline_note}" if f.baseline_note else ""
+    line = f"{n}. **{text(f.kind)}** ({label}{text(base)}) {text(where)}, {text(f.check)}: {text(f.summary)}"
+    extra = []
+    if f.rate:
+        extra.append(f"observed in {wording.rate(*f.rate)}")
+    if f.repro:
+        extra.append(f"repro: {code(f.repro)}")
+    chain = f.evidence.get("chain")
+    if isinstance(chain, list) and len(chain) > 1:
+        extra.append("import chain: " + code(" -> ".join(map(str, chain))))
+    if extra:
+        line += "  \n   " + "; ".join(extra)
+    table = f.evidence.get("table_text") or f.evidence.get("table")
+    blocks = []
+    if table:
+        if isinstance(table, list):
+            table = "\n".join(" | ".join(str(c) for c in row) for row in table if isinstance(row, list | tuple))
+        blocks.append(("minimal scenario", str(table)))
+    for key in TRACE_KEYS:
+        value = f.evidence.get(key)
+        if isinstance(value, str) and value.strip():
+            blocks.append((key, value[-TRACE_CHARS:]))
+    for title, body in blocks:
+        line += (f"\n\n   <details><summary>{escape(title)}</summary>\n\n"
+                 + "\n".join("   " + ln if ln else "" for ln in block(body).splitlines())
+                 + "\n\n   </details>")
+    return line + "\n"

@@ -1,0 +1,1 @@
+"""Running untrusted code: every child of a lane interpreter, and every install."""

@@ -1,0 +1,1 @@
+"""The store: SQLite on disk, and its integrity check."""

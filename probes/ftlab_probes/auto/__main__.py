@@ -1,0 +1,155 @@
+"""Screen a distribution's modules for auto-probes: ``python -m ftlab_probes.auto --job JOB --out OUT``.
+
+The same job/result protocol as ``ftlab_probes.runtime`` (probes/ftlab_probes/runtime/protocol.py), command
+``autoprobe``. Options::
+
+    distribution    str     installed distribution whose top-level modules are screened
+    modules         [str]   explicit modules instead (no discovery)
+    module_budget   int     modules screened at most (8)
+    module_timeout_s float  seconds per module's screening process (60)
+
+Each module is screened in its own process (``ftlab_probes.auto.screen``): a callable that crashes or
+hangs that process is excluded and screening restarts without it (at most MAX_RESTARTS times), so
+one bad function costs one restart, not the module. Result ``data``::
+
+    {"specs": [spec, ...],                       # in the order they should be raced
+     "modules": [{"module", "specs", "kept": int, "dropped": [{"target", "reason"}],
+                  "excluded": [{"target", "reason"}], "error": str|null, "seconds"}],
+     "discovery": {...}}                         # when a distribution was named
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import machinery
+
+from ftlab_probes.runtime import protocol
+from ftlab_probes.runtime.children import wait_or_kill
+
+#: Restarts after a crash or hang of the screening process, per module.
+MAX_RESTARTS = 4
+#: Screening a typical module takes well under a second; this caps pathological ones.
+MODULE_TIMEOUT_S = 60.0
+#: Modules screened per distribution: probes race the top-level API, not every submodule.
+MODULE_BUDGET = 8
+#: Stderr kept when a screening process dies.
+TRACE_CHARS = 3000
+
+
+def top_level_modules(distribution):
+    """Public top-level modules of an installed distribution (private ones when it has only those)."""
+    from ftlab_probes.runtime.imports import discover_distribution
+
+    info = discover_distribution(distribution, list(machinery.EXTENSION_SUFFIXES))
+    names = sorted(n for n in info["modules"] if "." not in n)
+    public = [n for n in names if not n.startswith("_")]
+    info = {k: v for k, v in info.items() if k != "modules"}
+    info["top_level"] = names
+    return public or names, info
+
+
+def read_events(path):
+    events = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:  # cut short by the death of the process
+                    pass
+    except FileNotFoundError:
+        pass
+    return events
+
+
+def screen(module, timeout_s, workdir):
+    """Screen one module with restarts; a row for the result's ``modules`` list."""
+    started = time.monotonic()
+    row = {"module": module, "specs": [], "kept": 0, "dropped": [], "excluded": [], "error": None}
+    exclude = []
+    for attempt in range(MAX_RESTARTS + 1):
+        events_path = os.path.join(workdir, "%s-%d.events" % (module, attempt))
+        err_path = os.path.join(workdir, "%s-%d.err" % (module, attempt))
+        cmd = [sys.executable, "-X", "faulthandler", "-m", "ftlab_probes.auto.screen", module, events_path, *exclude]
+        with open(err_path, "wb") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                    start_new_session=True)
+            wait_or_kill(proc, timeout_s, lambda p: os.killpg(p.pid, 9))
+            returncode = proc.returncode
+        events = read_events(events_path)
+        done = next((e for e in events if e["event"] == "done"), None)
+        # A target's last word counts: a kept function is screened again a moment later (screen.py).
+        last = {}
+        for e in events:
+            if e["event"] in ("start", "kept", "dropped", "spec"):
+                last[e["target"]] = e["event"]
+        row["kept"] = sum(v == "kept" for v in last.values())
+        row["dropped"] = [{"target": e["target"], "reason": e["reason"]} for e in events if e["event"] == "dropped"]
+        if done is not None:
+            row["specs"] = done["specs"]
+            break
+        in_flight = [target for target, event in last.items() if event == "start"]
+        with open(err_path, "rb") as f:
+            trace = f.read()[-TRACE_CHARS:].decode("utf-8", "replace")
+        if not in_flight:
+            row["error"] = "screening %s failed before any callable (exit %s): %s" % (
+                module, returncode, (trace.strip().splitlines() or ["no output"])[-1])
+            break
+        how = "hung" if "Timeout (" in trace else "died with exit status %s" % returncode
+        row["excluded"].append({"target": in_flight[-1], "reason": "screening %s" % how, "trace": trace})
+        exclude.append(in_flight[-1])
+    else:
+        row["error"] = "screening %s restarted %d times; gave up" % (module, MAX_RESTARTS)
+    row["seconds"] = round(time.monotonic() - started, 3)
+    return row
+
+
+def run(job):
+    options = job.get("options") or {}
+    timeout_s = float(options.get("module_timeout_s") or MODULE_TIMEOUT_S)
+    budget = int(options.get("module_budget") or MODULE_BUDGET)
+    data = {"specs": [], "modules": []}
+    if options.get("modules"):
+        modules = list(options["modules"])
+    else:
+        distribution = options.get("distribution") or (job.get("subject") or {}).get("name")
+        modules, data["discovery"] = top_level_modules(distribution)
+        if not data["discovery"]["found"]:
+            data["error"] = "distribution %r is not installed in this environment" % distribution
+            return {"status": "error", "data": data, "signals": []}
+    data["skipped_modules"] = modules[budget:]
+    job_deadline = time.monotonic() + float(job["timeout_s"]) - 5.0 if job.get("timeout_s") else None
+    with tempfile.TemporaryDirectory(prefix="ftlab-autoprobe-") as workdir:
+        for module in modules[:budget]:
+            left = timeout_s if job_deadline is None else min(timeout_s, job_deadline - time.monotonic())
+            if left < 2.0:
+                data["skipped_modules"].append(module)
+                continue
+            row = screen(module, left, workdir)
+            data["modules"].append(row)
+            data["specs"].extend(s for s in row["specs"] if s not in data["specs"])
+    return {"status": "ok", "data": data, "signals": []}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="ftlab_probes.auto", description="screen modules for auto-probes")
+    parser.add_argument("--job", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    job = protocol.read_job(args.job)
+    started = time.time()
+    outcome = run(job)
+    protocol.write_json_atomic(args.out, {
+        "format": protocol.RESULT_FORMAT, "job_id": job["job_id"], "command": "autoprobe",
+        "status": outcome["status"], "data": outcome["data"], "signals": outcome["signals"],
+        "started_at": started, "finished_at": time.time(),
+    })
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
