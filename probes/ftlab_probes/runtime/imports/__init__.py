@@ -51,6 +51,8 @@ Modules, in the order data flows through them:
 
 - ``discovery``: the modules of a distribution, from its metadata, without importing any; exclusions
   and the budget;
+- ``elf``: whether a shared object is a module at all (it defines ``PyInit_<name>``) or a plain
+  library its package loads with ctypes or cffi, which is counted and named, never imported;
 - ``launch``: one child started, its events read back and split per module, its output read;
 - ``child``: the importer itself, run from its source in a fresh interpreter of the lane;
 - ``checker``: the children of one job (batches, a module alone, bisection, the ``-v`` pass);

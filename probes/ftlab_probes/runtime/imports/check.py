@@ -84,8 +84,10 @@ def run(job):
          "discovery": {"distributions": [{"name", "found", "version", "source", "modules", "selected",
                                           "excluded_count", "excluded": [{"module", "reason"}],
                                           "excluded_by_reason": {reason: n},
-                                          "budget_cut", "dropped": [str], "namespaces": [str]}],
+                                          "budget_cut", "dropped": [str], "namespaces": [str],
+                                          "library_count", "libraries": [str]}],
                        "counts": {"package", "module", "extension"}, "budget_cut": int,
+                       "libraries": int,     # plain shared libraries, not modules: never imported
                        "missing": [str], "exclude_tests", "exclude_vendored", "module_budget"},
          "modules": [row, ...],        # see classify() and judge_failure(); one per checked module
          "skipped": [{"module", "reason"}],     # selected, but the job's time ran out
@@ -150,6 +152,7 @@ EXCLUSION_PHRASES = {
     "tests": "test modules (exclude_tests)",
     "vendored": "vendored copies of other packages (exclude_vendored)",
     "__main__": "__main__ (importing it runs the command line)",
+    "not-a-module": "shared libraries that are not Python modules (no PyInit_; loaded with ctypes or cffi)",
 }
 
 

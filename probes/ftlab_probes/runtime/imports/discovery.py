@@ -6,6 +6,7 @@ import os
 import re
 from importlib import metadata as importlib_metadata
 
+from ftlab_probes.runtime.imports.elf import is_extension_module
 from ftlab_probes.runtime.imports.limits import LIST_CAP
 
 #: Every module of the largest packages measured (pandas 339 after exclusions, sqlalchemy 218) and
@@ -34,6 +35,13 @@ def modules_from_files(paths, ext_suffixes):
     metadata, bytecode caches, and extension files built for another interpreter
     (``x.cpython-311-x86_64-linux-gnu.so`` on 3.13 leaves a stem that is not an identifier).
     """
+    files, namespaces = module_files(paths, ext_suffixes)
+    return {name: kind for name, (kind, _) in files.items()}, namespaces
+
+
+def module_files(paths, ext_suffixes):
+    """modules_from_files() with the file each module is loaded from: ``({name: (kind, path)},
+    namespaces)``."""
     suffixes = sorted(set(ext_suffixes), key=len, reverse=True)
     found = {}
     for path in paths:
@@ -59,7 +67,8 @@ def modules_from_files(paths, ext_suffixes):
         if name_parts[0].startswith("__editable__"):
             continue
         name = ".".join(name_parts)
-        found[name] = max(kind, found.get(name, kind), key=_SHADOWING.index)
+        if name not in found or _SHADOWING.index(kind) > _SHADOWING.index(found[name][0]):
+            found[name] = (kind, path)
     namespaces = set()
     for name in found:
         parts = name.split(".")
@@ -82,6 +91,18 @@ def exclusion_reason(name, exclude_tests=True, exclude_vendored=True):
     return None
 
 
+def plain_libraries(files, locate):
+    """Names of the extension files in ``files`` (module_files()'s) that are plain shared libraries: ELF
+    files defining no ``PyInit_<name>``, loaded by their package with ctypes or cffi, never importable.
+    ``locate`` turns a listed path into one on disk. A file this cannot read (Mach-O, PE, stripped of
+    its sections) stays an extension and is imported."""
+    return sorted(
+        name
+        for name, (kind, path) in files.items()
+        if kind == "extension" and is_extension_module(locate(path), name) is False
+    )
+
+
 def priority_order(modules):
     """Top-level names first, then extension modules (where GIL findings live), then by depth and name."""
 
@@ -100,7 +121,7 @@ def select_modules(modules, exclude_tests=True, exclude_vendored=True, budget=MO
     """
     selected, excluded = [], []
     for name, kind in priority_order(modules):
-        reason = exclusion_reason(name, exclude_tests, exclude_vendored)
+        reason = "not-a-module" if kind == "library" else exclusion_reason(name, exclude_tests, exclude_vendored)
         if reason:
             excluded.append({"module": name, "reason": reason})
         else:
@@ -129,7 +150,7 @@ def _normalize(name):
 
 
 def _walk_top_level(top, ext_suffixes):
-    """Relative paths of the files of top-level module ``top``, found without importing it.
+    """The files of top-level module ``top``, found without importing it: ``{relative path: path}``.
 
     ``importlib.util.find_spec`` on a top-level name runs finders only, never the module.
     """
@@ -138,53 +159,58 @@ def _walk_top_level(top, ext_suffixes):
     try:
         spec = importlib.util.find_spec(top)
     except (ImportError, ValueError):
-        return []
+        return {}
     if spec is None:
-        return []
-    paths = []
+        return {}
+    paths = {}
     if spec.submodule_search_locations is not None:
         for location in spec.submodule_search_locations:
             for dirpath, dirnames, filenames in os.walk(location):
                 dirnames[:] = [d for d in dirnames if d != "__pycache__"]
                 rel = os.path.relpath(dirpath, location)
                 prefix = top if rel == "." else top + "/" + rel.replace(os.sep, "/")
-                paths.extend(prefix + "/" + f for f in filenames)
+                paths.update((prefix + "/" + f, os.path.join(dirpath, f)) for f in filenames)
     elif spec.origin and os.path.isfile(spec.origin):
         filename = os.path.basename(spec.origin)
         if filename.endswith(".py") or filename.endswith(tuple(ext_suffixes)):
             suffix = ".py" if filename.endswith(".py") else filename[len(top) :]
-            paths.append(top + suffix)
+            paths[top + suffix] = spec.origin
     return paths
 
 
 def discover_distribution(name, ext_suffixes):
     """Modules of one installed distribution: ``{"name", "found", "version", "source", "modules",
-    "namespaces"}``. ``source`` says where the names came from: ``RECORD`` (the files installed),
-    ``top_level.txt`` or ``name`` (the distribution name as an import name, the last resort, e.g. for
-    editable installs whose RECORD holds only a ``.pth``)."""
-    info = {"name": name, "found": False, "version": None, "source": None, "modules": {}, "namespaces": []}
+    "namespaces", "libraries"}``. ``source`` says where the names came from: ``RECORD`` (the files
+    installed), ``top_level.txt`` or ``name`` (the distribution name as an import name, the last
+    resort, e.g. for editable installs whose RECORD holds only a ``.pth``). ``modules`` maps each
+    name to its kind; a plain shared library (plain_libraries()) is kind ``library``, never imported,
+    and its name is in ``libraries`` too."""
+    info = {"name": name, "found": False, "version": None, "source": None, "modules": {}, "namespaces": [],
+            "libraries": []}
     dist = _find_distribution(name)
     if dist is None:
         return info
     info["found"] = True
     info["version"] = dist.version
-    modules, namespaces = {}, []
-    files = dist.files
-    if files:
-        modules, namespaces = modules_from_files([f.as_posix() for f in files], ext_suffixes)
+    files, namespaces = {}, []
+    if dist.files:
+        files, namespaces = module_files([f.as_posix() for f in dist.files], ext_suffixes)
         info["source"] = "RECORD"
-    if not modules:
+        libraries = plain_libraries(files, lambda path: str(dist.locate_file(path)))
+    if not files:
         tops = [t.strip() for t in (dist.read_text("top_level.txt") or "").splitlines() if t.strip()]
         info["source"] = "top_level.txt"
         if not tops:
             tops = [re.sub(r"[-.]+", "_", dist.metadata["Name"] or name)]
             info["source"] = "name"
-        paths = []
+        paths = {}
         for top in tops:
-            paths.extend(_walk_top_level(top, ext_suffixes))
-        modules, namespaces = modules_from_files(paths, ext_suffixes)
-    info["modules"] = modules
+            paths.update(_walk_top_level(top, ext_suffixes))
+        files, namespaces = module_files(paths, ext_suffixes)
+        libraries = plain_libraries(files, paths.__getitem__)
+    info["modules"] = {n: "library" if n in libraries else kind for n, (kind, _) in files.items()}
     info["namespaces"] = namespaces
+    info["libraries"] = libraries
     return info
 
 
@@ -204,6 +230,7 @@ def plan_modules(options, ext_suffixes):
         "module_budget": budget,
         "budget_cut": 0,
         "missing": [],
+        "libraries": 0,
     }
     for name in options["distributions"]:
         info = discover_distribution(name, ext_suffixes)
@@ -221,9 +248,12 @@ def plan_modules(options, ext_suffixes):
             "budget_cut": len(dropped),
             "dropped": dropped[:LIST_CAP],
             "namespaces": info["namespaces"][:LIST_CAP],
+            "library_count": len(info["libraries"]),
+            "libraries": info["libraries"][:LIST_CAP],
         }
         discovery["distributions"].append(entry)
         discovery["budget_cut"] += len(dropped)
+        discovery["libraries"] += len(info["libraries"])
         provided[name] = {**dict.fromkeys(info["namespaces"], "namespace"), **info["modules"]}
         if not info["found"]:
             discovery["missing"].append(name)
