@@ -11,8 +11,10 @@ the exception chain says was not found. Each module gets one outcome:
 - ``optional-dependency``: a submodule failed because it needs a module its distribution does not
   provide: one that is not installed (an optional dependency, ``missing_kind: "not-installed"``), or
   one under the distribution's own package that it does not ship on this lane (another platform's
-  module, a part this wheel leaves out: ``"not-in-distribution"``). Information, never a gate: the host
-  escalates one the GIL baseline imports;
+  module, a part this wheel leaves out: ``"not-in-distribution"``), or any import error naming a
+  requirement that only one of the distribution's extras asks for (``"extra"``: black's ``blackd``
+  without ``black[d]``'s aiohttp). Information, never a gate: the host escalates one the GIL baseline
+  imports;
 - ``crash``: killed by a signal (name, faulthandler's ``Fatal Python error`` text);
 - ``hang``: did not finish within ``module_timeout_s`` (faulthandler's dump of every thread's stack,
   taken inside the child just before it exits; the process group is killed after a grace if not);

@@ -85,7 +85,8 @@ def run(job):
                                           "excluded_count", "excluded": [{"module", "reason"}],
                                           "excluded_by_reason": {reason: n},
                                           "budget_cut", "dropped": [str], "namespaces": [str],
-                                          "library_count", "libraries": [str]}],
+                                          "library_count", "libraries": [str],
+                                          "extra_only": {requirement: [extra]}}],  # not installed
                        "counts": {"package", "module", "extension"}, "budget_cut": int,
                        "libraries": int,     # plain shared libraries, not modules: never imported
                        "missing": [str], "exclude_tests", "exclude_vendored", "module_budget"},
@@ -134,7 +135,8 @@ def run(job):
         rows, unstarted = checker.check_all(targets)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    data["modules"] = judge_failures(rows, provided)
+    extra_only = {d["name"]: d["extra_only"] for d in discovery["distributions"]}
+    data["modules"] = judge_failures(rows, provided, extra_only)
     data["skipped"] = [{"module": m, "reason": "job time budget exhausted"} for m, _, _ in unstarted]
     data["not_checked"] = not_checked(discovery, data["skipped"])
     data["children"] = checker.children

@@ -180,13 +180,11 @@ def _walk_top_level(top, ext_suffixes):
 
 def discover_distribution(name, ext_suffixes):
     """Modules of one installed distribution: ``{"name", "found", "version", "source", "modules",
-    "namespaces", "libraries"}``. ``source`` says where the names came from: ``RECORD`` (the files
+    "namespaces"}``. ``source`` says where the names came from: ``RECORD`` (the files
     installed), ``top_level.txt`` or ``name`` (the distribution name as an import name, the last
     resort, e.g. for editable installs whose RECORD holds only a ``.pth``). ``modules`` maps each
-    name to its kind; a plain shared library (plain_libraries()) is kind ``library``, never imported,
-    and its name is in ``libraries`` too."""
-    info = {"name": name, "found": False, "version": None, "source": None, "modules": {}, "namespaces": [],
-            "libraries": []}
+    name to its kind; a plain shared library (plain_libraries()) is kind ``library``, never imported."""
+    info = {"name": name, "found": False, "version": None, "source": None, "modules": {}, "namespaces": []}
     dist = _find_distribution(name)
     if dist is None:
         return info
@@ -210,8 +208,42 @@ def discover_distribution(name, ext_suffixes):
         libraries = plain_libraries(files, paths.__getitem__)
     info["modules"] = {n: "library" if n in libraries else kind for n, (kind, _) in files.items()}
     info["namespaces"] = namespaces
-    info["libraries"] = libraries
     return info
+
+
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_EXTRA_MARKER = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
+
+
+def extra_only_requirements(requires, own_name=""):
+    """``{canonical name: [extras]}`` of the ``Requires-Dist`` lines only an extra asks for: black's
+    ``aiohttp>=3.10; extra == "d"``, unless another line requires it unconditionally (pure). The
+    distribution's own name (``polars[pyarrow]; extra == "pandas"``) is never one."""
+    always, extra = set(), {}
+    for line in requires or ():
+        match = _REQUIREMENT_NAME.match(line)
+        if not match:
+            continue
+        name = _normalize(match.group(1))
+        extras = _EXTRA_MARKER.findall(line.partition(";")[2])
+        if not extras:
+            always.add(name)
+        for e in extras:
+            extra.setdefault(name, set()).add(e)
+    skip = always | {_normalize(own_name)}
+    return {name: sorted(e) for name, e in sorted(extra.items()) if name not in skip}
+
+
+def missing_extra_requirements(name):
+    """extra_only_requirements() of installed distribution ``name``, those not installed here."""
+    dist = _find_distribution(name)
+    if dist is None:
+        return {}
+    wanted = extra_only_requirements(dist.requires, dist.metadata["Name"] or name)
+    if not wanted:
+        return {}
+    installed = {_normalize(d.metadata["Name"] or "") for d in importlib_metadata.distributions()}
+    return {req: extras for req, extras in wanted.items() if req not in installed}
 
 
 def plan_modules(options, ext_suffixes):
@@ -234,6 +266,7 @@ def plan_modules(options, ext_suffixes):
     }
     for name in options["distributions"]:
         info = discover_distribution(name, ext_suffixes)
+        libraries = sorted(m for m, kind in info["modules"].items() if kind == "library")
         selected, excluded, dropped = select_modules(info["modules"], exclude_tests, exclude_vendored, budget)
         entry = {
             "name": name,
@@ -248,12 +281,14 @@ def plan_modules(options, ext_suffixes):
             "budget_cut": len(dropped),
             "dropped": dropped[:LIST_CAP],
             "namespaces": info["namespaces"][:LIST_CAP],
-            "library_count": len(info["libraries"]),
-            "libraries": info["libraries"][:LIST_CAP],
+            "library_count": len(libraries),
+            # What a failed import may need that only an extra installs: judges it optional.
+            "extra_only": missing_extra_requirements(name) if info["found"] else {},
+            "libraries": libraries[:LIST_CAP],
         }
         discovery["distributions"].append(entry)
         discovery["budget_cut"] += len(dropped)
-        discovery["libraries"] += len(info["libraries"])
+        discovery["libraries"] += len(libraries)
         provided[name] = {**dict.fromkeys(info["namespaces"], "namespace"), **info["modules"]}
         if not info["found"]:
             discovery["missing"].append(name)

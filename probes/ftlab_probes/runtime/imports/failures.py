@@ -1,5 +1,8 @@
 """Judging a failure against what the distribution provides: a submodule's import error caused by a
-module its distribution does not provide is an optional dependency (pure)."""
+module its distribution does not provide is an optional dependency, and so is any import error that
+names a requirement only one of the distribution's extras asks for (pure)."""
+
+import re
 
 
 def import_scope(module, provided):
@@ -44,24 +47,52 @@ def needed_modules(error, provided):
     return needs, (kinds[0] if kinds else None)
 
 
-def judge_failure(row, provided):
-    """Set the row's ``scope``; a submodule's import error caused by a module its distribution does not
-    provide becomes ``optional-dependency`` with ``needs`` and ``missing_kind`` (pure)."""
+def extra_needed(error, extra_only):
+    """``(requirement, extras)``: the requirement only an extra asks for (``extra_only``: discovery's
+    ``{canonical name: [extras]}``, not installed) that a failed import names, in a module it did not
+    find or in its message (black's ``blackd`` cuts the chain with ``from None`` and says "aiohttp
+    dependency is not installed"); None when it names none (pure)."""
+    error = error or {}
+    missing = [e.get("name") for e in error.get("not_found") or () if e.get("name")]
+    message = error.get("message") or ""
+    for requirement, extras in sorted((extra_only or {}).items()):
+        forms = {requirement, requirement.replace("-", "_")}
+        if any(canonical(name.split(".")[0]) == requirement for name in missing):
+            return requirement, list(extras)
+        if any(re.search(r"(?<![\w.-])%s(?![\w-])" % re.escape(form), message, re.IGNORECASE) for form in forms):
+            return requirement, list(extras)
+    return None
+
+
+def canonical(name):
+    """PEP 503 name normalisation (the lane side has no ``packaging``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def judge_failure(row, provided, extra_only=None):
+    """Set the row's ``scope``; an import error that names a requirement only an extra asks for
+    (extra_needed()), or a submodule's caused by a module its distribution does not provide, becomes
+    ``optional-dependency`` with ``needs`` and ``missing_kind`` (``extra``, with ``extras``, for the
+    former) (pure)."""
     row["scope"] = import_scope(row["module"], provided)
-    if row["outcome"] == "import-error" and row["scope"] == "submodule" and provided is not None:
+    extra = extra_needed(row["error"], extra_only) if row["outcome"] == "import-error" else None
+    if extra is not None:
+        row.update(outcome="optional-dependency", needs=[extra[0]], missing_kind="extra", extras=extra[1])
+    elif row["outcome"] == "import-error" and row["scope"] == "submodule" and provided is not None:
         needs, missing_kind = needed_modules(row["error"], provided)
         if needs:
             row.update(outcome="optional-dependency", needs=needs, missing_kind=missing_kind)
     return row
 
 
-def judge_failures(rows, provided):
-    """judge_failure() for every row, with ``provided`` per distribution (pure). A submodule that
+def judge_failures(rows, provided, extra_only=None):
+    """judge_failure() for every row, with ``provided`` and ``extra_only`` (discovery's, per
+    distribution) (pure). A submodule that
     fails exactly like a failed package above it (same error type, message and missing modules:
     importing it ran the package's failing ``__init__`` again) is judged like that package."""
     failed = {}
     for row in sorted(rows, key=lambda r: (r["module"].count("."), r["module"])):
-        judge_failure(row, provided.get(row["distribution"]))
+        judge_failure(row, provided.get(row["distribution"]), (extra_only or {}).get(row["distribution"]))
         if row["outcome"] not in ("import-error", "optional-dependency"):
             continue
         err = row["error"] or {}
@@ -72,6 +103,8 @@ def judge_failures(rows, provided):
             row.update(
                 outcome=origin["outcome"], needs=list(origin["needs"]), missing_kind=origin["missing_kind"]
             )
+            if "extras" in origin:
+                row["extras"] = list(origin["extras"])
         failed[row["module"]] = (key, row)
     return rows
 

@@ -2,11 +2,10 @@
 one per group of optional dependencies, one per extension that turns the GIL on (pure, but for the
 installed-distribution lookup that names an offender's owner)."""
 
-import re
 from importlib import metadata as importlib_metadata
 
 from ftlab_probes.runtime import protocol
-from ftlab_probes.runtime.imports.failures import ancestors
+from ftlab_probes.runtime.imports.failures import ancestors, canonical
 from ftlab_probes.runtime.imports.limits import LIST_CAP
 
 
@@ -103,16 +102,11 @@ def _owning_distribution(module):
     return owners[0] if owners else ""
 
 
-def _canonical(name):
-    """PEP 503 name normalisation (the lane side has no ``packaging``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _gil_summary(module, offender, chain, owner="", distribution=""):
     """One line; names the distribution the offending extension comes from when it is a dependency's
     (matplotlib's pdf backend imports fontTools' compiled modules: fonttools must declare, not matplotlib)."""
     of = ""
-    if owner and distribution and _canonical(owner) != _canonical(distribution):
+    if owner and distribution and canonical(owner) != canonical(distribution):
         of = " (from %s, a dependency)" % owner
     summary = "importing %r enables the GIL: %r%s has not declared that it can run without it" % (
         module,
@@ -147,9 +141,10 @@ def _failure_signal(row):
     if row["outcome"] == "optional-dependency":
         return protocol.signal(
             "optional-dependency",
-            _needs_summary(module, row["needs"], row["missing_kind"]),
+            _needs_summary(module, row["needs"], row["missing_kind"], row["distribution"], row.get("extras")),
             needs=list(row["needs"]),
             missing_kind=row["missing_kind"],
+            extras=list(row.get("extras") or ()),
             **error,
             **common,
         )
@@ -161,8 +156,11 @@ def _failure_signal(row):
     )
 
 
-def _needs_summary(module, needs, missing_kind):
+def _needs_summary(module, needs, missing_kind, distribution=None, extras=None):
     names = ", ".join(repr(n) for n in needs)
+    if missing_kind == "extra":
+        asks = " or ".join("%s[%s]" % (distribution or "its distribution", e) for e in extras or ()) or "an extra"
+        return "%r needs %s, which only an optional extra installs (%s)" % (module, names, asks)
     if missing_kind == "not-in-distribution":
         return "%r needs %s, which this distribution does not ship on this lane" % (module, names)
     return "%r needs %s, which %s not installed" % (module, names, "is" if len(needs) == 1 else "are")
