@@ -23,6 +23,8 @@ EXPECTED_GIL = {
                                     "optional-dependency"]),
     "ftfix-toplevel-fails": ("findings", ["import-error"]),
     "ftfix-batchdeath": ("findings", ["crash", "crash", "hang"]),
+    "ftfix-ctypeslib": ("ok", []),  # its plain libraries are not modules: never imported
+    "ftfix-extras": ("findings", ["optional-dependency"]),  # only its `server` extra installs what it needs
 }
 
 

@@ -59,7 +59,7 @@ def test_pure_package_chain_and_kinds(tmp_path):
 
 def test_chains_follow_the_imports(tmp_path, monkeypatch):
     # The chain is what the child records; ask the raw child for it.
-    from ftlab_probes.runtime import imports
+    from ftlab_probes.runtime.imports.launch import run_child
 
     site = write_tree(
         tmp_path / "site",
@@ -72,7 +72,7 @@ def test_chains_follow_the_imports(tmp_path, monkeypatch):
         },
     )
     monkeypatch.setenv("PYTHONPATH", str(site))
-    raw = imports.run_child(["ftc2.api", "ftc2.mid", "ftc2.other"], 20, None, str(tmp_path), "t")
+    raw = run_child(["ftc2.api", "ftc2.mid", "ftc2.other"], 20, None, str(tmp_path), "t")
     done = {e["module"]: e for e in raw["events"] if e["event"] == "done"}
     chains = done["ftc2.api"]["chains"]
     assert chains["ftc2.api"] == ["ftc2.api"]
@@ -91,7 +91,7 @@ def test_a_failed_import_leaves_nothing_for_the_next(tmp_path, monkeypatch):
     # SQLAlchemy's way: the first import of ext.asyncio fails (no greenlet) and caches that it tried;
     # in one interpreter a second attempt would succeed. Each import is judged in a fork of a process
     # that kept only clean imports, so every attempt is a first one.
-    from ftlab_probes.runtime import imports
+    from ftlab_probes.runtime.imports.launch import run_child
 
     site = write_tree(
         tmp_path / "site",
@@ -103,7 +103,7 @@ def test_a_failed_import_leaves_nothing_for_the_next(tmp_path, monkeypatch):
         },
     )
     monkeypatch.setenv("PYTHONPATH", str(site))
-    raw = imports.run_child(["ftc3", "ftc3.ext", "ftc3.ext.engine"], 20, None, str(tmp_path), "t")
+    raw = run_child(["ftc3", "ftc3.ext", "ftc3.ext.engine"], 20, None, str(tmp_path), "t")
     done = {e["module"]: e for e in raw["events"] if e["event"] == "done"}
     assert done["ftc3"]["error"] is None
     assert done["ftc3.ext"]["error"]["message"] == done["ftc3.ext.engine"]["error"]["message"]

@@ -1,11 +1,12 @@
 """From a child's raw facts to a row and signals, on free-threaded and GIL lanes (pure functions).
 
-The raw documents have the shape importchild.py writes; the texts are CPython's exact words.
+The raw documents have the shape child.py writes; the texts are CPython's exact words.
 """
 
 from __future__ import annotations
 
-from ftlab_probes.runtime import imports
+from ftlab_probes.runtime.imports.outcome import classify, merge_verbose
+from ftlab_probes.runtime.imports.signals import _gil_summary, _owning_distribution, build_signals
 
 WARNING = (
     "The global interpreter lock (GIL) has been enabled to load module '{}', which has not declared that it "
@@ -54,7 +55,7 @@ def raw(result=None, returncode=0, killed=False):
 def row_for(
     result, *, output="", returncode=0, killed=False, free_threaded=True, gil_forced=False, module="m"
 ):
-    return imports.classify(
+    return classify(
         module,
         "module",
         "dist",
@@ -69,7 +70,7 @@ def row_for(
 def test_clean_import_on_free_threaded_lane():
     row = row_for(child())
     assert row["outcome"] == "ok" and not row["gil_reenabled"] and row["offenders"] == []
-    assert imports.build_signals([row]) == []
+    assert build_signals([row]) == []
 
 
 def test_gil_reenabled_names_the_warned_module_and_its_chain():
@@ -88,10 +89,10 @@ def test_verbose_pass_names_every_offender():
     verbose_output = (
         VERBOSE.format("ftfix_chain._speedups") + "import 'x'\n" + VERBOSE.format("ftfix_chain._legacy")
     )
-    imports.merge_verbose(row, raw(result), verbose_output)
+    merge_verbose(row, raw(result), verbose_output)
     assert row["offenders"] == ["ftfix_chain._speedups", "ftfix_chain._legacy"]
     assert row["chains"]["ftfix_chain._legacy"] == ["ftfix_chain.api", "ftfix_chain._legacy"]
-    signals = imports.build_signals([row])
+    signals = build_signals([row])
     assert [s["kind"] for s in signals] == ["gil-reenabled", "gil-reenabled"]
     first, second = signals
     assert first["evidence"] == {
@@ -112,7 +113,7 @@ def test_one_signal_per_offender_across_imports():
     for module in ("pkg", "pkg.a", "pkg.b"):
         result = child(gil_after=True, warned=["pkg._ext"], chains={"pkg._ext": [module, "pkg._ext"]})
         rows.append(row_for(result, module=module))
-    signals = imports.build_signals(rows)
+    signals = build_signals(rows)
     assert len(signals) == 1
     assert signals[0]["evidence"]["imported_by"] == ["pkg", "pkg.a", "pkg.b"]
     assert signals[0]["evidence"]["chain"] == ["pkg", "pkg._ext"]
@@ -121,7 +122,7 @@ def test_one_signal_per_offender_across_imports():
 def test_gil_state_alone_flags_reenabling_when_the_warning_was_swallowed():
     row = row_for(child(gil_after=True))
     assert row["outcome"] == "gil-reenabled" and row["offenders"] == []
-    assert imports.build_signals([row])[0]["evidence"]["module"] == "<unknown>"
+    assert build_signals([row])[0]["evidence"]["module"] == "<unknown>"
 
 
 def test_never_gil_reenabled_on_a_gil_build():
@@ -129,7 +130,7 @@ def test_never_gil_reenabled_on_a_gil_build():
     # in the output must not produce a finding.
     row = row_for(child(gil_before=True, gil_after=True), output=WARNING.format("x"), free_threaded=False)
     assert row["outcome"] == "ok" and not row["gil_reenabled"]
-    assert imports.build_signals([row]) == []
+    assert build_signals([row]) == []
 
 
 def test_never_gil_reenabled_when_the_gil_is_forced_off():
@@ -146,7 +147,7 @@ def test_import_error():
     error = {"type": "RuntimeError", "message": "boom", "traceback": "Traceback ...\nRuntimeError: boom\n"}
     row = row_for(child(error=error))
     assert row["outcome"] == "import-error" and row["error"] == error
-    (sig,) = imports.build_signals([row])
+    (sig,) = build_signals([row])
     assert sig["kind"] == "import-error"
     assert sig["evidence"]["error_type"] == "RuntimeError" and sig["evidence"]["error_message"] == "boom"
 
@@ -155,7 +156,7 @@ def test_import_error_and_gil_reenabled_together():
     error = {"type": "ImportError", "message": "later failure", "traceback": ""}
     row = row_for(child(gil_after=True, warned=["m._ext"], error=error))
     assert row["outcome"] == "import-error" and row["gil_reenabled"]
-    assert sorted(s["kind"] for s in imports.build_signals([row])) == ["gil-reenabled", "import-error"]
+    assert sorted(s["kind"] for s in build_signals([row])) == ["gil-reenabled", "import-error"]
 
 
 def test_crash_from_exit_status_and_faulthandler_text():
@@ -163,7 +164,7 @@ def test_crash_from_exit_status_and_faulthandler_text():
     row = row_for(None, output=output, returncode=-11)
     assert row["outcome"] == "crash" and row["signal"] == "SIGSEGV" and row["exit_status"] == -11
     assert row["faulthandler"].startswith("Fatal Python error: Segmentation fault")
-    (sig,) = imports.build_signals([row])
+    (sig,) = build_signals([row])
     assert sig["kind"] == "crash" and sig["evidence"]["signal"] == "SIGSEGV"
 
 
@@ -179,7 +180,7 @@ def test_hang_from_the_childs_own_timeout():
     output = 'Timeout (0:00:05)!\nThread 0x1 (most recent call first):\n  File "x.py", line 1 in f\n'
     row = row_for(None, output=output, returncode=1)
     assert row["outcome"] == "hang" and row["faulthandler"].startswith("Timeout (0:00:05)!")
-    (sig,) = imports.build_signals([row])
+    (sig,) = build_signals([row])
     assert sig["kind"] == "hang" and sig["evidence"]["timeout_s"] == 5.0
     assert sig["evidence"]["stacks"].startswith("Timeout")
 
@@ -198,7 +199,7 @@ def test_exit_without_result_is_an_import_error_with_the_status():
 def test_submodules_failing_like_their_package_fold_into_its_signal():
     error = {"type": "ModuleNotFoundError", "message": "No module named 'dep'", "traceback": ""}
     rows = [row_for(child(error=error), module=m) for m in ("pkg.sub.deep", "pkg", "pkg.sub", "other")]
-    signals = imports.build_signals(rows)
+    signals = build_signals(rows)
     assert [s["evidence"]["module"] for s in signals] == ["other", "pkg"]
     assert signals[1]["evidence"]["also_failing"] == ["pkg.sub", "pkg.sub.deep"]
 
@@ -208,7 +209,7 @@ def test_different_failures_in_a_package_stay_separate():
         row_for(child(error={"type": "ImportError", "message": "a", "traceback": ""}), module="pkg"),
         row_for(None, returncode=-11, module="pkg.sub"),
     ]
-    assert sorted(s["kind"] for s in imports.build_signals(rows)) == ["crash", "import-error"]
+    assert sorted(s["kind"] for s in build_signals(rows)) == ["crash", "import-error"]
 
 
 def test_signal_prefers_a_chain_from_another_import_over_the_extension_itself():
@@ -219,7 +220,7 @@ def test_signal_prefers_a_chain_from_another_import_over_the_extension_itself():
         child(gil_after=True, warned=["pkg._ext"], chains={"pkg._ext": ["pkg.api", "pkg._ext"]}),
         module="pkg.api",
     )
-    (sig,) = imports.build_signals([direct, via])
+    (sig,) = build_signals([direct, via])
     assert sig["evidence"]["chain"] == ["pkg.api", "pkg._ext"]
     assert sig["evidence"]["imported_by"] == ["pkg._ext", "pkg.api"]
     assert "pulled in by pkg.api -> pkg._ext" in sig["summary"]
@@ -227,8 +228,8 @@ def test_signal_prefers_a_chain_from_another_import_over_the_extension_itself():
 
 def test_an_offender_from_a_dependency_is_named_with_its_distribution():
     # matplotlib's pdf backend imports fontTools' compiled modules: fonttools has to declare, not matplotlib.
-    summary = imports._gil_summary("matplotlib.backends._backend_pdf_ps", "fontTools.varLib.iup",
+    summary = _gil_summary("matplotlib.backends._backend_pdf_ps", "fontTools.varLib.iup",
                                    ["matplotlib.backends._backend_pdf_ps", "fontTools.varLib.iup"], "fonttools", "matplotlib")
     assert "'fontTools.varLib.iup' (from fonttools, a dependency) has not declared" in summary
-    assert "(from" not in imports._gil_summary("lxml.sax", "lxml.sax", ["lxml.sax"], "lxml", "lxml")
-    assert imports._owning_distribution("pytest") == "pytest"
+    assert "(from" not in _gil_summary("lxml.sax", "lxml.sax", ["lxml.sax"], "lxml", "lxml")
+    assert _owning_distribution("pytest") == "pytest"

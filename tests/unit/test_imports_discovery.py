@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ftlab_probes.runtime import imports
+from ftlab_probes.runtime.imports.check import BATCH_SIZE, MODULE_TIMEOUT_S, read_options
+from ftlab_probes.runtime.imports.check import run as run_imports
+from ftlab_probes.runtime.imports.discovery import (
+    MODULE_BUDGET,
+    discover_distribution,
+    exclusion_reason,
+    modules_from_files,
+    select_modules,
+)
 
 SUFFIXES_313 = [".cpython-313-x86_64-linux-gnu.so", ".abi3.so", ".so"]
 SUFFIXES_314T = [".cpython-314t-x86_64-linux-gnu.so", ".so"]
@@ -27,7 +35,7 @@ PYYAML_RECORD = [
 
 
 def test_pyyaml_record():
-    modules, namespaces = imports.modules_from_files(PYYAML_RECORD, SUFFIXES_313)
+    modules, namespaces = modules_from_files(PYYAML_RECORD, SUFFIXES_313)
     assert modules == {
         "_yaml": "package",
         "yaml": "package",
@@ -39,7 +47,7 @@ def test_pyyaml_record():
 
 
 def test_abi3_and_plain_so_extensions():
-    modules, _ = imports.modules_from_files(["pkg/__init__.py", "pkg/_a.abi3.so", "pkg/_b.so"], SUFFIXES_313)
+    modules, _ = modules_from_files(["pkg/__init__.py", "pkg/_a.abi3.so", "pkg/_b.so"], SUFFIXES_313)
     assert modules == {"pkg": "package", "pkg._a": "extension", "pkg._b": "extension"}
 
 
@@ -49,13 +57,13 @@ def test_extension_built_for_another_interpreter_is_not_a_module():
         "pkg/_c.cpython-311-x86_64-linux-gnu.so",
         "pkg/_c.cpython-314t-x86_64-linux-gnu.so",
     ]
-    assert imports.modules_from_files(paths, SUFFIXES_313)[0] == {"pkg": "package"}
-    assert imports.modules_from_files(paths, SUFFIXES_314T)[0] == {"pkg": "package", "pkg._c": "extension"}
+    assert modules_from_files(paths, SUFFIXES_313)[0] == {"pkg": "package"}
+    assert modules_from_files(paths, SUFFIXES_314T)[0] == {"pkg": "package", "pkg._c": "extension"}
 
 
 def test_namespace_packages_are_listed_and_their_modules_found():
     paths = ["google/protobuf/__init__.py", "google/protobuf/message.py", "google/_upb/_message.abi3.so"]
-    modules, namespaces = imports.modules_from_files(paths, SUFFIXES_313)
+    modules, namespaces = modules_from_files(paths, SUFFIXES_313)
     assert modules == {
         "google.protobuf": "package",
         "google.protobuf.message": "module",
@@ -77,7 +85,7 @@ def test_scripts_metadata_data_and_stubs_are_ignored():
         "__editable__.pkg-1.0.pth",
         "top.py",
     ]
-    assert imports.modules_from_files(paths, SUFFIXES_313)[0] == {"top": "module"}
+    assert modules_from_files(paths, SUFFIXES_313)[0] == {"top": "module"}
 
 
 @pytest.mark.parametrize(
@@ -99,13 +107,13 @@ def test_scripts_metadata_data_and_stubs_are_ignored():
     ],
 )
 def test_exclusion_reasons(name, reason):
-    assert imports.exclusion_reason(name) == reason
+    assert exclusion_reason(name) == reason
 
 
 def test_exclusions_can_be_switched_off_but_main_never():
-    assert imports.exclusion_reason("pkg.tests", exclude_tests=False) is None
-    assert imports.exclusion_reason("pkg._vendor.x", exclude_vendored=False) is None
-    assert imports.exclusion_reason("pkg.__main__", False, False) == "__main__"
+    assert exclusion_reason("pkg.tests", exclude_tests=False) is None
+    assert exclusion_reason("pkg._vendor.x", exclude_vendored=False) is None
+    assert exclusion_reason("pkg.__main__", False, False) == "__main__"
 
 
 def test_budget_keeps_top_level_then_extensions_and_records_the_cut():
@@ -117,7 +125,7 @@ def test_budget_keeps_top_level_then_extensions_and_records_the_cut():
         "other": "module",
     }
     modules["pkg.tests"] = "package"
-    selected, excluded, dropped = imports.select_modules(modules, budget=4)
+    selected, excluded, dropped = select_modules(modules, budget=4)
     assert selected == [
         ("other", "module"),
         ("pkg", "package"),
@@ -130,14 +138,14 @@ def test_budget_keeps_top_level_then_extensions_and_records_the_cut():
 
 def test_no_budget():
     modules = {f"m{i}": "module" for i in range(300)}
-    selected, _, dropped = imports.select_modules(modules, budget=None)
+    selected, _, dropped = select_modules(modules, budget=None)
     assert len(selected) == 300 and dropped == []
 
 
 def test_installed_distribution_is_discovered_from_its_record():
     # pytest itself is installed where the tests run: a real RECORD, a dist name ("pytest") that
     # provides two top-level names ("pytest" and "_pytest"), and tests-free modules.
-    info = imports.discover_distribution("pytest", SUFFIXES_313)
+    info = discover_distribution("pytest", SUFFIXES_313)
     assert info["found"] and info["source"] == "RECORD"
     assert info["modules"]["pytest"] == "package"
     assert info["modules"]["_pytest"] == "package"
@@ -145,7 +153,7 @@ def test_installed_distribution_is_discovered_from_its_record():
 
 
 def test_missing_distribution():
-    info = imports.discover_distribution("ftlab-no-such-distribution", SUFFIXES_313)
+    info = discover_distribution("ftlab-no-such-distribution", SUFFIXES_313)
     assert info == {
         "name": "ftlab-no-such-distribution",
         "found": False,
@@ -157,7 +165,7 @@ def test_missing_distribution():
 
 
 def test_options_defaults_and_subject_fallback():
-    opts = imports.read_options(
+    opts = read_options(
         {"subject": {"name": "PyYAML", "kind": "pypi", "spec": "PyYAML"}, "options": {}}
     )
     assert opts == {
@@ -165,9 +173,9 @@ def test_options_defaults_and_subject_fallback():
         "modules": [],
         "exclude_tests": True,
         "exclude_vendored": True,
-        "module_budget": imports.MODULE_BUDGET,
-        "module_timeout_s": imports.MODULE_TIMEOUT_S,
-        "batch_size": imports.BATCH_SIZE,
+        "module_budget": MODULE_BUDGET,
+        "module_timeout_s": MODULE_TIMEOUT_S,
+        "batch_size": BATCH_SIZE,
         "isolate_extensions": False,
         "gil": None,
     }
@@ -185,7 +193,7 @@ def test_options_defaults_and_subject_fallback():
 )
 def test_bad_options_say_what_is_wrong(options, message):
     with pytest.raises(ValueError, match=message):
-        imports.read_options({"options": options})
+        read_options({"options": options})
 
 
 def test_forced_gil_is_refused_on_a_gil_build():
@@ -195,7 +203,7 @@ def test_forced_gil_is_refused_on_a_gil_build():
 
     if sysconfig.get_config_var("Py_GIL_DISABLED"):
         pytest.skip("this interpreter is a free-threaded build")
-    out = imports.run({"job_id": "x", "options": {"modules": ["json"], "gil": "0"}})
+    out = run_imports({"job_id": "x", "options": {"modules": ["json"], "gil": "0"}})
     assert out["status"] == "error"
     assert "needs a free-threaded build" in out["data"]["error"]
     assert out["data"]["modules"] == [] and out["signals"] == []
@@ -228,7 +236,7 @@ def test_without_record_modules_come_from_top_level_txt(tmp_path, monkeypatch):
         },
     )
     monkeypatch.syspath_prepend(str(site))
-    info = imports.discover_distribution("ftfake-one", SUFFIXES_313)
+    info = discover_distribution("ftfake-one", SUFFIXES_313)
     assert info["found"] and info["source"] == "top_level.txt"
     assert info["modules"] == {
         "ftfake_pkg": "package",
@@ -241,5 +249,5 @@ def test_without_record_modules_come_from_top_level_txt(tmp_path, monkeypatch):
 def test_without_record_or_top_level_the_name_is_the_guess(tmp_path, monkeypatch):
     site = _fake_site(tmp_path, "ftfake_two-1.0.dist-info", {"ftfake_two.py": ""})
     monkeypatch.syspath_prepend(str(site))
-    info = imports.discover_distribution("ftfake.two", SUFFIXES_313)
+    info = discover_distribution("ftfake.two", SUFFIXES_313)
     assert info["source"] == "name" and info["modules"] == {"ftfake_two": "module"}

@@ -2,7 +2,7 @@
 child reads off an exception chain; a batch child's events split per module; what was not checked
 (pure functions).
 
-The ``not_found`` entries have the shape importchild.py records; the cases are the real ones measured
+The ``not_found`` entries have the shape child.py records; the cases are the real ones measured
 on CPython 3.14 and 3.14t (pandas, psutil, protobuf, numpy).
 """
 
@@ -12,7 +12,12 @@ import sys
 
 import pytest
 
-from ftlab_probes.runtime import importchild, imports
+from ftlab_probes.runtime.imports import child as importchild
+from ftlab_probes.runtime.imports.check import not_checked
+from ftlab_probes.runtime.imports.discovery import modules_from_files
+from ftlab_probes.runtime.imports.failures import import_scope, judge_failure, judge_failures
+from ftlab_probes.runtime.imports.launch import read_events, split_child
+from ftlab_probes.runtime.imports.signals import build_signals
 
 PANDAS = {
     "pandas": "package",
@@ -74,13 +79,13 @@ def failed_row(module, distribution="dist", error_type="ImportError", message="m
     ],
 )
 def test_scope(module, provided, scope):
-    assert imports.import_scope(module, provided) == scope
+    assert import_scope(module, provided) == scope
 
 
 def test_optional_dependency_not_installed_found_in_the_exception_context():
     # pandas' import_optional_dependency: its ImportError, raised while handling matplotlib's absence
     row = failed_row("pandas.plotting._matplotlib", not_found=missing("matplotlib"))
-    imports.judge_failure(row, PANDAS)
+    judge_failure(row, PANDAS)
     assert (row["outcome"], row["scope"]) == ("optional-dependency", "submodule")
     assert (row["needs"], row["missing_kind"]) == (["matplotlib"], "not-installed")
 
@@ -88,14 +93,14 @@ def test_optional_dependency_not_installed_found_in_the_exception_context():
 def test_other_platforms_module_is_not_in_the_distribution():
     # psutil._psosx: `from . import _psutil_osx` on Linux (3.12+ names it through ImportError.name_from)
     row = failed_row("psutil._psosx", not_found=missing("psutil._psutil_osx", via="from-import"))
-    imports.judge_failure(row, PSUTIL)
+    judge_failure(row, PSUTIL)
     assert (row["needs"], row["missing_kind"]) == (["psutil._psutil_osx"], "not-in-distribution")
 
 
 def test_part_a_free_threaded_wheel_leaves_out_is_not_in_the_distribution():
     name = "google.protobuf.pyext._message"
     row = failed_row("google.protobuf.pyext.cpp_message", not_found=missing(name, via="from-import"))
-    imports.judge_failure(row, PROTOBUF)
+    judge_failure(row, PROTOBUF)
     assert (row["outcome"], row["needs"], row["missing_kind"]) == (
         "optional-dependency",
         [name],
@@ -105,47 +110,47 @@ def test_part_a_free_threaded_wheel_leaves_out_is_not_in_the_distribution():
 
 def test_another_distribution_under_a_shared_namespace_is_not_installed():
     row = failed_row("google.protobuf.pyext.cpp_message", not_found=missing("google.api_core"))
-    imports.judge_failure(row, PROTOBUF)
+    judge_failure(row, PROTOBUF)
     assert row["missing_kind"] == "not-installed"
 
 
 def test_from_import_of_another_package_is_an_import_error():
     # `from numpy import gone`: a removed function as likely as a module
     row = failed_row("pandas.plotting._matplotlib", not_found=missing("numpy.gone", via="from-import"))
-    imports.judge_failure(row, PANDAS)
+    judge_failure(row, PANDAS)
     assert (row["outcome"], row["needs"]) == ("import-error", [])
 
 
 def test_missing_module_the_distribution_provides_is_an_import_error():
     row = failed_row("pandas.plotting._matplotlib", not_found=missing("pandas.plotting"))
-    imports.judge_failure(row, PANDAS)
+    judge_failure(row, PANDAS)
     assert row["outcome"] == "import-error"
 
 
 def test_top_level_failure_stays_an_import_error():
     row = failed_row("pandas", error_type="ModuleNotFoundError", not_found=missing("numpy"))
-    imports.judge_failure(row, PANDAS)
+    judge_failure(row, PANDAS)
     assert (row["outcome"], row["scope"], row["needs"]) == ("import-error", "top-level", [])
 
 
 def test_explicit_module_is_never_an_optional_dependency():
     row = failed_row("json.decoder", distribution=None, not_found=missing("matplotlib"))
-    imports.judge_failure(row, None)
+    judge_failure(row, None)
     assert (row["outcome"], row["scope"]) == ("import-error", "submodule")
 
 
 def test_fallback_chain_names_every_missing_module():
     row = failed_row("pandas.plotting._matplotlib", not_found=missing("fast_plot", "slow_plot"))
-    imports.judge_failure(row, PANDAS)
+    judge_failure(row, PANDAS)
     assert row["needs"] == ["fast_plot", "slow_plot"]
 
 
 def test_submodule_of_a_failing_package_is_judged_like_it():
     top = failed_row("pkg", error_type="ModuleNotFoundError", message="No module named 'x'", not_found=missing("x"))
     sub = failed_row("pkg.sub", error_type="ModuleNotFoundError", message="No module named 'x'", not_found=missing("x"))
-    imports.judge_failures([sub, top], {"dist": {"pkg": "package", "pkg.sub": "module"}})
+    judge_failures([sub, top], {"dist": {"pkg": "package", "pkg.sub": "module"}})
     assert (top["outcome"], sub["outcome"]) == ("import-error", "import-error")
-    (sig,) = imports.build_signals([top, sub])
+    (sig,) = build_signals([top, sub])
     assert sig["evidence"]["also_failing"] == ["pkg.sub"] and sig["evidence"]["scope"] == "top-level"
 
 
@@ -155,8 +160,8 @@ def test_optional_dependency_signals_group_by_what_is_missing():
         for m in ("pandas.plotting._matplotlib.boxplot", "pandas.plotting._matplotlib")
     ]
     rows.append(failed_row("pandas.plotting", not_found=missing("jinja2")))
-    imports.judge_failures(rows, {"dist": PANDAS})
-    signals = imports.build_signals(rows)
+    judge_failures(rows, {"dist": PANDAS})
+    signals = build_signals(rows)
     assert [(s["kind"], s["evidence"]["module"]) for s in signals] == [
         ("optional-dependency", "pandas.plotting"),
         ("optional-dependency", "pandas.plotting._matplotlib"),
@@ -175,8 +180,8 @@ def test_optional_dependency_signals_group_by_what_is_missing():
 
 def test_not_in_distribution_summary():
     row = failed_row("psutil._psosx", not_found=missing("psutil._psutil_osx", via="from-import"))
-    imports.judge_failures([row], {"dist": PSUTIL})
-    (sig,) = imports.build_signals([row])
+    judge_failures([row], {"dist": PSUTIL})
+    (sig,) = build_signals([row])
     assert sig["summary"] == (
         "'psutil._psosx' needs 'psutil._psutil_osx', which this distribution does not ship on this lane"
     )
@@ -186,8 +191,8 @@ def test_crash_only_after_earlier_imports_says_so():
     row = failed_row("pkg.b")
     row.update(outcome="crash", signal="SIGSEGV", faulthandler="Fatal Python error: Segmentation fault", error=None)
     row["batch_death"] = {"outcome": "crash", "after": ["pkg", "pkg.a"], "alone_outcome": "ok", "culprits": ["pkg.a"]}
-    imports.judge_failures([row], {"dist": {"pkg": "package", "pkg.a": "module", "pkg.b": "module"}})
-    (sig,) = imports.build_signals([row])
+    judge_failures([row], {"dist": {"pkg": "package", "pkg.a": "module", "pkg.b": "module"}})
+    (sig,) = build_signals([row])
     assert sig["evidence"]["only_after"] == ["pkg.a"] and sig["evidence"]["alone_outcome"] == "ok"
     assert sig["summary"] == (
         "importing 'pkg.b' crashed the interpreter (SIGSEGV) only after 'pkg.a' had been imported in the "
@@ -220,7 +225,7 @@ def test_every_module_judged():
     events = []
     for m in MODULES:
         events += [{"event": "start", "module": m, "timeout_s": 5}, done(m), {"event": "kept", "module": m}]
-    judged, end = imports.split_child(batch_raw([*events, {"event": "end", "reason": "done"}]), MODULES)
+    judged, end = split_child(batch_raw([*events, {"event": "end", "reason": "done"}]), MODULES)
     assert [(m, log, kept) for m, _, log, kept in judged] == [
         ("a", "/l/0.log", []),
         ("b", "/l/1.log", ["a"]),
@@ -241,7 +246,7 @@ def test_a_fork_that_died_is_recorded_and_the_batch_goes_on():
         done("c"),
         {"event": "end", "reason": "done"},
     ]
-    judged, end = imports.split_child(batch_raw(events), MODULES)
+    judged, end = split_child(batch_raw(events), MODULES)
     assert [m for m, *_ in judged] == ["a", "b", "c"] and end == "done"
     _, raw, log, kept = judged[1]
     assert (log, raw["returncode"], raw["result"], raw["timeout_s"], kept) == ("/l/1.log", -11, None, 4, ["a"])
@@ -249,20 +254,20 @@ def test_a_fork_that_died_is_recorded_and_the_batch_goes_on():
 
 def test_death_of_the_child_pins_the_module_in_progress():
     events = [{"event": "start", "module": "a", "timeout_s": 5}, done("a"), {"event": "start", "module": "b"}]
-    judged, end = imports.split_child(batch_raw(events, returncode=-9, killed=True), MODULES)
+    judged, end = split_child(batch_raw(events, returncode=-9, killed=True), MODULES)
     assert [m for m, *_ in judged] == ["a", "b"] and end is None
     assert (judged[1][1]["returncode"], judged[1][1]["killed"]) == (-9, True)
 
 
 def test_death_before_the_first_module_is_the_first_modules():
-    judged, _ = imports.split_child(batch_raw([], returncode=1), MODULES)
+    judged, _ = split_child(batch_raw([], returncode=1), MODULES)
     assert [(m, log) for m, _, log, _ in judged] == [("a", "/l/child.log")]
 
 
 def test_events_cut_short_by_a_death_are_ignored(tmp_path):
     path = tmp_path / "events.jsonl"
     path.write_text('{"event": "start", "module": "a"}\n{"event": "done", "mod')
-    assert imports.read_events(str(path)) == [{"event": "start", "module": "a"}]
+    assert read_events(str(path)) == [{"event": "start", "module": "a"}]
 
 
 # --- what was not checked ------------------------------------------------------------------------------
@@ -278,7 +283,7 @@ def test_not_checked_counts_every_reason():
         "module_budget": 2000,
     }
     skipped = [{"module": "x", "reason": "job time budget exhausted"}] * 2
-    assert imports.not_checked(discovery, skipped) == {
+    assert not_checked(discovery, skipped) == {
         "count": 1146 + 1 + 40 + 3 + 7 + 2,
         "by_reason": {
             "test modules (exclude_tests)": 1186,
@@ -294,7 +299,7 @@ def test_extension_shadows_a_py_file_of_the_same_name():
     # lxml ships sax.py next to the compiled sax extension: the import system loads the extension
     files = ["lxml/__init__.py", "lxml/sax.cpython-314t-x86_64-linux-gnu.so", "lxml/sax.py"]
     for order in (files, list(reversed(files))):
-        modules, _ = imports.modules_from_files(order, [".cpython-314t-x86_64-linux-gnu.so", ".so"])
+        modules, _ = modules_from_files(order, [".cpython-314t-x86_64-linux-gnu.so", ".so"])
         assert modules == {"lxml": "package", "lxml.sax": "extension"}
 
 

@@ -14,6 +14,9 @@ module or scenario kind; `none`: no baseline lane ran that check), and the relea
   distribution does not ship on this platform) is information, unless the baseline lane imported the
   same module: then it is an import failure new on 3.14t, and gates;
 - findings a probe declares as documented behaviour are `known`: shown, never gating.
+- consequences are read with their cause (ftlab.judgement.consequences): a lane built without the
+  baseline's compiled modules is one `built-without-extension` finding (information), and an import
+  error that follows a failed install is listed under that install finding, not on its own.
 
 Pure functions over records; the verdicts, the decision, every report and `ftlab diff` read this one view.
 """
@@ -26,6 +29,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from ftlab.judgement.consequences import built_without_extension, fold_into_install, missing_extensions
 from ftlab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
 
 #: Which verdict each signal kind pushes a subject to. Kinds not listed are information.
@@ -186,13 +190,19 @@ def judge(lanes: Sequence[Lane], results: Iterable[Result]) -> list[Finding]:
         if fallback and r.check == "install" and base is not None:
             imports = by_cell.get((r.subject, r.lane, "import")), by_cell.get((r.subject, base_name, "import"))
             signals = (*signals, *_wheel_fallback(r, base, base_name, _needs_the_extension(*imports)))
+        missing = missing_extensions(r, base) if free_threaded and r.check == "import" and not fallback else []
+        if missing:
+            # Built here without compiled modules the baseline has: read like a pure-Python wheel.
+            install, base_install = by_cell.get((r.subject, r.lane, "install")), by_cell.get((r.subject, base_name, "install"))
+            signals = (*signals, built_without_extension(r, install, base_install, base_name, missing))
+            fallback = True
         for s in signals:
             if free_threaded:
                 relation, note, s2 = _compare(r, s, base, base_name, fallback=fallback)
             else:
                 relation, note, s2 = (BASELINE if r.lane in baseline_names else ""), "", s
             out.append(_weigh(r, s2, relation, base_name if free_threaded else "", note))
-    return out
+    return fold_into_install(out, by_cell)
 
 
 def _wheel_tags(r: Result | None, base: Result | None) -> tuple[str, str]:

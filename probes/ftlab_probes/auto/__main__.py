@@ -42,7 +42,7 @@ TRACE_CHARS = 3000
 
 def top_level_modules(distribution):
     """Public top-level modules of an installed distribution (private ones when it has only those)."""
-    from ftlab_probes.runtime.imports import discover_distribution
+    from ftlab_probes.runtime.imports.discovery import discover_distribution
 
     info = discover_distribution(distribution, list(machinery.EXTENSION_SUFFIXES))
     names = sorted(n for n in info["modules"] if "." not in n)

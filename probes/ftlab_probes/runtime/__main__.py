@@ -18,7 +18,7 @@ from ftlab_probes.runtime import protocol
 #: Commands and the module that implements each.
 COMMANDS = {
     "fingerprint": "ftlab_probes.runtime.fingerprint",
-    "imports": "ftlab_probes.runtime.imports",
+    "imports": "ftlab_probes.runtime.imports.check",
     "stress": "ftlab_probes.runtime.stress.job",
     "perf": "ftlab_probes.runtime.perf",
 }

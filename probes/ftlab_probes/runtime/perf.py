@@ -171,10 +171,11 @@ def top_level_modules(job):
     """The subject distribution's top-level modules, discovered as the import check discovers them."""
     from importlib import machinery
 
-    from ftlab_probes.runtime import imports
+    from ftlab_probes.runtime.imports.check import read_options
+    from ftlab_probes.runtime.imports.discovery import plan_modules
 
-    options = imports.read_options({"subject": job.get("subject"), "options": {}})
-    targets, _, _ = imports.plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
+    options = read_options({"subject": job.get("subject"), "options": {}})
+    targets, _, _ = plan_modules(options, list(machinery.EXTENSION_SUFFIXES))
     return [m for m, kind, _dist in targets if "." not in m and kind != "namespace"]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlab.errors import ProtocolError
+from ftlab.lanes.envs import DistOutcome, LaneEnv, closure
 from ftlab.records import Job, Lane, Result, Signal, Subject
 from ftlab.sandbox import process as sandbox
 
@@ -83,7 +84,26 @@ def not_testable(job: Job, ctx: RunContext) -> Result | None:
         return Result(status="skipped", reason=f"{job.subject.name} not installed on this lane", **common)
     if dist.outcome == "not-needed":
         return Result(status="skipped", reason=f"{job.subject.name} not needed on this lane", **common)
+    broken = _failed_dependency(job, ctx, env) if job.check in NEEDS_THE_WHOLE_INSTALL else None
+    if broken is not None:
+        return Result(status="skipped", reason=f"{job.subject.name} is not installable on this lane: {broken.name}=="
+                      f"{broken.version} (needed by it) did not install ({broken.failure})", **common)
     return None
+
+
+#: Checks that exercise the subject's API, which a partial install (a dependency missing) cannot
+#: speak for (polars' Python classes without polars-runtime-32); the import check still runs, and its
+#: failures are read as the install failure's consequences (ftlab.judgement.consequences).
+NEEDS_THE_WHOLE_INSTALL = frozenset({"stress", "perf"})
+
+
+def _failed_dependency(job: Job, ctx: RunContext, env: LaneEnv) -> DistOutcome | None:
+    """The first distribution the subject needs that failed to install on the job's lane, or None."""
+    lock = ctx.prepared.get("lock")
+    if lock is None:
+        return None
+    return next((d for d in (env.dist(p.name) for p in closure(lock, job.subject.name))
+                 if d is not None and d.outcome == "failed"), None)
 
 
 def job_document(job: Job, ctx: RunContext, options: dict[str, Any], artifacts: Path) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 lane (in batches; a crash, a hang or the GIL turning on ends a batch and is attributed to its
 module), recording which extension turns the GIL back on (and through which import), crashes, hangs,
 import errors and the optional dependencies a submodule needs. The in-lane half is
-probes/ftlab_probes/runtime/imports.py."""
+probes/ftlab_probes/runtime/imports/."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Imports in a fresh interpreter: the child half of the import check.
 
-``imports.py`` runs this file's *source* with ``LANE_PYTHON -X faulthandler -c SOURCE PLAN OUT`` from
+``launch.run_child()`` runs this file's *source* with ``LANE_PYTHON -X faulthandler -c SOURCE PLAN OUT`` from
 an empty working directory, so nothing of ftlab lands on the child's ``sys.path`` and no file of ours
 can shadow a tested module. PLAN is a JSON file::
 

@@ -1,0 +1,1 @@
+"""ftlab import fixture: imports fine; its server module needs the ``server`` extra."""
