@@ -783,15 +783,20 @@ def _screen_method(cls, name, label, make, module_names):
     return (OpSpec(name, kinds), None) if kinds is not None else (None, reason)
 
 
-def _screen_protocol(name, make):
-    """(OpSpec or None, reason) of one protocol method, each call on a fresh instance."""
+def _screen_protocol(name, make, key_kind=None):
+    """(OpSpec or None, reason) of one protocol method, each call on a fresh instance. ``key_kind``:
+    the key kind ``obj[k] = v`` was kept with, tried first for the key of the other mapping ops (so
+    ``k in obj`` asks about keys the object can hold)."""
 
     def call(args):
         return _on(_fresh(make), name, args)
 
+    combos = PROTOCOL_COMBOS[name]
+    if key_kind and name in ("__getitem__", "__delitem__", "__contains__"):
+        combos = sorted(combos, key=lambda kinds: kinds[:1] != (key_kind,))
     tried = 0
     try:
-        for kinds in PROTOCOL_COMBOS[name]:
+        for kinds in combos:
             tried += 1
             outcomes = [call(_convert(kinds, args)) for args in _examples(kinds)]
             if not any(ok for ok, _ in outcomes):
@@ -803,6 +808,11 @@ def _screen_protocol(name, make):
     except Slow:
         return None, "slow: a call took more than %.0f ms" % (SLOW_CALL_S * 1000)
     return None, "raises on every input tried (%d argument-kind combinations)" % tried
+
+
+def _key_kind(ops):
+    """The key kind of a kept ``obj[k] = v``, or None."""
+    return next((o.kinds[0] for o in ops if o.name == "__setitem__" and o.kinds), None)
 
 
 def _inserting(ops):
@@ -869,7 +879,7 @@ def _screen_instance(cls, make, report, qualname, exclude, module_names=()):
             continue
         report(label, "start", None)
         if name in PROTOCOL:
-            op_spec, reason = _screen_protocol(name, make)
+            op_spec, reason = _screen_protocol(name, make, _key_kind(ops))
         else:
             op_spec, reason = _screen_method(cls, name, label, make, module_names)
         _report_op(report, label, op_spec, reason)
@@ -889,7 +899,7 @@ def _screen_instance(cls, make, report, qualname, exclude, module_names=()):
                 label = "%s.%s" % (qualname, name)
                 report(label, "start", None)
                 if name in PROTOCOL:
-                    op_spec, reason = _screen_protocol(name, filled)
+                    op_spec, reason = _screen_protocol(name, filled, _key_kind(ops))
                 else:
                     op_spec, reason = _screen_method(cls, name, label, filled, module_names)
                 if op_spec is not None:
