@@ -14,8 +14,14 @@ one bad function costs one restart, not the module. Result ``data``::
 
     {"specs": [spec, ...],                       # in the order they should be raced
      "modules": [{"module", "specs", "kept": int, "dropped": [{"target", "reason"}],
-                  "excluded": [{"target", "reason"}], "error": str|null, "seconds"}],
+                  "excluded": [{"target", "reason"}], "error": str|null, "seconds",
+                  "coverage": {"found", "screened", "kept": int, "dropped": {reason: int}}}],
      "discovery": {...}}                         # when a distribution was named
+
+A module's ``coverage`` counts its public callables (functions, classes, methods and protocol
+methods, each a target) by their last decision: ``found`` every target screening named, ``screened``
+those it called, ``kept`` those that passed, ``dropped`` the others by reason ("policy", "raises on
+every input", "not deterministic", "slow"...; see ``reason_class``). The host adds what was raced.
 """
 
 import argparse
@@ -50,6 +56,39 @@ def top_level_modules(distribution):
     info = {k: v for k, v in info.items() if k != "modules"}
     info["top_level"] = names
     return public or names, info
+
+
+#: Reason classes of a dropped target, by how its reason starts (the rest of a reason names values).
+REASON_CLASSES = (
+    "policy", "raises on every", "not deterministic", "slow", "skipped", "not constructible",
+    "keyword-only parameter", "too many parameters", "no method survived", "no deterministic method",
+    "ftlab's own call", "screening it raised", "reading it raised", "its results depend",
+)
+
+
+def reason_class(reason):
+    """The class a drop reason is counted under: ``raises on every input tried (4 ...)`` -> ``raises on every``."""
+    reason = reason or ""
+    return next((c for c in REASON_CLASSES if reason.startswith(c)), "other")
+
+
+def coverage_of(events):
+    """A module's coverage counts from its screening events (see the module docstring)."""
+    last, started = {}, set()
+    for e in events:
+        if e["event"] == "start":
+            started.add(e["target"])
+        if e["event"] in ("kept", "dropped", "spec"):
+            last[e["target"]] = e
+    dropped = {}
+    for e in last.values():
+        if e["event"] == "dropped" and e.get("reason") != "policy: module denied":
+            key = reason_class(e.get("reason"))
+            dropped[key] = dropped.get(key, 0) + 1
+    found = [t for t, e in last.items() if e.get("reason") != "policy: module denied"]
+    return {"found": len(found), "screened": sum(1 for t in found if t in started),
+            "kept": sum(1 for e in last.values() if e["event"] in ("kept", "spec")),
+            "dropped": dict(sorted(dropped.items(), key=lambda kv: -kv[1]))}
 
 
 def read_events(path):
@@ -89,6 +128,7 @@ def screen(module, timeout_s, workdir):
                 last[e["target"]] = e["event"]
         row["kept"] = sum(v == "kept" for v in last.values())
         row["dropped"] = [{"target": e["target"], "reason": e["reason"]} for e in events if e["event"] == "dropped"]
+        row["coverage"] = coverage_of(events)
         if done is not None:
             row["specs"] = done["specs"]
             break
