@@ -81,6 +81,9 @@ STUCK_CALL_S = 3.0
 MAX_COMBOS = 12
 #: Positional parameters filled at most (more is rarely an object method worth racing).
 MAX_ARITY = 3
+#: ... unless every one is typed (annotations or a stub): one kind tuple to try, not a product
+#: (bcrypt's kdf(password, salt, desired_key_bytes, rounds) is typed only in its stub).
+MAX_TYPED_ARITY = 5
 #: Methods kept per class, functions kept per module: scenarios hold ~15 ops.
 MAX_OPS = 10
 #: Constructor candidates tried per class: each costs a round of method screening when it fails.
@@ -232,7 +235,10 @@ def _combos(params):
             ("int", "int"), ("str", "int"), ("str", "str"), ("int", "int", "int"), ("str", "str", "int")]
         return shapes[:MAX_COMBOS]
     if len(params) > MAX_ARITY:
-        return []
+        typed = [from_annotation(p.annotation) for p in params]
+        if len(params) > MAX_TYPED_ARITY or not all(typed):
+            return []
+        return [tuple(t[0] for t in typed)]
     per_param = [candidates(p)[:4] for p in params]
     return list(itertools.islice(itertools.product(*per_param), MAX_COMBOS))
 
