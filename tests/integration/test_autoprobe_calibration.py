@@ -36,11 +36,22 @@ EXPECTED = {
     "ftcalib_bimap.BiMap": None,
     "ftcalib_cache.RacyLRUCache": "corruption",
     "ftcalib_cache.LRUCache": None,
+    # Issue 22: reached only through the mapping protocol, and only once filled by its inserts.
+    "ftcalib_mapping.RacySlots": "corruption",
+    "ftcalib_mapping.LockedSlots": None,
+    "ftcalib_stack.RacyStack": "corruption",
+    "ftcalib_stack.Stack": None,
+}
+# Module functions (fn specs), keyed by module: typed only in a shipped .pyi.
+EXPECTED_FUNCTIONS = {
+    "ftcalib_codec": "corruption",
+    "ftcalib_codec_safe": None,
 }
 #: Twins stressed here; the other twins' 20-run false-positive figures come from
 #: ``benchmarks/calibration.py --auto`` (each costs a full budget, and the suite has a time cap).
 TWINS_HERE = {"ftcalib_counter.LockedCounter", "ftcalib_buffer.LockedBuffer", "ftcalib_locks.OrderedAccounts",
-              "ftcalib_registry.LockedRegistry", "ftcalib_bank.TallyBank"}
+              "ftcalib_registry.LockedRegistry", "ftcalib_bank.TallyBank", "ftcalib_mapping.LockedSlots",
+              "ftcalib_stack.Stack"}
 #: A buggy fixture is found in a few seconds (the search stops at the finding; measured up to 11 s on a
 #: loaded 2-core machine); a twin gets less.
 BUGGY_BUDGET_S = 20.0
@@ -68,7 +79,8 @@ def screen(python, distribution, workdir):
 
 
 @pytest.fixture(scope="module")
-def specs(lane_python, tmp_path_factory):
+def screened_specs(lane_python, tmp_path_factory):
+    """Every spec screening made for the fixtures: ``module.Class`` or ``fn:module`` -> spec."""
     found = {}
     for fixture in FIXTURE_DIRS:
         result = screen(lane_python, "ftcalib-" + fixture.name, tmp_path_factory.mktemp(fixture.name))
@@ -76,8 +88,15 @@ def specs(lane_python, tmp_path_factory):
         for spec in result["data"]["specs"]:
             if spec.startswith("cls:"):
                 _, module, cls = spec.split(":")[:3]
-                found[f"{module}.{cls.split('(')[0]}"] = spec
+                found[f"{module}.{cls.split('(')[0].split('[')[0]}"] = spec
+            elif spec.startswith("fn:"):
+                found["fn:" + spec.split(":")[1]] = spec
     return found
+
+
+@pytest.fixture(scope="module")
+def specs(screened_specs):
+    return {k: v for k, v in screened_specs.items() if not k.startswith("fn:")}
 
 
 def test_screening_makes_a_probe_for_every_fixture_class(specs):
@@ -104,3 +123,26 @@ def test_auto_probe_finds_the_bug_and_spares_the_twin(lane_python, specs, target
     assert os.path.exists(evidence["repro"])
     if kind == "corruption":  # the minimal scenario races ops in two threads
         assert sum(1 for ops in evidence["scenario"]["threads"] if ops) >= 2, evidence["scenario"]
+
+
+def test_protocol_fill_and_stub_reach_what_names_alone_do_not(screened_specs):
+    # No public method: the mapping is raced through obj[k] = v, del obj[k], len(obj).
+    slots = screened_specs["ftcalib_mapping.RacySlots"]
+    assert "__setitem__(int,int)" in slots and "__delitem__(int)" in slots
+    # pop raises on a fresh stack: kept after the fill pushed two items.
+    stack = screened_specs["ftcalib_stack.RacyStack"]
+    assert stack.startswith("cls:ftcalib_stack:RacyStack[push(") and "pop()" in stack
+    # encode has no signature the interpreter reads: its kinds come from the shipped _codec.pyi.
+    assert screened_specs["fn:ftcalib_codec"] == "fn:ftcalib_codec:encode(bytes,int)"
+
+
+@pytest.mark.parametrize("module", sorted(EXPECTED_FUNCTIONS))
+def test_auto_probe_finds_the_stub_typed_function_and_spares_its_twin(lane_python, screened_specs, module, tmp_path):
+    kind = EXPECTED_FUNCTIONS[module]
+    options = {"probe": "ftlab_probes.auto:" + screened_specs["fn:" + module],
+               "budget_s": BUGGY_BUDGET_S if kind else TWIN_BUDGET_S, "minimize_s": 8}
+    result = run_probe(lane_python, "stress", options, tmp_path, timeout_s=90)
+    if kind is None:
+        assert result["status"] == "ok", result["signals"]
+        return
+    assert [s["kind"] for s in result["signals"]] == [kind], result["data"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ftlab.coverage import covered
 from ftlab.judgement.judge import SAME, Finding, condensed, judge, ordered
 from ftlab.records import VERDICTS, Decision, Lane, Result, Subject, Verdict
 
@@ -30,9 +31,9 @@ def verdicts(subjects: Sequence[Subject], lanes: Sequence[Lane], results: Iterab
 
 def _verdict(subject: Subject, lane: Lane, results: list[Result], found: list[Finding]) -> Verdict:
     tested = [r for r in results if r.check in PACKAGE_CHECKS and r.status in ("ok", "findings")]
-    # A check that ran but had nothing to test (no API the auto-probe can call) is listed in the
-    # reasons, never among the checks the verdict rests on.
-    checks = tuple(dict.fromkeys(r.check for r in tested if not r.data.get("nothing_tested")))
+    # A check that ran but had nothing to test (no API the auto-probe can call, or a stress check
+    # whose coverage raced no op) is listed in the reasons, never among the checks the verdict rests on.
+    checks = tuple(dict.fromkeys(r.check for r in tested if covered(r.check, r.status, r.data)))
 
     def make(verdict: str, reasons: list[str]) -> Verdict:
         return Verdict(subject=subject.name, lane=lane.name, verdict=verdict, reasons=tuple(reasons), checks=checks)

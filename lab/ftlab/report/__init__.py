@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ftlab.coverage import covered
 from ftlab.judgement.judge import SIGNAL_VERDICT, Finding, judge, ordered, severity_rank
 from ftlab.records import LANE_SUBJECT, VERDICTS, Result, Verdict
 
@@ -118,7 +119,7 @@ def not_stress_tested(outcome) -> list[str]:
     tested: dict[str, bool] = {}
     for r in outcome.results:
         if r.check == "stress" and r.status in ("ok", "findings"):
-            tested[r.subject] = tested.get(r.subject, False) or not r.data.get("nothing_tested")
+            tested[r.subject] = tested.get(r.subject, False) or covered(r.check, r.status, r.data)
     return [s for s, t in tested.items() if not t]
 
 

@@ -14,8 +14,14 @@ one bad function costs one restart, not the module. Result ``data``::
 
     {"specs": [spec, ...],                       # in the order they should be raced
      "modules": [{"module", "specs", "kept": int, "dropped": [{"target", "reason"}],
-                  "excluded": [{"target", "reason"}], "error": str|null, "seconds"}],
+                  "excluded": [{"target", "reason"}], "error": str|null, "seconds",
+                  "coverage": {"found", "screened", "kept": int, "dropped": {reason: int}}}],
      "discovery": {...}}                         # when a distribution was named
+
+A module's ``coverage`` counts its public callables (functions, classes, methods and protocol
+methods, each a target) by their last decision: ``found`` every target screening named, ``screened``
+those it called, ``kept`` those that passed, ``dropped`` the others by reason ("policy", "raises on
+every input", "not deterministic", "slow"...; see ``reason_class``). The host adds what was raced.
 """
 
 import argparse
@@ -30,8 +36,9 @@ from importlib import machinery
 from ftlab_probes.runtime import protocol
 from ftlab_probes.runtime.children import wait_or_kill
 
-#: Restarts after a crash or hang of the screening process, per module.
-MAX_RESTARTS = 4
+#: Restarts after a crash or hang of the screening process, per module (each excludes a function
+#: or a whole class; zstandard's C module has six stream classes that crash when built bare).
+MAX_RESTARTS = 8
 #: Screening a typical module takes well under a second; this caps pathological ones.
 MODULE_TIMEOUT_S = 60.0
 #: Modules screened per distribution: probes race the top-level API, not every submodule.
@@ -45,11 +52,46 @@ def top_level_modules(distribution):
     from ftlab_probes.runtime.imports.discovery import discover_distribution
 
     info = discover_distribution(distribution, list(machinery.EXTENSION_SUFFIXES))
-    names = sorted(n for n in info["modules"] if "." not in n)
+    info_modules = list(info["modules"])
+    names = sorted(n for n in info_modules if "." not in n)
     public = [n for n in names if not n.startswith("_")]
     info = {k: v for k, v in info.items() if k != "modules"}
     info["top_level"] = names
+    info["submodules"] = sorted(n for n in info_modules if "." in n)
     return public or names, info
+
+
+#: Reason classes of a dropped target, by how its reason starts (the rest of a reason names values).
+REASON_CLASSES = (
+    "policy", "raises on every", "not deterministic", "slow", "skipped", "not constructible",
+    "keyword-only parameter", "too many parameters", "no method survived", "no deterministic method",
+    "ftlab's own call", "screening it raised", "reading it raised", "its results depend",
+)
+
+
+def reason_class(reason):
+    """The class a drop reason is counted under: ``raises on every input tried (4 ...)`` -> ``raises on every``."""
+    reason = reason or ""
+    return next((c for c in REASON_CLASSES if reason.startswith(c)), "other")
+
+
+def coverage_of(events):
+    """A module's coverage counts from its screening events (see the module docstring)."""
+    last, started = {}, set()
+    for e in events:
+        if e["event"] == "start":
+            started.add(e["target"])
+        if e["event"] in ("kept", "dropped", "spec"):
+            last[e["target"]] = e
+    dropped = {}
+    for e in last.values():
+        if e["event"] == "dropped" and e.get("reason") != "policy: module denied":
+            key = reason_class(e.get("reason"))
+            dropped[key] = dropped.get(key, 0) + 1
+    found = [t for t, e in last.items() if e.get("reason") != "policy: module denied"]
+    return {"found": len(found), "screened": sum(1 for t in found if t in started),
+            "kept": sum(1 for e in last.values() if e["event"] in ("kept", "spec")),
+            "dropped": dict(sorted(dropped.items(), key=lambda kv: -kv[1]))}
 
 
 def read_events(path):
@@ -89,6 +131,7 @@ def screen(module, timeout_s, workdir):
                 last[e["target"]] = e["event"]
         row["kept"] = sum(v == "kept" for v in last.values())
         row["dropped"] = [{"target": e["target"], "reason": e["reason"]} for e in events if e["event"] == "dropped"]
+        row["coverage"] = coverage_of(events)
         if done is not None:
             row["specs"] = done["specs"]
             break
@@ -100,8 +143,15 @@ def screen(module, timeout_s, workdir):
                 module, returncode, (trace.strip().splitlines() or ["no output"])[-1])
             break
         how = "hung" if "Timeout (" in trace else "died with exit status %s" % returncode
-        row["excluded"].append({"target": in_flight[-1], "reason": "screening %s" % how, "trace": trace})
-        exclude.append(in_flight[-1])
+        target = in_flight[-1]
+        if "." in target:
+            # A method that ends the process says the object is broken when built this way
+            # (zstandard's ZstdCompressionReader() has no stream, and each of its methods crashes):
+            # the class goes, with the method named, instead of one restart per method.
+            target = target.split(".")[0]
+            how += " in %s" % in_flight[-1]
+        row["excluded"].append({"target": target, "reason": "screening %s" % how, "trace": trace})
+        exclude.append(target)
     else:
         row["error"] = "screening %s restarted %d times; gave up" % (module, MAX_RESTARTS)
     row["seconds"] = round(time.monotonic() - started, 3)
@@ -124,15 +174,30 @@ def run(job):
     data["skipped_modules"] = modules[budget:]
     job_deadline = time.monotonic() + float(job["timeout_s"]) - 5.0 if job.get("timeout_s") else None
     with tempfile.TemporaryDirectory(prefix="ftlab-autoprobe-") as workdir:
-        for module in modules[:budget]:
-            left = timeout_s if job_deadline is None else min(timeout_s, job_deadline - time.monotonic())
-            if left < 2.0:
-                data["skipped_modules"].append(module)
-                continue
-            row = screen(module, left, workdir)
-            data["modules"].append(row)
-            data["specs"].extend(s for s in row["specs"] if s not in data["specs"])
+        _screen_all(modules[:budget], data, timeout_s, job_deadline, workdir)
+        if not data["specs"] and data.get("discovery"):
+            # Nothing at the top (packaging, dateutil keep their API in submodules): the public
+            # submodules one level down, within the same budget.
+            _screen_all(submodules(data["discovery"], budget), data, timeout_s, job_deadline, workdir)
     return {"status": "ok", "data": data, "signals": []}
+
+
+def submodules(discovery, budget):
+    """Public modules one level under the distribution's top-level packages, at most ``budget``."""
+    names = [n for n in discovery.get("submodules") or () if n.count(".") == 1
+             and not any(part.startswith("_") for part in n.split("."))]
+    return sorted(names)[:budget]
+
+
+def _screen_all(modules, data, timeout_s, job_deadline, workdir):
+    for module in modules:
+        left = timeout_s if job_deadline is None else min(timeout_s, job_deadline - time.monotonic())
+        if left < 2.0:
+            data["skipped_modules"].append(module)
+            continue
+        row = screen(module, left, workdir)
+        data["modules"].append(row)
+        data["specs"].extend(s for s in row["specs"] if s not in data["specs"])
 
 
 def main(argv=None):

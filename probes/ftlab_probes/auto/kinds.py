@@ -67,6 +67,21 @@ _ANNOTATIONS = {
     "mapping": "dict",
     "none": "none",
     "nonetype": "none",
+    # Typeshed's and stub authors' aliases (stubs shipped in wheels or types-* packages).
+    "readablebuffer": "bytes",
+    "writablebuffer": "bytes",
+    "readonlybuffer": "bytes",
+    "buffer": "bytes",
+    "memoryview": "bytes",
+    "byteslike": "bytes",
+    "supportsindex": "int",
+    "supportsint": "int",
+    "integral": "int",
+    "strpath": "str",
+    "text": "str",
+    "anystr": "str",
+    "supportsfloat": "float",
+    "real": "float",
 }
 
 #: Parameter-name hints, checked on the whole name and its words.

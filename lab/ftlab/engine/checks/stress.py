@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ftlab.coverage import of_stress
 from ftlab.engine.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
 from ftlab.errors import ProtocolError
 from ftlab.lanes.subjects import declared_probes
@@ -150,6 +151,7 @@ class StressCheck(Check):
                 # from threads (no public functions or argument-free classes). Not a gap in the run,
                 # but no stress test either: the verdict must not name stress among its checks.
                 data["nothing_tested"] = True
+                data["coverage"] = of_stress(data).to_json()
                 return Result(status="ok", reason="auto-probe: nothing in the public API passed screening",
                               data=data, artifacts_dir=str(workdir), **common)
         planned, skipped = share_budget(candidates, budget)
@@ -167,7 +169,7 @@ class StressCheck(Check):
                    "reason": result.reason, "duration_s": round(result.duration_s, 3),
                    "expected_finding": plan.expected_finding, "artifacts_dir": result.artifacts_dir}
             for key in ("scenarios_run", "invocations", "unknown", "elapsed_s", "stopped", "seed", "switch_interval",
-                        "scaling", "scaling_error", "engine_errors", "excluded_ops"):
+                        "scaling", "scaling_error", "engine_errors", "excluded_ops", "ops"):
                 if key in result.data:
                     row[key] = result.data[key]
             data["probes"].append(row)
@@ -187,6 +189,9 @@ class StressCheck(Check):
         if left_out and status != "error":
             reason = ("ops left out, their failures not races (engine errors in the result): "
                       + "; ".join(left_out))[:500]
+        # What was found, screened, dropped and raced (ftlab.coverage): the verdict rests on stress only
+        # when some op was raced.
+        data["coverage"] = of_stress(data).to_json()
         return Result(status=status, signals=tuple(signals), data=data, reason=reason, duration_s=duration,
                       artifacts_dir=str(workdir), **common)
 

@@ -671,6 +671,7 @@ def run(job):
         "switch_interval": search.switch_interval,
         "scenarios_run": search.scenarios_run,
         "invocations": search.invocations,
+        "ops": list(probe_cls.operations()),  # what the probe races; coverage subtracts excluded_ops
         "unknown": search.unknown,
         "elapsed_s": time.monotonic() - started,
         "stopped": stopped,

@@ -1,0 +1,57 @@
+"""Stress coverage (ftlab.coverage): counted from a stress result's data, and what a verdict rests on."""
+
+from __future__ import annotations
+
+from ftlab.coverage import StressCoverage, covered, of_stress, probe_label
+from ftlab.judgement.verdict import verdicts
+from ftlab.records import Lane, Result, Subject
+
+FT = Lane(name="3.14t", path="/x/python3.14t", gil_disabled=True)
+
+SCREENING = {"modules": [
+    {"module": "pkg", "coverage": {"found": 9, "screened": 7, "kept": 4,
+                                   "dropped": {"raises on every": 2, "policy": 2, "not deterministic": 1}}},
+    {"module": "pkg_extra", "coverage": {"found": 2, "screened": 2, "kept": 1, "dropped": {"raises on every": 1}}},
+]}
+SPEC = "ftlab_probes.auto:cls:pkg:Stack(2)[push(1);push(0)]:push(int);pop();__len__()|len"
+
+
+def test_coverage_counts_screening_and_the_ops_each_probe_raced():
+    data = {"auto": SCREENING, "probes": [
+        {"probe": SPEC, "kind": "auto", "status": "ok", "invocations": 900, "ops": ["push", "pop", "len"],
+         "excluded_ops": ["pop"]},
+        {"probe": "ftlab_probes.auto:fn:pkg:f(int)", "kind": "auto", "status": "error", "invocations": 0},
+    ]}
+    cov = of_stress(data)
+    assert (cov.found, cov.screened, cov.kept, cov.raced) == (11, 9, 5, 2)
+    assert cov.dropped == (("raises on every", 3), ("policy", 2), ("not deterministic", 1))
+    assert [(p.probe, p.ops) for p in cov.probes] == [("pkg.Stack", ("push", "len")), ("pkg functions", ())]
+    assert StressCoverage.from_json(cov.to_json()) == cov
+
+
+def test_older_results_without_an_op_list_read_the_spec():
+    cov = of_stress({"probes": [{"probe": SPEC, "kind": "auto", "status": "ok", "invocations": 5}]})
+    assert cov.probes[0].ops == ("push", "pop", "__len__")
+    assert probe_label("pkg.probes:HandWritten") == "pkg.probes:HandWritten"
+
+
+def stress(data, status="ok"):
+    return Result(job_id="r/pkg/3.14t/stress", run_id="r", subject="pkg", lane="3.14t", check="stress",
+                  status=status, data=data)
+
+
+def install():
+    return Result(job_id="r/pkg/3.14t/install", run_id="r", subject="pkg", lane="3.14t", check="install", status="ok")
+
+
+def test_a_stress_check_that_raced_nothing_is_not_what_ready_rests_on():
+    nothing = {"coverage": of_stress({"auto": SCREENING, "probes": [
+        {"probe": SPEC, "kind": "auto", "status": "error", "invocations": 0}]}).to_json()}
+    raced = {"coverage": of_stress({"probes": [
+        {"probe": SPEC, "kind": "auto", "status": "ok", "invocations": 9, "ops": ["push"]}]}).to_json()}
+    assert not covered("stress", "ok", nothing) and covered("stress", "ok", raced)
+    assert covered("stress", "ok", {})  # a result from before coverage says what it says
+    (v,) = verdicts([Subject(name="pkg")], [FT], [install(), stress(nothing)])
+    assert v.label == "ready (install)"
+    (v,) = verdicts([Subject(name="pkg")], [FT], [install(), stress(raced)])
+    assert v.label == "ready (install, stress)"
