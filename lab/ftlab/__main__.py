@@ -1,3 +1,3 @@
-from ftlab.cli import main
+from ftlab.cli.main import main
 
 raise SystemExit(main())

@@ -1,5 +1,2 @@
-"""The command line: one registry of commands, each command's parser and handler together."""
-
-from ftlab.cli import main
-
-__all__ = ["main"]
+"""The command line: one registry of commands (ftlab.cli.main, the `ftlab` entry point), each command's
+parser and handler side by side in its module."""

@@ -98,8 +98,8 @@ class _Renderer:
         self.subject_names = report.subjects(outcome)
         self.cells = report.verdict_cells(outcome)
         self.results = report.cell_results(outcome)
-        self.findings = report.findings(outcome)
-        self.groups = report.headline(self.findings)
+        self.findings = list(outcome.findings)
+        self.groups = outcome.headline
         self.finding_ids = {id(f.signal): f"f{i + 1}" for i, f in enumerate(self.findings)}
         self.lane_colour = {lane.name: LANE_COLOURS[i % len(LANE_COLOURS)] for i, lane in enumerate(outcome.lanes)}
 

@@ -50,10 +50,10 @@ def block(value: str) -> str:
 
 def render(outcome, *, report_path: Path | None = None) -> str:
     d = outcome.decision
-    found = report.findings(outcome)
+    found = outcome.findings
     subjects = report.subjects(outcome)
     gating = sum(f.gating for f in found)
-    groups = report.headline(found)
+    groups = outcome.headline
     head = [f"## ftlab: **{d.decision.upper()}** (run {code(outcome.run_id)})", ""]
     head.append(f"{wording.count(len(subjects), 'subject')} x {wording.count(len(outcome.lanes), 'lane')}, "
                 f"{wording.count(len(found), 'signal')}: {len(groups['new'])} new on the free-threaded lane, "

@@ -90,9 +90,7 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
                 row.append(f"[{VERDICT_STYLE[word]}]{word}[/]{rests}")
             matrix.add_row(*row)
         con.print(matrix)
-    from ftlab.report import findings, headline
-
-    groups = headline(findings(outcome))
+    groups = outcome.headline
     _print_findings(con, outcome, groups)
     _print_payoff(con, outcome)
     _print_perf_gates(con, outcome)
