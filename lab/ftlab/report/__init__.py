@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ftlab import wording
 from ftlab.judgement.judge import SIGNAL_VERDICT, Finding, severity_rank
 from ftlab.judgement.outcome import RunOutcome, from_record, headline
 from ftlab.records import CHECK_ORDER, LANE_SUBJECT, VERDICTS, Lane, Result, Verdict
@@ -139,6 +140,40 @@ def signal_counts(outcome) -> dict[str, int]:
 def lane_kind(lane: Lane) -> str:
     """GIL / free-threaded / unknown, an unavailable lane's marked as asked for (ftlab.records.Lane.kind_label)."""
     return lane.kind_label
+
+
+# -- the counts every format shows, worded once --------------------------------------------------------
+
+
+def findings_phrase(outcome: RunOutcome) -> str:
+    """Every finding by headline group (ftlab.judgement.outcome.headline), as the terminal summary and the
+    Markdown and HTML reports say it; the JSON report has the same numbers under ``counts``."""
+    c = outcome.counts()
+    return (f"{wording.count(c['findings'], 'finding')}: {c['new']} new on the free-threaded lane, "
+            f"{c['gating']} more gating, {c['notes']} worth knowing on the free-threaded lane (not gating), "
+            f"{c['shared']} shared with the GIL lane (not gating), {c['baseline']} on the GIL lane itself, "
+            f"{c['info']} information")
+
+
+def reasons_phrase(outcome: RunOutcome) -> str:
+    """The gate in reasons, one per package and lane for its GIL findings (as the decision's triggers)."""
+    r = outcome.counts()["reasons"]
+    return f"{wording.count(r['total'], 'gating reason')}, {r['new']} new on the free-threaded lane"
+
+
+def verdict_phrases(outcome: RunOutcome) -> list[str]:
+    """Packages per verdict on each lane (never both lanes added together)."""
+    out = []
+    for lane in outcome.lanes:
+        counts = outcome.verdicts_by_lane.get(lane.name, {})
+        tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no verdicts"
+        out.append(f"{lane.name} ({lane.kind_label}): {tally}")
+    return out
+
+
+def untested_lines(outcome: RunOutcome) -> list[str]:
+    """Every package left untested on a lane, with its reason."""
+    return [f"{v.subject} on {v.lane}: {'; '.join(v.reasons) or 'no reason recorded'}" for v in outcome.untested]
 
 
 def fix_command(reason: str) -> str:
