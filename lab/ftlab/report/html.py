@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ftlab import report
+from ftlab import report, wording
+from ftlab.judgement.gates import gate_outcome
 from ftlab.records import LANE_SUBJECT, VERDICT_MEANING, VERDICTS, Lane, Result, Signal
-from ftlab.report import charts, wording
+from ftlab.report import charts
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -476,7 +477,7 @@ class _Renderer:
                 f'<td>{e(g.get("label", g.get("metric")))}{" · <code>" + e(g["probe"]) + "</code>" if g.get("probe") else ""}</td>'
                 f'<td>{e(_gate_value(g, "value", "range"))}</td><td>{e(_gate_value(g, "baseline_value", "baseline_range"))}</td>'
                 f'<td>{e(_ratio(g.get("ratio")))}</td><td>{e(_ratio(g.get("budget")))}</td>'
-                f'<td><span class="gate gate-{e(g.get("outcome"))}">{e(wording.gate_outcome(str(g.get("outcome"))))}</span></td></tr>'
+                f'<td><span class="gate gate-{e(g.get("outcome"))}">{e(gate_outcome(str(g.get("outcome"))))}</span></td></tr>'
                 for lane, g in gates)
             out += ('<h4>Perf gates <span class="muted">did an upgrade regress? (builds of one kind)</span></h4>'
                     '<div class="table-wrap"><table class="sortable compact gates"><thead><tr>'

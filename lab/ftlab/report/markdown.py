@@ -11,9 +11,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from ftlab import report
+from ftlab import report, wording
 from ftlab.records import LANE_SUBJECT, VERDICT_MEANING
-from ftlab.report import wording
 
 #: GitHub refuses comments over 65,536 characters; stay well below with room for a CI wrapper.
 MAX_CHARS = 60_000

@@ -10,10 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ftlab import report
+from ftlab import report, wording
 from ftlab.judgement.judge import condensed
 from ftlab.records import Lane
-from ftlab.report import wording
 
 VERDICT_STYLE = {
     "crashes": "bold white on red",
