@@ -9,11 +9,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ftlab.errors import UsageError
-from ftlab.judgement.outcome import RunOutcome
-from ftlab.report import jsonreport, write_reports
-from ftlab.store.db import default_store_path
+
+if TYPE_CHECKING:
+    from ftlab.judgement.outcome import RunOutcome
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -47,6 +48,8 @@ class Command:
 
 
 def store_path(args: argparse.Namespace) -> Path:
+    from ftlab.store.db import default_store_path
+
     return args.store or default_store_path()
 
 
@@ -58,6 +61,8 @@ def render_outcome(outcome: RunOutcome, args: argparse.Namespace, print_text, *,
     """A finished run (executed, checked or merged): its reports written, then on stdout (``--json``) the
     JSON report's document (the one ``ftlab report --format json`` prints) or ``print_text(outcome,
     written)``; the exit code says no-go."""
+    from ftlab.report import jsonreport, write_reports
+
     written = write_reports(outcome, getattr(args, "report_dir", None))
     if args.json:
         sys.stdout.write(jsonreport.dumps(outcome, written))

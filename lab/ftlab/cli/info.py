@@ -6,12 +6,7 @@ import argparse
 import os
 
 from ftlab.cli.common import EXIT_OK, Command, emit_json
-from ftlab.engine.checks import CHECKS
-from ftlab.engine.checks.probes_list import load_catalog
-from ftlab.engine.checks.probes_list import render as render_probes
 from ftlab.errors import UsageError
-from ftlab.lanes import interpreters as lanes_mod
-from ftlab.report import terminal
 
 
 def add_lanes(sub) -> argparse.ArgumentParser:
@@ -22,6 +17,9 @@ def add_lanes(sub) -> argparse.ArgumentParser:
 
 
 def cmd_lanes(args: argparse.Namespace) -> int:
+    from ftlab.lanes import interpreters as lanes_mod
+    from ftlab.report import terminal
+
     explicit = [lanes_mod.fingerprint(s.path, source="explicit", name=s.name)
                 for s in (lanes_mod.parse_spec(x) for x in args.lane) if s.is_path]
     bad = [x for x in args.lane if not lanes_mod.parse_spec(x).is_path]
@@ -44,6 +42,8 @@ def add_checks(sub) -> argparse.ArgumentParser:
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
+    from ftlab.engine.checks import CHECKS
+
     if args.json:
         emit_json({"checks": [{"name": c.name, "per_subject": c.per_subject, "description": c.description}
                               for c in CHECKS.values()]})
@@ -60,6 +60,9 @@ def add_probes(sub) -> argparse.ArgumentParser:
 
 
 def cmd_probes(args: argparse.Namespace) -> int:
+    from ftlab.engine.checks.probes_list import load_catalog
+    from ftlab.engine.checks.probes_list import render as render_probes
+
     entries = load_catalog()
     if args.json:
         emit_json({"probes": entries})

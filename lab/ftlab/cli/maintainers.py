@@ -11,18 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ftlab.cli.common import INDEX_HELP, LANE_HELP, STORE_HELP, Command, Parser, render_outcome, store_path
-from ftlab.cli.progress import Reporter
-from ftlab.deps import ci
-from ftlab.deps.index import IndexClient
-from ftlab.deps.lock import Lock, hashed_requirements
-from ftlab.deps.readiness import readiness_for
-from ftlab.engine.pipeline import execute
-from ftlab.engine.project_check import check_installed, check_request, check_subject
-from ftlab.engine.session import cancel_on_signals
 from ftlab.errors import UsageError
-from ftlab.report import check_summary, write_reports
-from ftlab.report.readiness_table import print_readiness
-from ftlab.store.db import Store
 
 
 def add_check(sub) -> argparse.ArgumentParser:
@@ -100,6 +89,9 @@ def readiness_command(
     0 when every needed package is ready on every target, 1 otherwise (some target must build from an
     sdist or has nothing).
     """
+    from ftlab.deps.readiness import readiness_for
+    from ftlab.report.readiness_table import print_readiness
+
     out = out or sys.stdout
     result = readiness_for(subjects, requirement_files, targets=targets, index_url=index_url, quiet=quiet)
     if as_json:
@@ -132,6 +124,12 @@ def cmd_readiness(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from ftlab.cli.progress import Reporter
+    from ftlab.engine.pipeline import execute
+    from ftlab.engine.project_check import check_installed, check_request
+    from ftlab.engine.session import cancel_on_signals
+    from ftlab.report import check_summary, write_reports
+
     if args.budget is not None and args.budget <= 0:
         raise UsageError(f"--budget must be positive (got {args.budget:g}); e.g. --budget 20")
     if args.installed:
@@ -171,6 +169,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ci(args: argparse.Namespace) -> int:
+    from ftlab.deps import ci
+    from ftlab.engine.project_check import check_subject
+
     subject = check_subject(args.path)
     if args.ci_command == "cibuildwheel":
         section = ci.cibuildwheel_section(subject.name)
@@ -214,6 +215,11 @@ def cmd_ci(args: argparse.Namespace) -> int:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
+    from ftlab.cli.progress import Reporter
+    from ftlab.deps.index import IndexClient
+    from ftlab.deps.lock import Lock, hashed_requirements
+    from ftlab.store.db import Store
+
     with Store(store_path(args), create=False) as store:
         record = store.load_run(args.run)
     if not record.lock:

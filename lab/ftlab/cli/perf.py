@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ftlab.errors import UsageError
-from ftlab.judgement.payoff import resolve_slo
 
 PAYOFF_HELP = ("perf: the SLO the free-threaded lane is judged by against the GIL lane of its version: "
                "payoff (FT throughput / GIL throughput at N threads, at least), p95 (FT p95 / GIL p95 at N, "
@@ -37,6 +36,8 @@ def add_run_arguments(run_parser: argparse.ArgumentParser) -> None:
 
 def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
     """The run's options these arguments set (checked here: bad input is a UsageError)."""
+    from ftlab.judgement.payoff import resolve_slo
+
     payoff = getattr(args, "payoff", None)
     workloads = list(getattr(args, "workload", None) or [])
     perf_time = getattr(args, "perf_time", None)

@@ -8,6 +8,7 @@ import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ftlab.cli import perf, scale
 from ftlab.cli.common import (
@@ -21,15 +22,10 @@ from ftlab.cli.common import (
     render_outcome,
     store_path,
 )
-from ftlab.cli.demo import demo_request
-from ftlab.cli.progress import Reporter
-from ftlab.engine.checks import parse_checks
-from ftlab.engine.pipeline import RunRequest, execute
 from ftlab.errors import UsageError
-from ftlab.judgement.gates import resolve_budgets
-from ftlab.lanes.interpreters import parse_spec
-from ftlab.lanes.subjects import read_subjects
-from ftlab.report import terminal
+
+if TYPE_CHECKING:
+    from ftlab.engine.pipeline import RunRequest
 
 #: Modules that add `run` options of their own, in the order their options are listed.
 RUN_OPTION_MODULES = (scale, perf)
@@ -74,6 +70,10 @@ def add_run(sub) -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from ftlab.engine.checks import parse_checks
+    from ftlab.engine.pipeline import RunRequest
+    from ftlab.lanes.subjects import read_subjects
+
     if args.resume and (args.subjects or args.requirements or args.lane):
         raise UsageError("--resume continues a stored run as it was planned; drop the subjects and --lane options")
     checks = parse_checks(args.checks)
@@ -103,6 +103,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _perf_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
     """The perf check's settings, checked before anything runs (bad budgets or lanes are bad input)."""
+    from ftlab.judgement.gates import resolve_budgets
+
     if args.perf_seconds is not None and args.perf_seconds <= 0:
         raise UsageError(f"--perf-seconds must be positive (got {args.perf_seconds:g}); e.g. --perf-seconds 1")
     if args.perf_repeats is not None and args.perf_repeats < 1:
@@ -119,6 +121,8 @@ def _perf_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
 def _check_baseline_name(baseline: str, lane_specs: Sequence[str]) -> None:
     """--baseline against the names the --lane specs give, when every one is known before lanes are found
     (a path without NAME= is named by its fingerprint; the perf check checks again then)."""
+    from ftlab.lanes.interpreters import parse_spec
+
     specs = [parse_spec(x) for x in lane_specs]
     if any(sp.is_path and not sp.name for sp in specs):
         return
@@ -130,6 +134,10 @@ def _check_baseline_name(baseline: str, lane_specs: Sequence[str]) -> None:
 
 
 def run_and_render(request: RunRequest, args: argparse.Namespace, *, findings_exit: int = EXIT_FINDINGS) -> int:
+    from ftlab.cli.progress import Reporter
+    from ftlab.engine.pipeline import execute
+    from ftlab.report import terminal
+
     outcome = execute(request, Reporter(quiet=False))
     return render_outcome(outcome, args, terminal.print_run, findings_exit=findings_exit)
 
@@ -143,6 +151,8 @@ def add_demo(sub) -> argparse.ArgumentParser:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from ftlab.cli.demo import demo_request
+
     request = demo_request(store_path=store_path(args), lane_specs=tuple(args.lane), argv=tuple(sys.argv))
     # The fixtures crash, hang and race on purpose: findings are the demo working, not failing.
     return run_and_render(request, args, findings_exit=EXIT_OK)

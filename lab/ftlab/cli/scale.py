@@ -14,22 +14,7 @@ from typing import Any
 
 from ftlab.cli.common import LANE_HELP, STORE_HELP, Command, render_outcome
 from ftlab.cli.common import store_path as store
-from ftlab.cli.progress import Reporter
-from ftlab.engine.checks import parse_checks
-from ftlab.engine.merge import merge
-from ftlab.engine.plan import parse_shard
-from ftlab.engine.survey import (
-    SURVEY_CHECKS,
-    TOP_URL_ENV,
-    read_list,
-    run_survey,
-    survey_history,
-    top_packages,
-    with_extensions,
-)
 from ftlab.errors import UsageError
-from ftlab.report import terminal, write_reports
-from ftlab.report.survey import print_survey, survey_json, write_survey_report
 
 EXECUTOR_HELP = "where jobs run: local (threads on this machine, the default) or dask (a Dask cluster)"
 SCHEDULER_HELP = "--executor dask: join the cluster of this scheduler, e.g. tcp://10.0.0.5:8786"
@@ -58,6 +43,10 @@ def add_merge(sub) -> argparse.ArgumentParser:
     sp.add_argument("--report-dir", type=Path, default=None, help="where the HTML report goes (default: reports/)")
     sp.add_argument("--json", action="store_true", help="print the merged run as JSON on stdout")
     return sp
+
+
+#: ftlab.engine.survey.TOP_URL_ENV, named here so that building the parser imports no engine.
+TOP_URL_ENV = "FTLAB_TOP_PYPI_URL"
 
 
 def add_survey(sub) -> argparse.ArgumentParser:
@@ -123,6 +112,8 @@ def _check_reachable(address: str) -> None:
 
 def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
     """The run's options these arguments set (checked here: bad input is a UsageError)."""
+    from ftlab.engine.plan import parse_shard
+
     options = executor_options(args)
     if args.shard is not None:
         if args.resume:
@@ -133,13 +124,30 @@ def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from ftlab.engine.merge import merge
+    from ftlab.report import terminal
+
     return render_outcome(merge(args.stores, args.store), args, terminal.print_run)
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
     """`ftlab survey`: the engine (ftlab.engine.survey) takes plain arguments and never prints; here the
     arguments are read, the reports written and the survey printed."""
+    from ftlab.engine.checks import parse_checks
+    from ftlab.engine.survey import (
+        SURVEY_CHECKS,
+        read_list,
+        run_survey,
+        survey_history,
+        top_packages,
+        with_extensions,
+    )
+    from ftlab.report import write_reports
+    from ftlab.report.survey import print_survey, survey_json, write_survey_report
+
     store_path = store(args)
+    from ftlab.cli.progress import Reporter
+
     reporter = Reporter(quiet=False)
     asked = parse_checks(args.checks)
     checks = [c for c in asked if c in SURVEY_CHECKS]

@@ -17,13 +17,7 @@ from ftlab.cli.common import (
     emit_json,
     store_path,
 )
-from ftlab.engine import runlock
 from ftlab.errors import StoreError, UsageError
-from ftlab.judgement.diff import diff_runs, dumps, format_text
-from ftlab.judgement.gates import resolve_budgets
-from ftlab.report import existing_reports, outcome_for_report, render, report_path, terminal
-from ftlab.store.check import check_store
-from ftlab.store.db import Store
 
 
 def add_runs(sub) -> argparse.ArgumentParser:
@@ -36,6 +30,10 @@ def add_runs(sub) -> argparse.ArgumentParser:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    from ftlab.engine import runlock
+    from ftlab.report import terminal
+    from ftlab.store.db import Store
+
     if args.check:
         return _check_store(args)
     with Store(store_path(args), create=False) as store:
@@ -56,6 +54,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _check_store(args: argparse.Namespace) -> int:
+    from ftlab.store.check import check_store
+    from ftlab.store.db import Store
+
     with Store(store_path(args), create=False) as store:
         result = check_store(store)
     if args.json:
@@ -85,6 +86,9 @@ def add_report(sub) -> argparse.ArgumentParser:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ftlab.report import existing_reports, outcome_for_report, render, report_path
+    from ftlab.store.db import Store
+
     path_of_store = store_path(args)
     with Store(path_of_store, create=False) as store:
         record = store.load_run(args.run)
@@ -116,6 +120,10 @@ def add_diff(sub) -> argparse.ArgumentParser:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from ftlab.judgement.diff import diff_runs, dumps, format_text
+    from ftlab.judgement.gates import resolve_budgets
+    from ftlab.store.db import Store
+
     with Store(store_path(args), create=False) as store:
         before, after = store.load_run(args.before), store.load_run(args.after)
     if before.run_id == after.run_id:
