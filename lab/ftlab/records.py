@@ -5,6 +5,7 @@ subjects x lanes -> Job -> (child) -> Result with Signals -> store -> Verdict ->
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,6 +23,10 @@ VERDICT_MEANING = {
     "ready": "no finding that counts against it in the checks that ran (named with the verdict)",
     "untested": "not tested: lane unavailable, check skipped or failed (the reason is given)",
 }
+
+#: The checks in the order a run executes them (later ones use what earlier ones prepared); reports
+#: list a cell's results in this order (ftlab.engine.checks registers them in it).
+CHECK_ORDER = ("fingerprint", "install", "import", "stress", "perf")
 
 #: Result statuses. `findings`: the check ran and found something; `error`: the check itself failed
 #: to run (its evidence says why); `skipped`: not run, with a reason; `crash`/`timeout`: the child died.
@@ -48,7 +53,41 @@ class Lane:
 
     @property
     def kind(self) -> str:
+        """free-threaded | GIL | unknown: never calls a GIL build free-threaded. An unavailable lane's kind
+        is what was asked for (3.14t), or unknown when nothing about it is known."""
+        if not self.available and not self.version:
+            return "unknown"
         return "free-threaded" if self.gil_disabled else "GIL"
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as tables show it: an unavailable lane's is marked as asked for."""
+        return self.kind + ("" if self.available or self.kind == "unknown" else " (asked for)")
+
+    @property
+    def release(self) -> tuple[int, ...]:
+        """The version as numbers, (3, 14, 7); () when unknown."""
+        parts = []
+        for part in self.version.split(".")[:3]:
+            digits = "".join(itertools.takewhile(str.isdigit, part))
+            if not digits:
+                break
+            parts.append(int(digits))
+        return tuple(parts)
+
+    @property
+    def minor(self) -> str:
+        """"3.14" (major.minor), or "" when the version is unknown."""
+        return ".".join(map(str, self.release[:2])) if len(self.release) >= 2 else ""
+
+    def to_report_json(self) -> dict[str, Any]:
+        """The documented lane shape of `lanes --json` and of the JSON report."""
+        return {
+            "name": self.name, "path": self.path, "version": self.version, "implementation": self.implementation,
+            "gil_disabled": self.gil_disabled, "kind": self.kind, "abiflags": self.abiflags,
+            "ext_suffix": self.ext_suffix, "platform_tags": list(self.platform_tags), "source": self.source,
+            "spec": self.spec, "available": self.available, "reason": self.reason, "sanitizer": self.sanitizer,
+        }
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)

@@ -2,7 +2,7 @@
 
 Every "1.8x slower", "within noise", "3 of 50 runs (6%)" or "2 min 5 s" a person reads comes from here,
 so two reports never word the same fact two ways. A neutral module: the computations (perf gates,
-payoff, diff) and the renderers (lab/report) both word through it, and it imports neither. A check's
+payoff, diff) and the renderers (ftlab.report) both word through it, importing this one module, and it imports neither. A check's
 own outcome words sit beside the check (``ftlab.judgement.gates.gate_outcome``).
 """
 

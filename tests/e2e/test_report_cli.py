@@ -24,7 +24,7 @@ def test_run_writes_every_report_and_report_rerenders(cli, py312, py313):
     md = cli("report", "latest", "--format", "md", check=0).stdout
     assert md.startswith("## ftlab: **UNDECIDED**") and "| 3.12 | GIL |" in md
     rep = json.loads(cli("report", doc["run_id"][:12], "--format", "json", check=0).stdout)
-    assert rep["format"] == "ftlab-report/4" and rep["decision"] == "undecided"
+    assert rep["format"] == "ftlab-report/5" and rep["decision"] == "undecided"
     assert {r["check"] for r in rep["results"]} == {"fingerprint"}
     root = ET.fromstring(cli("report", "--format", "junit", check=0).stdout)
     check_junit_structure(root)

@@ -44,7 +44,7 @@ def test_write_reports_writes_every_format_html_first(outcome, tmp_path):
 
 def test_json_schema(outcome):
     doc = json.loads(jsonreport.dumps(outcome))
-    assert doc["format"] == jsonreport.FORMAT == "ftlab-report/4"
+    assert doc["format"] == jsonreport.FORMAT == "ftlab-report/5"
     assert doc["decision"] == "no-go" and doc["go"] is False and doc["triggers"]
     assert set(doc) >= {"run_id", "counts", "lanes", "subjects", "verdicts", "findings", "results", "store",
                         "artifacts_dir"}
@@ -130,7 +130,7 @@ def test_junit_structure_and_cases(outcome):
 def test_junit_informational_signal_is_not_a_failure(outcome):
     r = next(r for r in outcome.results if r.check == "install" and r.lane == GIL.name and r.subject == "counter")
     sdist = Signal(kind="built-from-sdist", summary="counter==1.0 built from counter-1.0.tar.gz", evidence={})
-    patched = replace(outcome, results=tuple(replace(x, signals=(sdist,)) if x is r else x for x in outcome.results))
+    patched = outcome.with_results(tuple(replace(x, signals=(sdist,)) if x is r else x for x in outcome.results))
     case = next(c for c in junit.build(patched).iter("testcase")
                 if c.get("classname") == "ftlab.3.13.install" and c.get("name") == "counter")
     assert case.find("failure") is None and "built-from-sdist" in case.find("system-out").text
@@ -159,7 +159,7 @@ def test_markdown_is_capped(outcome):
     r = next(r for r in outcome.results if r.check == "stress" and r.lane == FT.name)
     many = tuple(Signal(kind="corruption", summary=f"corruption #{i}", evidence={"trace": "x" * 5000, "rate": [1, 2]})
                  for i in range(400))
-    big = replace(outcome, results=(*outcome.results, replace(r, job_id="big", signals=many)))
+    big = outcome.with_results((*outcome.results, replace(r, job_id="big", signals=many)))
     md = markdown.render(big)
     assert len(md) <= markdown.MAX_CHARS
     assert "more findings; see the HTML report" in md
@@ -212,7 +212,7 @@ def test_html_escapes_hostile_keys_and_long_traces(outcome):
     r = next(r for r in outcome.results if r.check == "stress" and r.lane == FT.name)
     sig = Signal(kind="hang", summary="hang", evidence={XSS: XSS, "stacks": "A" * 50_000 + FAULTHANDLER,
                                                        "table": [["init", XSS]], "repro": "/elsewhere/r.py"})
-    patched = replace(outcome, results=(*outcome.results, replace(r, job_id="x", signals=(sig,), data={XSS: [XSS]})))
+    patched = outcome.with_results((*outcome.results, replace(r, job_id="x", signals=(sig,), data={XSS: [XSS]})))
     doc = html_report.render(patched, report_path=Path("/reports/r.html"))
     assert XSS not in doc
     assert "characters cut" in doc and "Extension modules: counter._counter" in doc
@@ -220,7 +220,7 @@ def test_html_escapes_hostile_keys_and_long_traces(outcome):
 
 
 def test_html_without_subjects_or_signals(outcome):
-    lane_only = replace(outcome, verdicts=(), results=tuple(r for r in outcome.results if r.check == "fingerprint"))
+    lane_only = replace(outcome.with_results(tuple(r for r in outcome.results if r.check == "fingerprint")), verdicts=())
     doc = html_report.render(lane_only)
     assert "No package subjects in this run" in doc and "No signals" in doc
 

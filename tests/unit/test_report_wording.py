@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ftlab.report import wording
+from ftlab import wording
 
 
 @pytest.mark.parametrize(

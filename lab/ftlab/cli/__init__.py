@@ -1,4 +1,5 @@
-"""The command line: one registry of commands, each command's parser and handler together."""
+"""The command line: one registry of commands (ftlab.cli.main, the `ftlab` entry point), each command's
+parser and handler side by side in its module."""
 
 from ftlab.cli.main import main
 

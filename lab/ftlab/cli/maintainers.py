@@ -6,15 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from ftlab.cli.common import INDEX_HELP, LANE_HELP, STORE_HELP, Command, Parser, render_outcome, store_path
 from ftlab.errors import UsageError
 
 
-def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, lane_help: str) -> None:
-    """The maintainers' subcommands."""
+def add_check(sub) -> argparse.ArgumentParser:
     sp = sub.add_parser("check", help="check a local project (build, install, import, stress on 3.14 and 3.14t), "
                                       "or with --installed a distribution installed here")
     sp.add_argument("path", nargs="?", default=".", metavar="PATH", help="the project directory (default: .)")
@@ -23,17 +23,20 @@ def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, 
                          "test step); nothing is built or installed")
     sp.add_argument("--project", type=Path, default=None, metavar="DIR",
                     help="with --installed: the source tree whose [tool.ftlab] probes to stress")
-    sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=lane_help)
+    sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=LANE_HELP)
     sp.add_argument("--budget", type=float, default=None, metavar="SECONDS", help="stress budget per lane")
-    sp.add_argument("--store", type=Path, default=None, help=store_help)
+    sp.add_argument("--store", type=Path, default=None, help=STORE_HELP)
     sp.add_argument("--no-provision", action="store_true", help="do not ask uv to install missing lanes")
     sp.add_argument("--wheels-only", action="store_true", help="dependencies from wheels only (the project is built)")
     sp.add_argument("--index-url", default=None, metavar="URL", help="the package index (default: uv's or pip's)")
     sp.add_argument("--report-dir", type=Path, default=None, help="where the reports go (default: reports/; with --installed only when given)")
     sp.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    return sp
 
+
+def add_ci(sub) -> argparse.ArgumentParser:
     ci = sub.add_parser("ci", help="CI for a project: a GitHub Actions workflow, or cibuildwheel's section")
-    ci_sub = ci.add_subparsers(dest="ci_command", metavar="KIND", parser_class=type(sp), required=True)
+    ci_sub = ci.add_subparsers(dest="ci_command", metavar="KIND", parser_class=Parser, required=True)
     sp = ci_sub.add_parser("github", help="write the playbook's GitHub Actions workflow and toolchain constraints")
     sp.add_argument("path", nargs="?", default=".", metavar="PATH", help="the project directory (default: .)")
     sp.add_argument("--python", default=None, metavar="LIST",
@@ -54,19 +57,18 @@ def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, 
                                                 "wheel checked with 'ftlab check --installed'")
     sp.add_argument("path", nargs="?", default=".", metavar="PATH", help="the project directory (default: .)")
     sp.add_argument("--json", action="store_true", help="print the section and the identifiers as JSON")
+    return ci
 
-    sp = sub.add_parser("lock", help="the run's lock: export it for CI and image builds")
-    lock_sub = sp.add_subparsers(dest="lock_command", metavar="ACTION", parser_class=type(sp), required=True)
+
+def add_lock(sub) -> argparse.ArgumentParser:
+    lock = sp = sub.add_parser("lock", help="the run's lock: export it for CI and image builds")
+    lock_sub = sp.add_subparsers(dest="lock_command", metavar="ACTION", parser_class=Parser, required=True)
     sp = lock_sub.add_parser("export", help="write a run's universal lock as a requirements file with hashes")
     sp.add_argument("run", nargs="?", default="latest", metavar="RUN", help="a run id, unique prefix or latest")
     sp.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                     help="where to write it (default: stdout), e.g. -o requirements.lock")
-    sp.add_argument("--store", type=Path, default=None, help=store_help)
-
-
-def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
-    """The run's options these arguments set (checked here: bad input is a UsageError)."""
-    return {}
+    sp.add_argument("--store", type=Path, default=None, help=STORE_HELP)
+    return lock
 
 
 # -- readiness -------------------------------------------------------------------------------------
@@ -99,6 +101,17 @@ def readiness_command(
     return 0 if result.all_ready else 1
 
 
+def add_readiness(sub) -> argparse.ArgumentParser:
+    sp = sub.add_parser("readiness", help="which wheels exist for 3.14 and 3.14t, per platform (no interpreter needed)")
+    sp.add_argument("subjects", nargs="*", metavar="SUBJECT", help="a requirement (numpy, pyyaml==6.0.3) or a project directory")
+    sp.add_argument("-r", "--requirements", action="append", default=[], metavar="FILE", help="a requirements or lock file")
+    sp.add_argument("--targets", default=None, metavar="LIST",
+                    help="comma-separated targets like cp314t-manylinux_x86_64 (default: cp314 and cp314t on 5 platforms)")
+    sp.add_argument("--index-url", default=None, metavar="URL", help=INDEX_HELP)
+    sp.add_argument("--json", action="store_true", help="print JSON on stdout")
+    return sp
+
+
 def cmd_readiness(args: argparse.Namespace) -> int:
     if not args.subjects and not args.requirements:
         raise UsageError("name at least one subject or -r FILE, e.g. 'ftlab readiness numpy pyyaml'")
@@ -112,7 +125,10 @@ def cmd_readiness(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ftlab.cli.progress import Reporter
-    from ftlab.report import check_summary
+    from ftlab.engine.pipeline import execute
+    from ftlab.engine.project_check import check_installed, check_request
+    from ftlab.engine.session import cancel_on_signals
+    from ftlab.report import check_summary, write_reports
 
     if args.budget is not None and args.budget <= 0:
         raise UsageError(f"--budget must be positive (got {args.budget:g}); e.g. --budget 20")
@@ -120,14 +136,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.path != "." or args.lane:
             raise UsageError("--installed checks this interpreter's installed distribution; drop PATH and --lane "
                              "(or drop --installed to build PATH on each lane)")
-        from ftlab.engine.project_check import check_installed
-
         checked = check_installed(args.installed, project=args.project, budget_s=args.budget,
                                   progress=Reporter(quiet=False))
         written = {}
         if args.report_dir is not None:
-            from ftlab.report import write_reports
-
             written = write_reports(checked.outcome(), args.report_dir)
         if args.json:
             sys.stdout.write(json.dumps(checked.to_json(), indent=2, default=str) + "\n")
@@ -139,20 +151,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1 if checked.failed else 0
     if args.project is not None:
         raise UsageError("--project goes with --installed; to check a source tree, pass it as PATH")
-    from ftlab.cli.main import _cancel_on_signals, _store_path, render_outcome
-    from ftlab.engine.pipeline import execute
-    from ftlab.engine.project_check import check_request
-    from ftlab.report import findings
-
-    _cancel_on_signals()
+    cancel_on_signals()
     options = {"budget_s": args.budget, "wheels_only": args.wheels_only, "index_url": args.index_url}
-    request = check_request(args.path, lane_specs=tuple(args.lane), options=options, store_path=_store_path(args),
+    request = check_request(args.path, lane_specs=tuple(args.lane), options=options, store_path=store_path(args),
                             argv=tuple(sys.argv), provision=not args.no_provision)
     outcome = execute(request, Reporter(quiet=False))
 
     def summary(outcome, written) -> None:
         sys.stdout.write(check_summary.render(request.subjects[0].name, args.path, outcome.lanes, outcome.verdicts,
-                                              findings(outcome), written))
+                                              list(outcome.findings), written))
         print(f"decision: {outcome.decision.decision}")
 
     return render_outcome(outcome, args, summary)
@@ -208,13 +215,12 @@ def cmd_ci(args: argparse.Namespace) -> int:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from ftlab.cli.main import _store_path
     from ftlab.cli.progress import Reporter
     from ftlab.deps.index import IndexClient
     from ftlab.deps.lock import Lock, hashed_requirements
     from ftlab.store.db import Store
 
-    with Store(_store_path(args), create=False) as store:
+    with Store(store_path(args), create=False) as store:
         record = store.load_run(args.run)
     if not record.lock:
         raise UsageError(f"run {record.run_id} has no lock (it installed nothing); export the lock of a run that "
@@ -240,10 +246,10 @@ def cmd_lock(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "check": cmd_check,
-    "ci": cmd_ci,
-    "lock": cmd_lock,
-    # The readiness parser is cli.py's; its command is here, where readiness is rendered.
-    "readiness": cmd_readiness,
+COMMANDS = {
+    # The readiness parser and its handler are both here, where readiness is rendered.
+    "readiness": Command(name="readiness", add=add_readiness, run=cmd_readiness),
+    "check": Command(name="check", add=add_check, run=cmd_check),
+    "ci": Command(name="ci", add=add_ci, run=cmd_ci),
+    "lock": Command(name="lock", add=add_lock, run=cmd_lock),
 }

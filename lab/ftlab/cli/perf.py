@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ftlab.errors import UsageError
@@ -26,7 +26,7 @@ PERF_TIME_HELP = ("perf: measuring seconds for every workload of a subject on a 
 _CALLABLE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 
 
-def add_arguments(sub, run_parser: argparse.ArgumentParser, *, store_help: str, lane_help: str) -> None:
+def add_run_arguments(run_parser: argparse.ArgumentParser) -> None:
     """`run --payoff/--workload/--perf-time`."""
     run_parser.add_argument("--payoff", default=None, metavar="SLO", help=PAYOFF_HELP)
     run_parser.add_argument("--workload", action="append", default=[], metavar="MODULE:FUNCTION", help=WORKLOAD_HELP)
@@ -68,5 +68,3 @@ def run_options(args: argparse.Namespace, checks: Sequence[str]) -> dict:
 def _name(requirement: str) -> str:
     return re.split(r"[<>=!~\[; @]", requirement.strip(), maxsplit=1)[0].lower()
 
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftlab.engine.runner import guarded
 from ftlab.errors import UsageError
+from ftlab.lanes import interpreters as lanes_mod
 from ftlab.records import Job, Lane, Result, Subject
 from ftlab.sandbox import process as sandbox
 
@@ -89,7 +91,7 @@ class WorkerRun:
         # the client's reports link to. Elsewhere, the worker's own folder.
         self.artifacts_dir = shared if (shared / runlock.OWNER_FILE).exists() else worker_dir() / "runs" / spec.run_id
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        self.lanes = {lane.name: self._local_lane(lane) for lane in spec.lanes}
+        self.lanes = {lane.name: lanes_mod.local_lane(lane) for lane in spec.lanes}
         self.lock = Lock.parse(spec.lock_text, source=f"run {spec.run_id}'s lock") if spec.lock_text else None
         self.ctx = RunContext(run_id=spec.run_id, artifacts_dir=self.artifacts_dir, lanes=tuple(self.lanes.values()),
                               subjects=spec.subjects, options=dict(spec.options))
@@ -98,26 +100,9 @@ class WorkerRun:
         self._guard = threading.Lock()
         self._prepared: set[str] = set()
 
-    @staticmethod
-    def _local_lane(lane: Lane) -> Lane:
-        """The client's lane on this machine: the same path if it is the same interpreter, else the
-        interpreter the lane's spec finds here (provisioned with uv when missing)."""
-        from ftlab.lanes import interpreters as lanes_mod
-
-        if not lane.available:
-            return lane
-        if Path(lane.path).exists():
-            here = lanes_mod.fingerprint(lane.path, source=lane.source or "explicit", name=lane.name)
-            if here.available and (here.version, here.gil_disabled) == (lane.version, lane.gil_disabled):
-                return dataclasses.replace(here, name=lane.name, spec=lane.spec)
-        spec = lane.spec if lane.spec and "=" not in lane.spec and "/" not in lane.spec else \
-            ".".join(lane.version.split(".")[:2]) + ("t" if lane.gil_disabled else "")
-        (found,) = lanes_mod.resolve([spec])
-        return dataclasses.replace(found, name=lane.name, spec=lane.spec)
 
     def run(self, job: Job) -> Result:
         from ftlab.engine.checks import CHECKS
-        from ftlab.engine.runner import _guarded
 
         check = CHECKS[job.check]
         local_job = dataclasses.replace(job, lane=self.lanes.get(job.lane.name, job.lane))
@@ -131,7 +116,7 @@ class WorkerRun:
                     self._prepared.add(check.name)
             return check.run(j, self.ctx)
 
-        return _guarded(go, local_job)
+        return guarded(go, local_job)
 
     def _ensure_env(self, lane: Lane) -> None:
         """The lane's venv for this run, built once per machine: worker processes sharing a disk take a

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-import ftlab
 from ftlab.engine.plan import parse_shard
+from ftlab.engine.session import RunSession
 from ftlab.errors import UsageError
-from ftlab.judgement.judge import judge
-from ftlab.judgement.verdict import decide, verdicts
+from ftlab.judgement.outcome import RunOutcome
 from ftlab.records import Lane
 from ftlab.store.db import RunRecord, Store
 
@@ -70,10 +69,8 @@ def check_compatible(shards: Sequence[tuple[Path, RunRecord, tuple[int, int]]]) 
                          "shard stores")
 
 
-def merge(paths: Sequence[Path], out: Path):
+def merge(paths: Sequence[Path], out: Path) -> RunOutcome:
     """Merge the latest run of each shard store into a new run in `out`; returns its RunOutcome."""
-    from ftlab.engine.pipeline import RunOutcome, _new_run
-
     if not paths:
         raise UsageError("name the shard stores to merge, e.g. 'ftlab merge shard1.sqlite shard2.sqlite --store all.sqlite'")
     resolved = [Path(p).resolve() for p in paths]
@@ -85,20 +82,12 @@ def merge(paths: Sequence[Path], out: Path):
     options = {k: v for k, v in first.config.get("options", {}).items() if k != "shard"}
     options["merged_from"] = [{"store": str(p), "run_id": r.run_id, "shard": f"{i}/{n}"} for p, r, (i, n) in shards]
     config = {**first.config, "options": options}
-    with Store(out) as store:
-        run_id, artifacts_dir, ownership = _new_run(Path(out).parent / "runs")
-        with ownership:
-            store.start_run(run_id=run_id, argv=["ftlab", "merge", *map(str, paths)], config=config,
-                            artifacts_dir=str(artifacts_dir), ftlab_version=ftlab.__version__, lanes=first.lanes,
-                            subjects=first.subjects, lock_text=first.lock)
-            for _, record, _ in shards:
-                for result in record.results:
-                    rest = result.job_id.split("/", 1)[1] if "/" in result.job_id else result.job_id
-                    store.record_result(replace(result, run_id=run_id, job_id=f"{run_id}/{rest}"))
-            merged = store.load_run(run_id)
-            found = judge(merged.lanes, merged.results)
-            verdict_list = verdicts(merged.subjects, merged.lanes, merged.results, found)
-            decision = decide(merged.lanes, merged.results, verdict_list, found)
-            store.finish_run(run_id, verdicts=verdict_list, decision=decision)
-        return RunOutcome(run_id=run_id, lanes=merged.lanes, results=merged.results, verdicts=tuple(verdict_list),
-                          decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
+    with Store(out) as store, RunSession.start(
+            store, kind="merge", lanes=first.lanes, subjects=first.subjects, checks=config.get("checks") or (),
+            options=options, argv=["ftlab", "merge", *map(str, paths)], lock_text=first.lock,
+            config=config) as session, session.guarded():
+        for _, record, _ in shards:
+            for result in record.results:
+                rest = result.job_id.split("/", 1)[1] if "/" in result.job_id else result.job_id
+                session.record(replace(result, run_id=session.run_id, job_id=f"{session.run_id}/{rest}"))
+        return session.finish()

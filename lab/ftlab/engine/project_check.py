@@ -15,6 +15,8 @@ Two ways in:
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -23,9 +25,17 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from ftlab.engine.checks import CHECKS as ALL_CHECKS
+from ftlab.engine.pipeline import RunRequest
+from ftlab.engine.session import RunSession
 from ftlab.errors import UsageError
-from ftlab.judgement.judge import Finding, judge, ordered
+from ftlab.judgement.judge import Finding
+from ftlab.judgement.outcome import RunOutcome
+from ftlab.lanes import interpreters as lanes_mod
+from ftlab.lanes.envs import DistOutcome, LaneEnv
+from ftlab.lanes.subjects import parse_project
 from ftlab.records import Decision, Job, Lane, Result, Subject, Verdict
+from ftlab.sandbox import process as sandbox
 
 #: What ``ftlab check PATH`` runs: the lane's fingerprint, then install, import and stress.
 CHECKS = ("fingerprint", "install", "import", "stress")
@@ -35,49 +45,60 @@ INSTALLED_CHECKS = ("import", "stress")
 
 def check_subject(path: str) -> Subject:
     """The project at ``path`` (bad input when it is not one: the one-line error says what to pass)."""
-    from ftlab.lanes.subjects import parse_project
-
     return parse_project(path)
 
 
 def check_request(path: str, *, lane_specs: tuple[str, ...] = (), options: dict[str, Any] | None = None,
-                  store_path: Path, argv: tuple[str, ...] = (), provision: bool = True):
-    from ftlab.engine.pipeline import RunRequest
-
+                  store_path: Path, argv: tuple[str, ...] = (), provision: bool = True) -> RunRequest:
     return RunRequest(subjects=(check_subject(path),), lane_specs=lane_specs, checks=CHECKS, store_path=store_path,
                       provision=provision, options=dict(options or {}), argv=argv)
 
 
 @dataclass(frozen=True, kw_only=True)
 class InstalledCheck:
-    """What ``check_installed`` found: one subject on one lane (this interpreter)."""
+    """What ``check_installed`` found: one subject on one lane (this interpreter), judged once."""
 
-    run_id: str
     subject: Subject
     version: str
     lane: Lane
-    results: tuple[Result, ...]
-    verdicts: tuple[Verdict, ...]
-    found: tuple[Finding, ...]
-    decision: Decision
-    artifacts_dir: Path
+    #: The judged run (nothing is stored).
+    judged: RunOutcome
+
+    def outcome(self) -> RunOutcome:
+        """As a run's outcome, for the report renderers."""
+        return self.judged
+
+    @property
+    def run_id(self) -> str:
+        return self.judged.run_id
+
+    @property
+    def results(self) -> tuple[Result, ...]:
+        return self.judged.results
+
+    @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        return self.judged.verdicts
+
+    @property
+    def found(self) -> tuple[Finding, ...]:
+        return self.judged.findings
+
+    @property
+    def decision(self) -> Decision:
+        return self.judged.decision
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.judged.artifacts_dir
 
     @property
     def failed(self) -> bool:
         return any(f.gating for f in self.found)
 
-    def outcome(self):
-        """As a run's outcome, for the report renderers (nothing is stored)."""
-        from ftlab.engine.pipeline import RunOutcome
-
-        return RunOutcome(run_id=self.run_id, lanes=(self.lane,), results=self.results, verdicts=self.verdicts,
-                          decision=self.decision, store_path=Path(), artifacts_dir=self.artifacts_dir)
-
     def to_json(self) -> dict[str, Any]:
-        from ftlab.engine.pipeline import lane_json
-
         return {"run_id": self.run_id, "subject": self.subject.name, "version": self.version,
-                "lane": lane_json(self.lane), "results": [r.to_json() for r in self.results],
+                "lane": self.lane.to_report_json(), "results": [r.to_json() for r in self.results],
                 "verdicts": [v.to_json() for v in self.verdicts], "decision": self.decision.decision,
                 "triggers": list(self.decision.triggers), "artifacts_dir": str(self.artifacts_dir)}
 
@@ -86,11 +107,6 @@ def installed(name: str, python: str) -> tuple[str, str]:
     """(version of distribution ``name`` installed for ``python``, why the stress runtime cannot run
     there or ""); bad input when the distribution is not installed. Asks by metadata only: nothing of
     the distribution runs in this process (the checks import it, sandboxed)."""
-    import json
-    import subprocess
-
-    from ftlab.sandbox import process as sandbox
-
     code = ("import importlib.metadata as m, importlib.util as u, json, sys\n"
             "try: v = m.version(sys.argv[1])\n"
             "except m.PackageNotFoundError: v = None\n"
@@ -108,13 +124,6 @@ def check_installed(name: str, *, project: Path | None = None, budget_s: float |
                     artifacts_root: Path = Path(".ftlab") / "check", python: str | None = None,
                     progress: Any = None) -> InstalledCheck:
     """Import and stress distribution ``name`` as installed for ``python`` (default: this interpreter)."""
-    from ftlab.engine.checks import CHECKS as ALL_CHECKS
-    from ftlab.engine.checks.base import RunContext
-    from ftlab.judgement.verdict import decide, verdicts
-    from ftlab.lanes import interpreters as lanes_mod
-    from ftlab.lanes.envs import DistOutcome, LaneEnv
-    from ftlab.store.db import new_run_id
-
     python = python or sys.executable
     canonical = canonicalize_name(name)
     version, runtime_reason = installed(name, python)
@@ -126,33 +135,28 @@ def check_installed(name: str, *, project: Path | None = None, budget_s: float |
     else:
         subject = Subject(name=canonical, kind="requirement", spec=f"{canonical}=={version}")
     lane = lanes_mod.fingerprint(python, source="current interpreter")
-    run_id = new_run_id()
-    artifacts_dir = (artifacts_root / run_id).resolve()
-    artifacts_dir.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = {}
     if budget_s is not None:
         options["budget_s"] = budget_s
-    ctx = RunContext(run_id=run_id, artifacts_dir=artifacts_dir, lanes=(lane,), subjects=(subject,), options=options)
+    session = RunSession.detached(lanes=(lane,), subjects=(subject,), checks=INSTALLED_CHECKS, options=options,
+                                  artifacts_root=artifacts_root)
+    ctx = session.context()
     ctx.lane_pythons[lane.name] = python
     # The environment is the caller's: the distribution is installed (and hypothesis, with ftlab).
     ctx.prepared["envs"] = {lane.name: LaneEnv(
         lane=lane.name, venv=sys.prefix, python=python, ok=True, runtime_ok=not runtime_reason,
         runtime_reason=runtime_reason,
         dists=(DistOutcome(name=canonical, version=version, outcome="wheel", filename="(installed)"),))}
-    results = []
-    for name_ in INSTALLED_CHECKS:
-        check = ALL_CHECKS[name_]
-        check.prepare(ctx, progress)
-        job = Job(job_id=f"{run_id}/{canonical}@{lane.name}/{name_}", run_id=run_id, subject=subject, lane=lane,
-                  check=name_, timeout_s=check.timeout_for(ctx))
-        started = time.monotonic()
-        result = check.run(job, ctx)
-        if progress is not None:
-            progress.note(f"{name_}: {result.status} ({time.monotonic() - started:.1f} s)")
-        results.append(result)
-    found = ordered(judge((lane,), results), (lane,))
-    verdict_list = verdicts((subject,), (lane,), results, found)
-    decision = decide((lane,), results, verdict_list, found)
-    return InstalledCheck(run_id=run_id, subject=subject, version=version, lane=lane, results=tuple(results),
-                          verdicts=tuple(verdict_list), found=tuple(found), decision=decision,
-                          artifacts_dir=artifacts_dir)
+    with session, session.guarded():
+        for name_ in INSTALLED_CHECKS:
+            check = ALL_CHECKS[name_]
+            check.prepare(ctx, progress)
+            job = Job(job_id=f"{session.run_id}/{canonical}@{lane.name}/{name_}", run_id=session.run_id,
+                      subject=subject, lane=lane, check=name_, timeout_s=check.timeout_for(ctx))
+            started = time.monotonic()
+            result = check.run(job, ctx)
+            if progress is not None:
+                progress.note(f"{name_}: {result.status} ({time.monotonic() - started:.1f} s)")
+            session.record(result)
+        outcome = session.finish()
+    return InstalledCheck(subject=subject, version=version, lane=lane, judged=outcome)

@@ -31,7 +31,7 @@ class LocalExecutor:
 
     def run(self, fn: Callable[[Job], Result], jobs: Iterable[Job]) -> Iterator[Result]:
         """Yield results as jobs finish, in the caller's thread (so the store is written from one thread)."""
-        for _job, result in self.map(lambda job: _guarded(fn, job), jobs):
+        for _job, result in self.map(lambda job: guarded(fn, job), jobs):
             yield result
 
     def run_check(self, check: Any, ctx: Any, jobs: Iterable[Job]) -> Iterator[Result]:
@@ -67,7 +67,7 @@ def make_executor(jobs: int, options: dict[str, Any]):
     return LocalExecutor(jobs or os.cpu_count() or 1)
 
 
-def _guarded(fn: Callable[[Job], Result], job: Job) -> Result:
+def guarded(fn: Callable[[Job], Result], job: Job) -> Result:
     """A bug in a check's host code is recorded against its job, and the rest of the run goes on.
     A full disk is the machine's problem, not the job's: it stops the run (which can be resumed)."""
     try:

@@ -10,11 +10,11 @@ the survey report (lab/ftlab/report/survey.py) tabulates install / import / GIL 
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import hashlib
 import json
+import os
 import shutil
 import time
 import traceback
@@ -28,8 +28,22 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from ftlab.errors import FtlabError, UsageError
+from ftlab.deps.index import IndexClient
+from ftlab.deps.lock import resolve as resolve_lock
+from ftlab.engine import runlock
+from ftlab.engine.checks import CHECKS
+from ftlab.engine.checks.base import RunContext
+from ftlab.engine.distributed import worker_dir
+from ftlab.engine.plan import job_id
+from ftlab.engine.runner import guarded, make_executor
+from ftlab.engine.session import RunSession, build_envs, lock_python_version, skipped
+from ftlab.errors import FtlabError, UsageError, is_disk_full
+from ftlab.lanes import interpreters as lanes_mod
+from ftlab.lanes.interpreters import local_lane
 from ftlab.records import Job, Lane, Result, Signal, Subject
+from ftlab.report.survey import history_entry
+from ftlab.sandbox import process as sandbox
+from ftlab.store.db import Store
 
 #: The URL setting of the top-packages data set (a URL or file://PATH of the same JSON).
 TOP_URL_ENV = "FTLAB_TOP_PYPI_URL"
@@ -75,8 +89,6 @@ class TopPackages:
 def top_packages(n: int, *, url: str | None = None, cache_dir: Path, now: float | None = None) -> TopPackages:
     """The n most-downloaded packages, from the data set at `url` ($FTLAB_TOP_PYPI_URL, else hugovk's),
     cached in `cache_dir` for a day. An unreachable data set with no cached copy is bad input."""
-    import os
-
     if n < 1:
         raise UsageError(f"--top must be at least 1 (got {n}); e.g. --top 50")
     url = url or os.environ.get(TOP_URL_ENV) or DEFAULT_TOP_URL
@@ -131,8 +143,6 @@ def has_compiled_code(files: Sequence[Any]) -> bool | None:
 
 def with_extensions(names: Sequence[str], index_url: str | None) -> tuple[list[str], dict[str, str]]:
     """The names whose newest release has compiled wheels, and why each other one was left out."""
-    from ftlab.deps.index import IndexClient
-
     client = IndexClient(index_url)
 
     def one(name: str) -> tuple[str, bool | None, str]:
@@ -164,9 +174,6 @@ class SurveySpec:
 
 
 def planned_jobs(spec: SurveySpec, subject: Subject) -> list[Job]:
-    from ftlab.engine.checks import CHECKS
-    from ftlab.engine.plan import job_id
-
     return [Job(job_id=job_id(spec.run_id, subject, lane, check), run_id=spec.run_id, subject=subject, lane=lane,
                 check=check, timeout_s=300.0)
             for check in spec.checks if subject.kind in CHECKS[check].subject_kinds for lane in spec.lanes]
@@ -177,11 +184,8 @@ def survey_subject(spec: SurveySpec, subject: Subject) -> list[Result]:
     try:
         return _survey_subject(spec, subject)
     except Exception as exc:  # recorded against each of the subject's jobs, never hidden
-        if isinstance(exc, OSError) and exc.errno is not None:
-            from ftlab.errors import is_disk_full
-
-            if is_disk_full(exc):
-                raise
+        if is_disk_full(exc):
+            raise
         reason = str(exc) if isinstance(exc, FtlabError) else f"ftlab internal error: {type(exc).__name__}: {exc}"
         return [_result(job, "error", reason, data={"traceback": traceback.format_exc()})
                 for job in planned_jobs(spec, subject)]
@@ -193,24 +197,14 @@ def _result(job: Job, status: str, reason: str = "", **extra: Any) -> Result:
 
 
 def _survey_subject(spec: SurveySpec, subject: Subject) -> list[Result]:
-    from ftlab.deps.lock import resolve as resolve_lock
-    from ftlab.engine import runlock
-    from ftlab.engine.checks import CHECKS
-    from ftlab.engine.checks.base import RunContext
-    from ftlab.engine.distributed import WorkerRun, worker_dir
-    from ftlab.engine.runner import _guarded
-    from ftlab.lanes.envs import build_env, pin_timeout
-    from ftlab.sandbox import process as sandbox
-
     shared = Path(spec.artifacts_dir)
     base = shared if (shared / runlock.OWNER_FILE).exists() else worker_dir() / "runs" / spec.run_id
     root = base / "subjects" / sandbox.folder_name(subject.name)
     root.mkdir(parents=True, exist_ok=True)
     jobs = planned_jobs(spec, subject)
     available = [lane for lane in spec.lanes if lane.available]
-    local = {lane.name: WorkerRun._local_lane(lane) for lane in available}
-    versions = sorted(tuple(int(x) for x in lane.version.split(".")[:2]) for lane in available if lane.version)
-    python_version = "{}.{}".format(*versions[0]) if versions else "3.14"
+    local = {lane.name: local_lane(lane) for lane in available}
+    python_version = lock_python_version(available)
     try:
         lock = resolve_lock([subject], index_url=spec.options.get("index_url"), python_version=python_version)
     except FtlabError as exc:
@@ -218,26 +212,18 @@ def _survey_subject(spec: SurveySpec, subject: Subject) -> list[Result]:
         out = []
         for job in jobs:
             if not job.lane.available:
-                out.append(_result(job, "skipped", f"lane unavailable: {job.lane.reason}"))
+                out.append(skipped(job, f"lane unavailable: {job.lane.reason}"))
             elif job.check == "install":
                 sig = Signal(kind="install-failed", summary=f"{subject.name}: no lock for Python {python_version}+: "
                              f"{str(exc)[:300]}", evidence={"stage": "lock", "error": str(exc)[:3000]})
                 out.append(_result(job, "findings", signals=(sig,)))
             else:
-                out.append(_result(job, "skipped", f"{subject.name} not installed on this lane"))
+                out.append(skipped(job, f"{subject.name} not installed on this lane"))
         return out
     ctx = RunContext(run_id=spec.run_id, artifacts_dir=root, lanes=tuple(local.values()), subjects=(subject,),
                      options=dict(spec.options))
     ctx.prepared["lock"] = lock
-    envs_root = root / "envs"
-    envs_root.mkdir(exist_ok=True)
-    with ThreadPoolExecutor(max_workers=max(1, len(local))) as pool:
-        built = dict(zip(local, pool.map(
-            lambda lane: build_env(lane, lock, envs_root, wheels_only=bool(spec.options.get("wheels_only")),
-                                   timeout_s=pin_timeout(spec.options)),
-            local.values()), strict=True))
-    ctx.prepared["envs"] = built
-    ctx.lane_pythons.update({name: env.python for name, env in built.items() if env.ok})
+    built = build_envs(ctx, lock)
     results = []
     try:
         for check_name in spec.checks:
@@ -245,93 +231,25 @@ def _survey_subject(spec: SurveySpec, subject: Subject) -> list[Result]:
             check.prepare(ctx, None)
             for job in (j for j in jobs if j.check == check_name):
                 if not job.lane.available:
-                    results.append(_result(job, "skipped", f"lane unavailable: {job.lane.reason}"))
+                    results.append(skipped(job, f"lane unavailable: {job.lane.reason}"))
                     continue
                 run_job = dataclasses.replace(job, lane=local[job.lane.name], timeout_s=check.timeout_for(ctx))
-                result = _guarded(lambda j, check=check: check.run(j, ctx), run_job)
+                result = guarded(lambda j, check=check: check.run(j, ctx), run_job)
                 if check_name == "install":  # the subject's own lock, as the survey run has none
                     result = dataclasses.replace(result, data={**result.data, "lock": lock.text})
                 results.append(result)
     finally:
         # Venvs of a thousand packages would fill the disk: the results keep what they showed.
         for name in built:
-            shutil.rmtree(envs_root / name, ignore_errors=True)
+            shutil.rmtree(root / "envs" / name, ignore_errors=True)
     return results
 
 
 # -- the survey, on the client ------------------------------------------------------------------------
 
 
-def survey_command(args: argparse.Namespace, executor_options: dict) -> int:
-    from ftlab.cli.main import _cancel_on_signals
-    from ftlab.cli.progress import Reporter
-    from ftlab.engine.checks import parse_checks
-    from ftlab.report import write_reports
-    from ftlab.report.survey import write_survey_report
-    from ftlab.store.db import default_store_path
-
-    _cancel_on_signals()  # Ctrl-C kills every sandbox and leaves the survey resumable, as for a run
-    store_path = args.store or default_store_path()
-    reporter = Reporter(quiet=False)
-    asked = parse_checks(args.checks)
-    checks = [c for c in asked if c in SURVEY_CHECKS]
-    if set(asked) - set(checks):
-        reporter.note(f"a survey runs per-package checks only; not running: {', '.join(sorted(set(asked) - set(checks)))}")
-    if not checks:
-        raise UsageError(f"a survey runs per-package checks ({', '.join(SURVEY_CHECKS)}); e.g. --checks install,import")
-    options: dict[str, Any] = {"index_url": args.index_url, "module_timeout_s": args.module_timeout,
-                               "budget_s": args.budget, **executor_options}
-    if args.resume:
-        if args.list_file or args.top or args.lane:
-            raise UsageError("--resume continues a stored survey as it was planned; drop the list, --top and --lane")
-        outcome, source = run_survey(None, lane_specs=(), checks=(), store_path=store_path, options={},
-                                     jobs=args.jobs, reporter=reporter, resume=args.resume)
-    else:
-        if bool(args.list_file) == bool(args.top):
-            raise UsageError("name the packages: a list file, or --top N for the most-downloaded on PyPI")
-        if args.list_file:
-            names = read_list(args.list_file)
-            source = {"list": str(args.list_file)}
-        else:
-            top = top_packages(args.top, cache_dir=Path(store_path).parent / "cache")
-            names = list(top.names)
-            source = {"top": args.top, "url": top.url, "date": top.date,
-                      "read_at": time.strftime("%Y-%m-%d %H:%M", time.gmtime(top.fetched_at))}
-            reporter.note(f"top {len(names)} PyPI packages from {top.url}, data set of {top.date}"
-                          f"{' (cached)' if top.from_cache else ''}")
-        if args.with_extensions:
-            names, dropped = with_extensions(names, args.index_url)
-            source["with_extensions"] = True
-            source["dropped"] = dropped
-            reporter.note(f"--with-extensions: {len(names)} with compiled wheels kept, {len(dropped)} left out")
-            if not names:
-                raise UsageError("no package left after --with-extensions; survey more (--top N) or drop the option")
-        options["survey"] = source
-        outcome, source = run_survey(names, lane_specs=tuple(args.lane), checks=tuple(checks), store_path=store_path,
-                                     options=options, jobs=args.jobs, reporter=reporter, resume=None)
-    written = write_reports(outcome, args.report_dir)
-    history = survey_history(outcome.store_path)
-    written.update(write_survey_report(outcome, source, args.report_dir, history))
-    if args.json:
-        import sys
-
-        from ftlab.report.survey import survey_json
-
-        doc = survey_json(outcome, source, history)
-        doc["reports"] = {k: str(v) for k, v in written.items()}
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
-    else:
-        from ftlab.report.survey import print_survey
-
-        print_survey(outcome, source, written)
-    return 0
-
-
 def survey_history(store_path: Path) -> list[dict[str, Any]]:
     """Every finished survey in the store, oldest first, for the survey report's chart over time."""
-    from ftlab.report.survey import history_entry
-    from ftlab.store.db import Store
-
     with Store(store_path, create=False) as store:
         records = [store.load_run(run_id) for run_id in store.run_ids()]
     return [history_entry(r) for r in records if r.config.get("kind") == "survey" and r.status == "finished"]
@@ -340,65 +258,33 @@ def survey_history(store_path: Path) -> list[dict[str, Any]]:
 def run_survey(names: Sequence[str] | None, *, lane_specs: Sequence[str], checks: Sequence[str], store_path: Path,
                options: dict, jobs: int, reporter: Any, resume: str | None):
     """Start (or resume) a survey run, check every subject not yet complete, judge; (RunOutcome, source)."""
-    import ftlab
-    from ftlab.engine import runlock
-    from ftlab.engine.pipeline import RunOutcome, _new_run, resume_target
-    from ftlab.engine.runner import make_executor
-    from ftlab.judgement.judge import judge
-    from ftlab.judgement.verdict import decide, verdicts
-    from ftlab.lanes import interpreters as lanes_mod
-    from ftlab.store.db import Store
-
     with Store(store_path) as store:
         if resume:
-            run_id = resume_target(store, resume)
-            previous = store.load_run(run_id)
-            if previous.config.get("kind") != "survey":
-                raise UsageError(f"run {run_id} is not a survey; finish it with 'ftlab run --resume {run_id}'")
-            ownership = runlock.acquire(store.artifacts_dir(run_id), run_id)
-            lanes, subjects = previous.lanes, previous.subjects
-            checks = tuple(previous.config["checks"])
-            options = previous.config.get("options", {})
-            artifacts_dir = Path(previous.artifacts_dir)
-            store.reopen_run(run_id)
+            session = RunSession.resume(store, resume, kind="survey", reporter=reporter)
         else:
             lanes = tuple(lanes_mod.resolve(list(lane_specs)))
             subjects = tuple(Subject(name=str(canonicalize_name(n)), kind="requirement", spec=n) for n in names or ())
-            run_id, artifacts_dir, ownership = _new_run(Path(store_path).parent / "runs")
-            store.start_run(run_id=run_id, argv=["ftlab", "survey"], artifacts_dir=str(artifacts_dir),
-                            ftlab_version=ftlab.__version__, lanes=lanes, subjects=subjects,
-                            config={"kind": "survey", "checks": list(checks), "lane_specs": list(lane_specs),
-                                    "options": options})
-        with ownership:
-            for lane in lanes:
-                if not lane.available:
-                    reporter.note(f"lane {lane.name}: unavailable: {lane.reason}")
-            spec = SurveySpec(run_id=run_id, artifacts_dir=str(artifacts_dir), lanes=tuple(lanes), checks=tuple(checks),
-                              options=dict(options))
-            done = store.done_job_ids(run_id)
-            todo = [s for s in subjects if any(j.job_id not in done for j in planned_jobs(spec, s))]
+            session = RunSession.start(store, kind="survey", lanes=lanes, subjects=subjects, checks=checks,
+                                       options=options, argv=["ftlab", "survey"], lane_specs=lane_specs)
+        with session:
+            session.note_lanes(reporter, with_reasons=False)
+            spec = SurveySpec(run_id=session.run_id, artifacts_dir=str(session.artifacts_dir), lanes=session.lanes,
+                              checks=session.checks, options=dict(session.options))
+            todo = [s for s in session.subjects if any(j.job_id not in session.done for j in planned_jobs(spec, s))]
             if resume:
-                reporter.note(f"resuming survey {run_id}: {len(subjects) - len(todo)} of {len(subjects)} packages done")
-            try:
-                with make_executor(jobs, options) as executor, reporter.stage("survey", len(todo)):
+                reporter.note(f"resuming survey {session.run_id}: {len(session.subjects) - len(todo)} of "
+                              f"{len(session.subjects)} packages done")
+            with session.guarded():
+                with make_executor(jobs, session.options) as executor, reporter.stage("survey", len(todo)):
                     for subject, value in executor.map(functools.partial(survey_subject, spec), todo):
                         results = value if isinstance(value, list) else \
                             [_result(j, "error", f"the task failed: {type(value).__name__}: {value}")
                              for j in planned_jobs(spec, subject)]
                         for result in results:
-                            store.record_result(result)
+                            session.record(result)
                         statuses = ", ".join(f"{r.check}@{r.lane} {r.status}" for r in results)
                         reporter.advance(executor.describe(Result(
-                            job_id="", run_id=run_id, subject=subject.name, lane="*", check="survey",
+                            job_id="", run_id=session.run_id, subject=subject.name, lane="*", check="survey",
                             status=statuses or "nothing to run")))
-            except KeyboardInterrupt:
-                store.mark_interrupted(run_id)
-                raise
-            record = store.load_run(run_id)
-            found = judge(lanes, record.results)
-            verdict_list = verdicts(subjects, lanes, record.results, found)
-            decision = decide(lanes, record.results, verdict_list, found)
-            store.finish_run(run_id, verdicts=verdict_list, decision=decision)
-        outcome = RunOutcome(run_id=run_id, lanes=tuple(lanes), results=record.results, verdicts=tuple(verdict_list),
-                             decision=decision, store_path=store.path, artifacts_dir=artifacts_dir)
-    return outcome, options.get("survey") or {}
+                outcome = session.finish()
+    return outcome, session.options.get("survey") or {}

@@ -35,6 +35,7 @@ from typing import Any
 
 from ftlab import wording
 from ftlab.errors import UsageError
+from ftlab.judgement.pairing import upgrade_baselines
 from ftlab.judgement.payoff import is_payoff_key, perf_table
 from ftlab.records import Lane, Result, Signal
 
@@ -142,23 +143,15 @@ def baseline_lane(lanes: Sequence[Lane], requested: str | None) -> str | None:
 
 
 def gate_baselines(lanes: Sequence[Lane], requested: str | None) -> dict[str, str | None]:
-    """{lane: the lane it is gated against}: upgrade budgets apply only between builds of the same kind.
-    Each kind's baseline is ``requested`` when it is of that kind, else its first available lane, and
-    maps to None (as does a lane with no other of its kind)."""
-    baseline_lane(lanes, requested)  # a wrong name is bad input
-    available = [ln for ln in lanes if ln.available]
-    out: dict[str, str | None] = {}
-    for ft in (False, True):
-        kind = [ln for ln in available if bool(ln.gil_disabled) == ft]
-        if not kind:
-            continue
-        base = next((ln.name for ln in kind if ln.name == requested), kind[0].name)
-        out.update({ln.name: (None if ln.name == base else base) for ln in kind})
-    return out
+    """{lane: the lane it is gated against} (ftlab.judgement.pairing's upgrade rule); a wrong
+    ``requested`` name is bad input."""
+    baseline_lane(lanes, requested)
+    return upgrade_baselines(lanes, requested)
 
 
 def kind_word(lane: Lane | None) -> str:
-    return "free-threaded" if lane is not None and lane.gil_disabled else "GIL"
+    """A gated lane's kind (a lane the run does not know is named as a GIL build's baseline is)."""
+    return lane.kind if lane is not None and lane.kind != "unknown" else "GIL"
 
 
 # -- the statistics ----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from ftlab.judgement.consequences import built_without_extension, fold_into_install, missing_extensions
+from ftlab.judgement.pairing import free_threaded_baselines
 from ftlab.records import LANE_SUBJECT, VERDICTS, Lane, Result, Signal
 
 #: Which verdict each signal kind pushes a subject to. Kinds not listed are information.
@@ -150,16 +151,8 @@ def is_known(signal: Signal) -> bool:
 
 
 def baselines(lanes: Sequence[Lane]) -> dict[str, str]:
-    """Free-threaded lane name -> the GIL lane it is read against: an available GIL lane of the same
-    minor version, else the first available GIL lane."""
-    gil = [lane for lane in lanes if lane.available and not lane.gil_disabled]
-    out = {}
-    for lane in lanes:
-        if not lane.gil_disabled or not gil:
-            continue
-        same_minor = [g for g in gil if g.version.split(".")[:2] == lane.version.split(".")[:2] and lane.version]
-        out[lane.name] = (same_minor or gil)[0].name
-    return out
+    """Free-threaded lane name -> the GIL lane it is read against (ftlab.judgement.pairing's adoption rule)."""
+    return free_threaded_baselines(lanes)
 
 
 def import_scope(signal: Signal) -> str:

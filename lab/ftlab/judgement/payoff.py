@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlab.errors import UsageError
+from ftlab.judgement.pairing import free_threaded_baselines
 from ftlab.records import Lane, Result
 
 #: The question this module answers, as every perf finding and report row names it.
@@ -177,25 +178,14 @@ def slo_from_options(options: Mapping[str, Any]) -> SLO:
 
 
 def minor(lane: Lane) -> tuple[int, ...]:
-    parts = []
-    for p in (lane.version or "").split(".")[:2]:
-        digits = "".join(ch for ch in p if ch.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
+    return lane.release[:2]
 
 
 def pairs(lanes: Sequence[Lane]) -> list[tuple[str, str]]:
     """(GIL lane, free-threaded lane) of the same minor version, each free-threaded lane with the first
     such GIL lane."""
-    available = [ln for ln in lanes if ln.available and minor(ln)]
-    out = []
-    for ft in (ln for ln in available if ln.gil_disabled):
-        gil = next((ln for ln in available if not ln.gil_disabled and minor(ln) == minor(ft)), None)
-        if gil is not None:
-            out.append((gil.name, ft.name))
-    return out
+    available = [ln for ln in lanes if ln.available]
+    return [(gil, ft) for ft, gil in free_threaded_baselines(available, same_minor_only=True).items()]
 
 
 # -- the computation ----------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def marker_environment(lane: Lane) -> dict[str, str]:
     import platform
     import sys
 
-    major_minor = ".".join(lane.version.split(".")[:2])
+    major_minor = lane.minor
     return {
         "implementation_name": lane.implementation or "cpython",
         "implementation_version": lane.version,

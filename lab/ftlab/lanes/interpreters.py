@@ -68,7 +68,7 @@ class LaneSpec:
         """A version spec matches the build kind exactly: `3.14` never matches a free-threaded build."""
         if self.is_path or not lane.version:
             return False
-        parts = [int(p) for p in lane.version.split(".")[:3]]
+        parts = lane.release
         if (parts[0], parts[1]) != (self.major, self.minor):
             return False
         if self.micro is not None and parts[2] != self.micro:
@@ -266,7 +266,7 @@ def discover(extra: Sequence[str] = ()) -> list[Lane]:
 
 
 def _lane_sort_key(lane: Lane) -> tuple:
-    version = tuple(int(p) for p in lane.version.split(".")[:3]) if lane.version else (0,)
+    version = lane.release or (0,)
     return (not lane.available, [-v for v in version], lane.gil_disabled, SOURCE_ORDER.index(lane.source) if lane.source in SOURCE_ORDER else 99)
 
 
@@ -380,3 +380,19 @@ def _check_duplicates(lanes: Sequence[Lane]) -> None:
                     f"lanes '{paths[real].name}' and '{lane.name}' are the same interpreter ({lane.path}); pass it once"
                 )
             paths[real] = lane
+
+
+def local_lane(lane: Lane) -> Lane:
+    """A lane recorded elsewhere (the client, the run being resumed) as an interpreter on this machine:
+    the same path if it is the same interpreter, else the one the lane's spec finds here (provisioned
+    with uv when missing)."""
+    if not lane.available:
+        return lane
+    if Path(lane.path).exists():
+        here = fingerprint(lane.path, source=lane.source or "explicit", name=lane.name)
+        if here.available and (here.version, here.gil_disabled) == (lane.version, lane.gil_disabled):
+            return replace(here, name=lane.name, spec=lane.spec)
+    spec = lane.spec if lane.spec and "=" not in lane.spec and "/" not in lane.spec else \
+        lane.minor + ("t" if lane.gil_disabled else "")
+    (found,) = resolve([spec])
+    return replace(found, name=lane.name, spec=lane.spec)

@@ -1,20 +1,25 @@
 """Reports: pure renderers (records in, text out) and one function that writes files.
 
-Every renderer takes the run as `RunOutcome` (ftlab.engine.pipeline); `outcome_for_report` turns a stored run
-into one. The few views every format shares (findings most severe first, subject order, per-cell
-results) live here so the HTML, Markdown, JSON and JUnit reports cannot disagree about them.
+Every renderer takes the run as a `RunOutcome` (ftlab.judgement.outcome), which carries the findings judged
+once and their headline groups: nothing here judges. `outcome_for_report` turns a stored run into one.
+The few views every format shares (subject order, per-cell results, the counts) live here so the
+terminal summary and the HTML, Markdown, JSON and JUnit reports cannot disagree about them.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+import re
 from pathlib import Path
 from typing import Any
 
+from ftlab import wording
 from ftlab.coverage import covered
-from ftlab.judgement.judge import SIGNAL_VERDICT, Finding, judge, ordered, severity_rank
-from ftlab.records import LANE_SUBJECT, VERDICTS, Result, Verdict
+from ftlab.judgement.judge import SIGNAL_VERDICT, Finding, severity_rank
+from ftlab.judgement.outcome import RunOutcome, from_record, headline
+from ftlab.records import CHECK_ORDER, LANE_SUBJECT, VERDICTS, Lane, Result, Verdict
+
+__all__ = ["FORMATS", "RunOutcome", "findings", "headline", "outcome_for_report", "render", "write_reports"]
 
 DEFAULT_REPORT_DIR = Path("reports")
 
@@ -31,37 +36,34 @@ def report_path(outcome, directory: Path | None, fmt: str) -> Path:
     return report_dir(directory) / f"ftlab-{outcome.run_id}{FORMATS[fmt]}"
 
 
-def render(outcome, fmt: str, *, path: Path | None = None) -> str:
-    """The text of one report format. `path` is where the file will live (HTML links are relative to it)."""
+def render(outcome: RunOutcome, fmt: str, *, path: Path | None = None, reports: dict[str, Path] | None = None) -> str:
+    """The text of one report format. `path` is where the file will live (HTML links are relative to it);
+    `reports` are the run's report files, which the JSON document lists."""
     if fmt == "html":
-        from ftlab.report import html
-
         return html.render(outcome, report_path=path)
     if fmt == "md":
-        from ftlab.report import markdown
-
         return markdown.render(outcome, report_path=path)
     if fmt == "json":
-        from ftlab.report import jsonreport
-
-        return jsonreport.dumps(outcome)
+        return jsonreport.dumps(outcome, reports)
     if fmt == "junit":
-        from ftlab.report import junit
-
         return junit.render(outcome)
     raise ValueError(f"unknown report format {fmt!r}; known: {', '.join(FORMATS)}")
 
 
-def write_reports(outcome, directory: Path | None = None) -> dict[str, Path]:
+def write_reports(outcome: RunOutcome, directory: Path | None = None) -> dict[str, Path]:
     """Write every report format for a run; returns format -> absolute path (html, md, json, junit)."""
     out = report_dir(directory)
     out.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for fmt in FORMATS:
-        path = report_path(outcome, directory, fmt).resolve()
-        _write_atomic(path, render(outcome, fmt, path=path))
-        written[fmt] = path
+    written = {fmt: report_path(outcome, directory, fmt).resolve() for fmt in FORMATS}
+    for fmt, path in written.items():
+        _write_atomic(path, render(outcome, fmt, path=path, reports=written))
     return written
+
+
+def existing_reports(outcome: RunOutcome, directory: Path | None = None) -> dict[str, Path]:
+    """The run's report files in the report folder, format -> absolute path (what `write_reports` wrote)."""
+    paths = {fmt: report_path(outcome, directory, fmt).resolve() for fmt in FORMATS}
+    return {fmt: path for fmt, path in paths.items() if path.exists()}
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -70,46 +72,20 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def outcome_for_report(record, store_path: Path | None = None):
-    """A stored run as a RunOutcome. A run that did not finish has no stored verdicts: its partial
-    verdicts are computed by ftlab.judgement.verdict (the same function a finished run used), and it stays undecided."""
-    from ftlab.engine.pipeline import outcome_from_record
-    from ftlab.judgement.verdict import verdicts
-
-    outcome = outcome_from_record(record)
-    if store_path is not None:
-        outcome = replace(outcome, store_path=Path(store_path))
-    if not outcome.verdicts and record.subjects:
-        outcome = replace(outcome, verdicts=tuple(verdicts(record.subjects, record.lanes, record.results)))
-    return outcome
+def outcome_for_report(record, store_path: Path | None = None) -> RunOutcome:
+    """A stored run as a RunOutcome, judged once (ftlab.judgement.outcome.from_record). A run that did not
+    finish has no stored verdicts: its partial verdicts are computed from the same findings, and it
+    stays undecided."""
+    return from_record(record, store_path=store_path)
 
 
 # -- shared views ----------------------------------------------------------------------------------
 
 
-def findings(outcome) -> list[Finding]:
-    """Every signal of the run, judged against the baseline lane (ftlab.judgement.judge): what is new on 3.14t
-    first, then other gating findings, by severity; then shared, informational and known ones."""
-    return ordered(judge(outcome.lanes, outcome.results), outcome.lanes)
-
-
-def headline(found: list[Finding]) -> dict[str, list[Finding]]:
-    """The groups every report leads with: `new` (gating, not shown by the baseline: what adopting 3.14t
-    changes), `gating` (the rest of the gate: crashes and corruption the baseline shares too), `notes`
-    (new on the free-threaded lane and worth knowing, not gating: a pure-Python wheel where the
-    baseline has a compiled one), `shared` (listed, not gating: the application already lives with
-    them), `info` (optional dependencies, known findings, other information)."""
-    groups: dict[str, list[Finding]] = {"new": [], "gating": [], "notes": [], "shared": [], "info": []}
-    for f in found:
-        if f.new_on_free_threaded:
-            groups["new"].append(f)
-        elif f.gating:
-            groups["gating"].append(f)
-        elif f.note_on_free_threaded:
-            groups["notes"].append(f)
-        else:
-            groups["shared" if f.weight == "shared" else "info"].append(f)
-    return groups
+def findings(outcome: RunOutcome) -> list[Finding]:
+    """Every signal of the run as judged once (ftlab.judgement.judge): what is new on 3.14t first, then other
+    gating findings, by severity; then shared, informational and known ones."""
+    return list(outcome.findings)
 
 
 def not_stress_tested(outcome) -> list[str]:
@@ -138,9 +114,7 @@ def verdict_cells(outcome) -> dict[tuple[str, str], Verdict]:
 
 def cell_results(outcome) -> dict[tuple[str, str], list[Result]]:
     """(subject, lane) -> its results in check order."""
-    from ftlab.engine.checks import CHECKS
-
-    order = {name: i for i, name in enumerate(CHECKS)}
+    order = {name: i for i, name in enumerate(CHECK_ORDER)}
     cells: dict[tuple[str, str], list[Result]] = {}
     for r in outcome.results:
         cells.setdefault((r.subject, r.lane), []).append(r)
@@ -164,17 +138,47 @@ def signal_counts(outcome) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (severity_rank(SIGNAL_VERDICT.get(kv[0], "")), kv[0])))
 
 
-def lane_kind(lane) -> str:
-    """GIL / free-threaded / unknown; never calls a GIL build free-threaded (ftlab.report.terminal's rule)."""
-    from ftlab.report.terminal import lane_kind as kind
+def lane_kind(lane: Lane) -> str:
+    """GIL / free-threaded / unknown, an unavailable lane's marked as asked for (ftlab.records.Lane.kind_label)."""
+    return lane.kind_label
 
-    return kind(lane)
+
+# -- the counts every format shows, worded once --------------------------------------------------------
+
+
+def findings_phrase(outcome: RunOutcome) -> str:
+    """Every finding by headline group (ftlab.judgement.outcome.headline), as the terminal summary and the
+    Markdown and HTML reports say it; the JSON report has the same numbers under ``counts``."""
+    c = outcome.counts()
+    return (f"{wording.count(c['findings'], 'finding')}: {c['new']} new on the free-threaded lane, "
+            f"{c['gating']} more gating, {c['notes']} worth knowing on the free-threaded lane (not gating), "
+            f"{c['shared']} shared with the GIL lane (not gating), {c['baseline']} on the GIL lane itself, "
+            f"{c['info']} information")
+
+
+def reasons_phrase(outcome: RunOutcome) -> str:
+    """The gate in reasons, one per package and lane for its GIL findings (as the decision's triggers)."""
+    r = outcome.counts()["reasons"]
+    return f"{wording.count(r['total'], 'gating reason')}, {r['new']} new on the free-threaded lane"
+
+
+def verdict_phrases(outcome: RunOutcome) -> list[str]:
+    """Packages per verdict on each lane (never both lanes added together)."""
+    out = []
+    for lane in outcome.lanes:
+        counts = outcome.verdicts_by_lane.get(lane.name, {})
+        tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no verdicts"
+        out.append(f"{lane.name} ({lane.kind_label}): {tally}")
+    return out
+
+
+def untested_lines(outcome: RunOutcome) -> list[str]:
+    """Every package left untested on a lane, with its reason."""
+    return [f"{v.subject} on {v.lane}: {'; '.join(v.reasons) or 'no reason recorded'}" for v in outcome.untested]
 
 
 def fix_command(reason: str) -> str:
     """The command a lane's unavailability reason suggests ("install it with 'uv python install 3.14t'")."""
-    import re
-
     m = re.search(r"(?:install it with|run|use) '([^']+)'", reason)
     return m.group(1) if m else ""
 
@@ -186,3 +190,7 @@ def perf_gates(outcome) -> list[dict[str, Any]]:
     out = [{"subject": r.subject, "lane": r.lane, **g} for r in outcome.results if r.check == "perf"
            for g in r.data.get("gates") or [] if isinstance(g, dict)]
     return sorted(out, key=lambda g: order.get(g.get("outcome"), 3))
+
+
+# The renderers, imported after the shared views above that they read (from ftlab import report).
+from ftlab.report import html, jsonreport, junit, markdown  # noqa: E402

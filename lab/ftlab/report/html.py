@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ftlab import report
+from ftlab import report, wording
+from ftlab.judgement.gates import gate_outcome
 from ftlab.records import LANE_SUBJECT, VERDICT_MEANING, VERDICTS, Lane, Result, Signal
-from ftlab.report import charts, wording
+from ftlab.report import charts
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -98,8 +99,8 @@ class _Renderer:
         self.subject_names = report.subjects(outcome)
         self.cells = report.verdict_cells(outcome)
         self.results = report.cell_results(outcome)
-        self.findings = report.findings(outcome)
-        self.groups = report.headline(self.findings)
+        self.findings = list(outcome.findings)
+        self.groups = outcome.headline
         self.finding_ids = {id(f.signal): f"f{i + 1}" for i, f in enumerate(self.findings)}
         self.lane_colour = {lane.name: LANE_COLOURS[i % len(LANE_COLOURS)] for i, lane in enumerate(outcome.lanes)}
 
@@ -114,29 +115,28 @@ class _Renderer:
                 '<main>')
 
     def banner(self) -> str:
+        """The decision, with the counts every format shows (ftlab.report's phrases) and chips per lane."""
         d = self.o.decision
-        counts = report.verdict_counts(self.o)
-        gating = sum(f.gating for f in self.findings)
+        c = self.o.counts()
+        new, gating = c["reasons"]["new"], c["reasons"]["total"]
         n_subjects, n_lanes = len(self.subject_names), len(self.o.lanes)
-        ft = [lane for lane in self.o.lanes if lane.gil_disabled and lane.available]
-        new = len(self.groups["new"])
         headline = {
             "go": "Go: nothing found that blocks free-threaded adoption",
-            "no-go": (f"No-go: {wording.count(new, 'finding')} new on the free-threaded lane"
+            "no-go": (f"No-go: {wording.count(new, 'gating reason')} new on the free-threaded lane"
                       + (f", {gating - new} more gating" if gating > new else "")) if new
-            else f"No-go: {wording.count(gating, 'gating finding')}",
+            else f"No-go: {wording.count(gating, 'gating reason')}",
             "undecided": "Undecided: not enough was tested to say go",
         }.get(d.decision, d.decision)
         sub = (f"{wording.count(n_subjects, 'subject')} × {wording.count(n_lanes, 'lane')} · "
-               f"{wording.count(len(ft), 'free-threaded lane')} tested · "
-               f"{wording.count(len(self.findings), 'signal')}: {new} new on 3.14t, "
-               f"{len(self.groups['notes'])} worth knowing (not gating), "
-               f"{len(self.groups['shared'])} shared with the GIL lane (not gating), "
-               f"{len(self.groups['info'])} information")
-        chips = "".join(
-            f'<a class="chip v-{v}" href="#matrix" data-set-filter="matrix:verdict:{v}">'
-            f'<b>{n}</b><span>{e(v)}</span></a>'
-            for v, n in counts.items() if n or v in ("ready", "crashes", "unsafe"))
+               f"{wording.count(c['free_threaded_lanes_tested'], 'free-threaded lane')} tested · "
+               f"{report.findings_phrase(self.o)} · gate: {report.reasons_phrase(self.o)}")
+        chips = "".join(self._lane_chips(lane) for lane in self.o.lanes) if self.o.verdicts else ""
+        untested = report.untested_lines(self.o)
+        untested_html = ""
+        if untested:
+            items = "".join(f"<li>{e(line)}</li>" for line in untested)
+            untested_html = (f'<details class="more untested"><summary>Untested ({len(untested)})</summary>'
+                             f'<ul class="triggers">{items}</ul></details>')
         triggers = ""
         # The section below lists every trigger when all of them are new on 3.14t: no need to say it twice.
         if d.triggers and not (d.decision == "no-go" and new == gating):
@@ -148,7 +148,18 @@ class _Renderer:
         return (f'<section class="banner d-{e(d.decision)}" id="decision">'
                 f'<div class="verdict-word">{e(d.decision.upper())}</div>'
                 f'<div class="banner-body"><h1>{e(headline)}</h1><p class="sub">{e(sub)}</p>'
-                f'<div class="chips">{chips}</div>{triggers}</div></section>')
+                f'<div class="chips">{chips}</div>{triggers}{untested_html}</div></section>')
+
+    def _lane_chips(self, lane) -> str:
+        """One lane's verdict chips (packages per verdict on that lane), titled with the lane's phrase."""
+        counts = self.o.verdicts_by_lane.get(lane.name, {})
+        chips = "".join(
+            f'<a class="chip v-{v}" href="#matrix" data-set-filter="matrix:verdict:{v}">'
+            f'<b>{n}</b><span>{e(v)}</span></a>'
+            for v, n in counts.items() if n or v in ("ready", "crashes", "unsafe"))
+        phrase = next(p for p in report.verdict_phrases(self.o) if p.startswith(f"{lane.name} ("))
+        return (f'<div class="lane-chips" title="{e(phrase)}"><span class="chip-lane">{e(lane.name)} '
+                f'<small>{e(lane.kind_label)}</small></span>{chips}</div>')
 
     def new_on_free_threaded(self) -> str:
         """What adopting 3.14t changes, before anything else: the gating findings its baseline lacks."""
@@ -466,7 +477,7 @@ class _Renderer:
                 f'<td>{e(g.get("label", g.get("metric")))}{" · <code>" + e(g["probe"]) + "</code>" if g.get("probe") else ""}</td>'
                 f'<td>{e(_gate_value(g, "value", "range"))}</td><td>{e(_gate_value(g, "baseline_value", "baseline_range"))}</td>'
                 f'<td>{e(_ratio(g.get("ratio")))}</td><td>{e(_ratio(g.get("budget")))}</td>'
-                f'<td><span class="gate gate-{e(g.get("outcome"))}">{e(wording.gate_outcome(str(g.get("outcome"))))}</span></td></tr>'
+                f'<td><span class="gate gate-{e(g.get("outcome"))}">{e(gate_outcome(str(g.get("outcome"))))}</span></td></tr>'
                 for lane, g in gates)
             out += ('<h4>Perf gates <span class="muted">did an upgrade regress? (builds of one kind)</span></h4>'
                     '<div class="table-wrap"><table class="sortable compact gates"><thead><tr>'

@@ -11,9 +11,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from ftlab import report
+from ftlab import report, wording
 from ftlab.records import LANE_SUBJECT, VERDICT_MEANING
-from ftlab.report import wording
 
 #: GitHub refuses comments over 65,536 characters; stay well below with room for a CI wrapper.
 MAX_CHARS = 60_000
@@ -49,80 +48,94 @@ def block(value: str) -> str:
 
 
 def render(outcome, *, report_path: Path | None = None) -> str:
+    """The Markdown report: the decision and the counts, lanes, the verdict matrix, payoff and perf gates,
+    then as many findings as fit under MAX_CHARS."""
+    out = "\n".join(_head(outcome, report_path) + _lanes(outcome) + _matrix(outcome)
+                     + _payoff(outcome) + _perf_gates(report.perf_gates(outcome)))
+    return out + "\n" + "\n".join(_top_findings(list(outcome.findings), MAX_CHARS - len(out) - 400)) + "\n"
+
+
+def _head(outcome, report_path: Path | None) -> list[str]:
+    """The decision, the counts every format shares, the triggers, and what was not (stress-)tested."""
     d = outcome.decision
-    found = report.findings(outcome)
     subjects = report.subjects(outcome)
-    gating = sum(f.gating for f in found)
-    groups = report.headline(found)
     head = [f"## ftlab: **{d.decision.upper()}** (run {code(outcome.run_id)})", ""]
     head.append(f"{wording.count(len(subjects), 'subject')} x {wording.count(len(outcome.lanes), 'lane')}, "
-                f"{wording.count(len(found), 'signal')}: {len(groups['new'])} new on the free-threaded lane, "
-                f"{gating} gating, {len(groups['notes'])} worth knowing on the free-threaded lane (not gating), "
-                f"{len(groups['shared'])} shared with the GIL lane (not gating), {len(groups['info'])} information.")
-    counts = report.verdict_counts(outcome)
+                f"{text(report.findings_phrase(outcome))}.")
+    head.append(f"Gate: {text(report.reasons_phrase(outcome))}.")
     if outcome.verdicts:
-        head.append("Verdicts: " + ", ".join(f"{v} {n}" for v, n in counts.items() if n) + ".")
+        head.append("Verdicts: " + "; ".join(text(p) for p in report.verdict_phrases(outcome)) + ".")
     if d.triggers:
         head += ["", "Why (what is new on the free-threaded lane first):" if d.decision == "no-go" else "Notes:"]
         head += [f"- {text(t)}" for t in d.triggers[:TOP_TRIGGERS]]
         if len(d.triggers) > TOP_TRIGGERS:
             head.append(f"- ... and {len(d.triggers) - TOP_TRIGGERS} more")
-    untested = report.not_stress_tested(outcome)
+    untested = report.untested_lines(outcome)
     if untested:
+        head += ["", f"Untested ({len(untested)}):"]
+        head += [f"- {text(line)}" for line in untested[:TOP_TRIGGERS]]
+        if len(untested) > TOP_TRIGGERS:
+            head.append(f"- ... and {len(untested) - TOP_TRIGGERS} more (the JSON report lists every one)")
+    not_stressed = report.not_stress_tested(outcome)
+    if not_stressed:
         head += ["", f"Not stress-tested (no hand-written probe; the auto-probe found nothing it could call): "
-                     f"{text(', '.join(untested))}. Their verdicts rest on install and import."]
-    if groups["notes"]:
+                     f"{text(', '.join(not_stressed))}. Their verdicts rest on install and import."]
+    notes = outcome.headline["notes"]
+    if notes:
         head += ["", "Worth knowing on the free-threaded lane (not gating):"]
-        head += [f"- {text(f.where)}: {text(f.summary)}" for f in groups["notes"][:TOP_TRIGGERS]]
-        if len(groups["notes"]) > TOP_TRIGGERS:
-            head.append(f"- ... and {len(groups['notes']) - TOP_TRIGGERS} more")
+        head += [f"- {text(f.where)}: {text(f.summary)}" for f in notes[:TOP_TRIGGERS]]
+        if len(notes) > TOP_TRIGGERS:
+            head.append(f"- ... and {len(notes) - TOP_TRIGGERS} more")
     if report_path is not None:
         html_name = Path(report_path).name.rsplit(".", 1)[0] + ".html"
         head += ["", f"Full report with evidence: {code(html_name)} (next to this file)."]
+    return head
 
+
+def _lanes(outcome) -> list[str]:
     lanes = ["", "### Lanes", "", "| lane | build | version | status |", "|---|---|---|---|"]
     for lane in outcome.lanes:
         status = "available" if lane.available else f"unavailable: {text(lane.reason)}"
         if lane.available and lane.reason:
             status += f" ({text(lane.reason)})"
         lanes.append(f"| {text(lane.name)} | {text(report.lane_kind(lane))} | {text(lane.version or '-')} | {status} |")
+    return lanes
 
-    matrix = []
-    if subjects:
-        cells = report.verdict_cells(outcome)
-        matrix = ["", "### Verdicts", "",
-                  "| subject | " + " | ".join(f"{text(lane.name)}<br>{text(report.lane_kind(lane))}" for lane in outcome.lanes) + " |",
-                  "|---" * (len(outcome.lanes) + 1) + "|"]
-        for s in subjects:
-            row = []
-            for lane in outcome.lanes:
-                v = cells.get((s, lane.name))
-                label = v.verdict if v else "untested"
-                cell = f"**{label.upper()}**" if label not in ("ready", "untested") else label
-                row.append(cell + (f"<br><sub>{text(', '.join(v.checks))}</sub>" if v and v.checks and label != "untested" else ""))
-            matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
-        matrix += ["", "Legend: " + "; ".join(f"**{v}**: {text(m)}" for v, m in VERDICT_MEANING.items()) + "."]
 
-    gates = _payoff(outcome) + _perf_gates(report.perf_gates(outcome))
-    out = "\n".join(head + lanes + matrix + gates)
-    budget = MAX_CHARS - len(out) - 400
+def _matrix(outcome) -> list[str]:
+    subjects = report.subjects(outcome)
+    if not subjects:
+        return []
+    cells = report.verdict_cells(outcome)
+    matrix = ["", "### Verdicts", "",
+              "| subject | " + " | ".join(f"{text(lane.name)}<br>{text(report.lane_kind(lane))}" for lane in outcome.lanes) + " |",
+              "|---" * (len(outcome.lanes) + 1) + "|"]
+    for s in subjects:
+        row = []
+        for lane in outcome.lanes:
+            v = cells.get((s, lane.name))
+            label = v.verdict if v else "untested"
+            cell = f"**{label.upper()}**" if label not in ("ready", "untested") else label
+            row.append(cell + (f"<br><sub>{text(', '.join(v.checks))}</sub>" if v and v.checks and label != "untested" else ""))
+        matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
+    return [*matrix, "", "Legend: " + "; ".join(f"**{v}**: {text(m)}" for v, m in VERDICT_MEANING.items()) + "."]
+
+
+def _top_findings(found: list, budget: int) -> list[str]:
+    """The first TOP_FINDINGS findings that fit in ``budget`` characters, and how many more there are."""
+    if not found:
+        return ["", "No signals: nothing crashed, hung, corrupted data or re-enabled the GIL in what was tested."]
     parts = []
-    shown = 0
     for f in found[:TOP_FINDINGS]:
-        entry = _finding(f, shown + 1)
+        entry = _finding(f, len(parts) + 1)
         if len(entry) > budget:
             break
         parts.append(entry)
         budget -= len(entry)
-        shown += 1
-    tail = []
-    if found:
-        tail = ["", "### Top findings", "", *parts]
-        if shown < len(found):
-            tail += ["", f"... and {len(found) - shown} more findings; see the HTML report."]
-    else:
-        tail = ["", "No signals: nothing crashed, hung, corrupted data or re-enabled the GIL in what was tested."]
-    return out + "\n" + "\n".join(tail) + "\n"
+    tail = ["", "### Top findings", "", *parts]
+    if len(parts) < len(found):
+        tail += ["", f"... and {len(found) - len(parts)} more findings; see the HTML report."]
+    return tail
 
 
 #: Perf gate rows shown in a PR comment (regressions first); the rest are in the HTML and JSON reports.

@@ -65,11 +65,9 @@ def stress_outcome(r: Result | None) -> str:
 
 def rows(outcome) -> list[dict[str, Any]]:
     """One row per package and lane, in survey order."""
-    from ftlab.judgement.judge import judge
-
     by = {(r.subject, r.lane, r.check): r for r in outcome.results}
     judged: dict[tuple[str, str, str], set[str]] = {}
-    for f in judge(outcome.lanes, outcome.results):
+    for f in outcome.findings:
         if f.severity or f.kind == "pure-python-wheel":
             judged.setdefault((f.subject, f.lane, f.check), set()).add(f.kind)
     verdict = {(v.subject, v.lane): v.verdict for v in outcome.verdicts}

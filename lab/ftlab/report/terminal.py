@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ftlab import report, wording
 from ftlab.judgement.judge import condensed
 from ftlab.records import Lane
-from ftlab.report import wording
 
 VERDICT_STYLE = {
     "crashes": "bold white on red",
@@ -32,9 +32,7 @@ def _console() -> Console:
 
 def lane_kind(lane: Lane) -> str:
     """Never calls a GIL build free-threaded: an unavailable lane's kind is what was asked for."""
-    if not lane.available and not lane.version:
-        return "unknown"
-    return ("free-threaded" if lane.gil_disabled else "GIL") + ("" if lane.available else " (asked for)")
+    return lane.kind_label
 
 
 def print_lanes(lanes: Sequence[Lane]) -> None:
@@ -90,18 +88,17 @@ def print_run(outcome, written: Mapping[str, Path]) -> None:
                 row.append(f"[{VERDICT_STYLE[word]}]{word}[/]{rests}")
             matrix.add_row(*row)
         con.print(matrix)
-    from ftlab.report import findings, headline
-
-    groups = headline(findings(outcome))
+    groups = outcome.headline
     _print_findings(con, outcome, groups)
     _print_payoff(con, outcome)
     _print_perf_gates(con, outcome)
+    # The counts every format shows (ftlab.report's phrases; the JSON report's counts).
+    con.print(f"verdicts: {escape('; '.join(report.verdict_phrases(outcome)))}", overflow="fold")
+    con.print(f"findings: {escape(report.findings_phrase(outcome))}", overflow="fold")
     d = outcome.decision
     if d.decision == "no-go":
-        # The gating findings are listed just above (new ones, then shared crashes and corruption).
-        n = len(groups["new"]) + len(groups["gating"])
-        con.print(f"decision: [{DECISION_STYLE[d.decision]}]NO-GO[/]: {wording.count(n, 'gating finding')}, "
-                  f"{len(groups['new'])} of them new on the free-threaded lane")
+        # The gating reasons are listed just above (new ones, then shared crashes and corruption).
+        con.print(f"decision: [{DECISION_STYLE[d.decision]}]NO-GO[/]: {escape(report.reasons_phrase(outcome))}")
     else:
         con.print(f"decision: [{DECISION_STYLE[d.decision]}]{d.decision.upper()}[/]")
         for t in d.triggers[:10]:
@@ -120,11 +117,11 @@ TOP_SHARED = 5
 
 def _print_findings(con, outcome, groups) -> None:
     """What is new on the free-threaded lane first, then how many findings are shared or information."""
-    if not any(groups.values()):
+    if not any(groups.values()) and not outcome.untested:
         return
     if groups["new"]:
-        con.print(f"[bold]new on the free-threaded lane:[/] {len(groups['new'])}")
-        lines = condensed(groups["new"])
+        lines = outcome.reasons["new"]
+        con.print(f"[bold]new on the free-threaded lane:[/] {wording.count(len(lines), 'gating reason')}")
         for f, summary in lines[:TOP_NEW]:
             con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(summary)}", overflow="fold")
         if len(lines) > TOP_NEW:
@@ -133,24 +130,29 @@ def _print_findings(con, outcome, groups) -> None:
         con.print("[bold]new on the free-threaded lane:[/] nothing")
     if groups["gating"]:
         con.print(f"[bold]also gating (crashes, hangs and corruption on the GIL lane, or shared with it):[/] "
-                  f"{len(groups['gating'])}")
-    for f, summary in condensed(groups["gating"])[:TOP_NEW]:
+                  f"{wording.count(len(outcome.reasons['gating']), 'gating reason')}")
+    for f, summary in outcome.reasons["gating"][:TOP_NEW]:
         con.print(f"  [red]![/] {escape(f.where)}: {escape(f.kind)}: {escape(summary)}", overflow="fold")
     if groups["notes"]:
         con.print(f"[bold]worth knowing on the free-threaded lane (not gating):[/] {len(groups['notes'])}")
     for f in groups["notes"][:TOP_NEW]:
         con.print(f"  [yellow]-[/] {escape(f.where)}: {escape(f.kind)}: {escape(f.summary)}", overflow="fold")
-    con.print(f"shared with the GIL lane, not gating: {len(groups['shared'])}; "
-              f"information (optional dependencies, known findings): {len(groups['info'])}")
+    con.print(f"shared with the GIL lane, not gating: {len(groups['shared'])}; on the GIL lane itself: "
+              f"{len(groups['baseline'])}; information (optional dependencies, known findings): {len(groups['info'])}")
     # Races both builds show are no news about 3.14t, but they are bugs for whoever shares the object.
     unsafe = [(f, summary) for f, summary in condensed(groups["shared"]) if f.severity in ("crashes", "unsafe")]
     for f, summary in unsafe[:TOP_SHARED]:
         con.print(f"  [dim]- {escape(f.where)}: {escape(f.kind)}: {escape(summary)}[/]", overflow="fold")
     if len(unsafe) > TOP_SHARED:
         con.print(f"  [dim]... and {len(unsafe) - TOP_SHARED} more races both builds show (see the report)[/]")
-    from ftlab.report import not_stress_tested
-
-    untested = not_stress_tested(outcome)
+    untested = report.untested_lines(outcome)
+    if untested:
+        con.print(f"[bold]untested:[/] {len(untested)}")
+    for line in untested[:TOP_NEW]:
+        con.print(f"  [dim]-[/] {escape(line)}", overflow="fold")
+    if len(untested) > TOP_NEW:
+        con.print(f"  ... and {len(untested) - TOP_NEW} more (see the report)")
+    untested = report.not_stress_tested(outcome)
     if untested:
         con.print(f"[dim]not stress-tested (no hand-written probe; the auto-probe found nothing it could call): "
                   f"{escape(', '.join(untested))}: their verdicts rest on install and import[/]", overflow="fold")

@@ -11,10 +11,12 @@ from ftlab.engine.checks.install import InstallCheck
 from ftlab.engine.checks.perf import PerfCheck
 from ftlab.engine.checks.stress import StressCheck
 from ftlab.errors import UsageError
+from ftlab.records import CHECK_ORDER
 
-#: name -> check, in execution order.
-CHECKS: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck(), StressCheck(),
-                                                  PerfCheck())}
+_BY_NAME: dict[str, Check] = {c.name: c for c in (FingerprintCheck(), InstallCheck(), ImportCheck(), StressCheck(),
+                                                   PerfCheck())}
+#: name -> check, in execution order (ftlab.records.CHECK_ORDER).
+CHECKS: dict[str, Check] = {name: _BY_NAME[name] for name in CHECK_ORDER}
 
 DEFAULT_CHECKS = ("fingerprint", "install", "import", "stress")
 

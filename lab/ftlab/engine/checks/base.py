@@ -14,9 +14,10 @@ from ftlab.lanes.envs import DistOutcome, LaneEnv, closure
 from ftlab.records import Job, Lane, Result, Signal, Subject
 from ftlab.sandbox import process as sandbox
 
-#: Must match probes/ftlab_probes/runtime/protocol.py (the host checks what comes back against these).
-JOB_FORMAT = "ftlab-job/1"
-RESULT_FORMAT = "ftlab-result/1"
+# The protocol's formats are defined once, beside the in-lane runtime that writes them; that module
+# imports only the standard library, so reading them runs nothing of a lane's.
+from ftlab_probes.runtime.protocol import JOB_FORMAT, RESULT_FORMAT
+
 
 @dataclass(kw_only=True)
 class RunContext:
