@@ -1,3 +1,3 @@
-from ftlab.cli.main import main
+from ftlab.cli.app import main
 
 raise SystemExit(main())

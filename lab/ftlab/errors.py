@@ -1,4 +1,4 @@
-"""One error family. Each carries its exit code; ``cli.main`` prints ``ftlab: error: MESSAGE``.
+"""One error family. Each carries its exit code; ``ftlab.cli.main`` prints ``ftlab: error: MESSAGE``.
 
 Messages say the fact, the thing named, what was expected and the next step.
 """

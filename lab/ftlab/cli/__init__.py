@@ -1,6 +1,6 @@
-"""The command line: one registry of commands (ftlab.cli.main, the `ftlab` entry point), each command's
+"""The command line: one registry of commands (ftlab.cli.app, the `ftlab` entry point), each command's
 parser and handler side by side in its module."""
 
-from ftlab.cli.main import main
+from ftlab.cli.app import main
 
 __all__ = ["main"]

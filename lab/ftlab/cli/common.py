@@ -1,5 +1,5 @@
 """What every command module shares: the parser class, exit codes, help strings, and the edge where a
-finished run is written and printed. Command modules import from here, never from ftlab.cli.main."""
+finished run is written and printed. Command modules import from here, never from ftlab.cli.app."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Parser(argparse.ArgumentParser):
 
 @dataclass(frozen=True, kw_only=True)
 class Command:
-    """One command of the registry (ftlab.cli.main): its parser and its handler, side by side."""
+    """One command of the registry (ftlab.cli.app): its parser and its handler, side by side."""
 
     name: str
     #: Adds the command's parser to the subparsers; returns it.

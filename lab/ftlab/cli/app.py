@@ -4,7 +4,7 @@ Everything a command does is callable from Python too.
 
 The command modules import the engine, the store and the reports inside their handlers, not at module
 level: every invocation builds every parser, and importing those up front measured ~14 ms -> ~200 ms+
-for `ftlab --help` (python -X importtime, ftlab.cli.main cumulative); the layers below import at module
+for `ftlab --help` (python -X importtime, ftlab.cli.app cumulative); the layers below import at module
 level.
 
 Exit codes: 0 go (or nothing found), 1 findings (no-go, or a diff that regressed), 2 bad input or an
