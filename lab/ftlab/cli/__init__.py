@@ -1,5 +1,5 @@
 """The command line: one registry of commands, each command's parser and handler together."""
 
-from ftlab.cli import main
+from ftlab.cli.main import main
 
 __all__ = ["main"]
