@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("demo", help="run the bundled fixtures and a few real packages, and write a report")
     sp.add_argument("--store", type=Path, default=None, help=store_help)
     sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=lane_help)
+    sp.add_argument("--full", action="store_true",
+                    help="every import and calibration fixture and two real packages (10-16 min), instead of four subjects (~2 min)")
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
     _add_report_and_diff(sub, store_help)
     for feature in _features():
@@ -367,11 +369,9 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ftlab.cli.demo import demo_request
+    from ftlab.cli.demo import demo_command
 
-    request = demo_request(store_path=_store_path(args), lane_specs=tuple(args.lane), argv=tuple(sys.argv))
-    # The fixtures crash, hang and race on purpose: findings are the demo working, not failing.
-    return _run_and_render(request, args, findings_exit=EXIT_OK)
+    return demo_command(args, store_path=_store_path(args), run_and_render=_run_and_render)
 
 
 # -- report and diff (issue 7) ---------------------------------------------------------------------
