@@ -15,11 +15,12 @@ from ftlab.engine import runlock
 from ftlab.engine.checks import CHECKS
 from ftlab.engine.checks.base import RunContext
 from ftlab.engine.plan import plan
-from ftlab.engine.runner import make_executor
+from ftlab.engine.runner import make_executor, run_overlapped
 from ftlab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
 from ftlab.judgement.judge import judge, ordered
 from ftlab.judgement.verdict import decide, verdicts
 from ftlab.lanes import interpreters as lanes_mod
+from ftlab.lanes.envs import forecast_builds
 from ftlab.records import Decision, Job, Lane, Result, Subject, Verdict
 from ftlab.store.db import RunRecord, Store, new_run_id
 
@@ -163,7 +164,15 @@ def _run_stages(ctx: RunContext, store: Store, checks, done: set[str], lock: Loc
                 reporter: Reporter):
     run_id, artifacts_dir, lanes, subjects = ctx.run_id, ctx.artifacts_dir, ctx.lanes, ctx.subjects
     artifacts_dir.mkdir(parents=True, exist_ok=True)
-    for stage in plan(run_id, subjects, lanes, checks, ctx):
+    stages = plan(run_id, subjects, lanes, checks, ctx)
+    pending = _announce_builds(ctx, lock, checks, executor, reporter)
+    if pending:
+        # Builds from source run beside the other packages' checks (ftlab.engine.runner.run_overlapped).
+        _build_envs(ctx, lock, reporter, defer=pending)
+        run_overlapped(ctx, store, stages, done, executor, reporter, lock=lock, pending=pending,
+                       record=lambda result: _record(store, artifacts_dir, result))
+        stages = []
+    for stage in stages:
         if not stage:
             continue
         check = CHECKS[stage[0].check]
@@ -192,6 +201,30 @@ def _run_stages(ctx: RunContext, store: Store, checks, done: set[str], lock: Loc
     decision = decide(lanes, record.results, verdict_list, found)
     store.finish_run(run_id, verdicts=verdict_list, decision=decision)
     return record, verdict_list, decision
+
+
+def _record(store: Store, artifacts_dir: Path, result: Result) -> None:
+    if result.status in ("error", "crash", "timeout"):
+        _stop_if_disk_full(artifacts_dir)
+    store.record_result(result)
+
+
+def _announce_builds(ctx: RunContext, lock: Lock | None, checks, executor, reporter: Reporter) -> dict[str, frozenset[str]]:
+    """Pins with no wheel for a lane, read from the index before anything installs, announced with a
+    rough cost: lane name -> the pins to build beside the checks ({} when none, or on Dask, whose
+    workers build their own venvs)."""
+    if (lock is None or not executor.local or "envs" in ctx.prepared or ctx.options.get("wheels_only")
+            or not any(CHECKS[c].needs_env for c in checks)):
+        return {}
+    ahead, problem = forecast_builds(lock, ctx.lanes)
+    if problem:
+        reporter.note(f"could not tell ahead which pins build from source ({problem}); installing in order")
+    for build in ahead:
+        reporter.note(f"build ahead: {build.describe()}; its checks wait for it, the other packages' go on meanwhile")
+    pending: dict[str, set[str]] = {}
+    for build in ahead:
+        pending.setdefault(build.lane, set()).add(build.name)
+    return {lane: frozenset(names) for lane, names in pending.items()}
 
 
 def resume_target(store: Store, ref: str | None) -> str:
@@ -268,8 +301,9 @@ def _resolve_lock(subjects, checks, options, lanes, reporter: Reporter) -> Lock 
     return resolve_lock(installable, index_url=options.get("index_url"), python_version=python_version)
 
 
-def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:
-    """One venv per available lane, filled from the lock; lanes are built in parallel."""
+def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter, defer: dict[str, frozenset[str]] | None = None) -> None:
+    """One venv per available lane, filled from the lock; lanes are built in parallel. Pins in
+    ``defer[lane]`` are left pending (built later, beside the checks)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ftlab.lanes.envs import build_env, pin_timeout
@@ -286,7 +320,7 @@ def _build_envs(ctx: RunContext, lock: Lock | None, reporter: Reporter) -> None:
     with reporter.stage(f"installing {len(lock.pins)} pins", len(available)), \
             ThreadPoolExecutor(max_workers=max(1, len(available))) as pool:
         futures = {pool.submit(build_env, lane, lock, root, wheels_only=bool(ctx.options.get("wheels_only")),
-                               timeout_s=pin_timeout(ctx.options)): lane
+                               timeout_s=pin_timeout(ctx.options), defer=(defer or {}).get(lane.name, frozenset())): lane
                    for lane in available}
         for fut, lane in futures.items():
             env = fut.result()
