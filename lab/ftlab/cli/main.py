@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--targets", default=None, metavar="LIST",
                     help="comma-separated targets like cp314t-manylinux_x86_64 (default: cp314 and cp314t on 5 platforms)")
     sp.add_argument("--index-url", default=None, metavar="URL", help="the package index (default: the one uv or pip is configured with)")
+    sp.add_argument("--wide", action="store_true", help="the matrix: one column per target (default: one line per package)")
+    sp.add_argument("--format", choices=["text", "html"], default="text",
+                    help="html: write the page (to -o PATH, default reports/ftlab-readiness.html) and print its path")
+    sp.add_argument("-o", "--output", type=Path, default=None, metavar="PATH", help="where --format html writes the page")
     sp.add_argument("--json", action="store_true", help="print JSON on stdout")
 
     sp = sub.add_parser("runs", help="list the runs in the store")
