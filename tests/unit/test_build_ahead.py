@@ -42,8 +42,8 @@ def test_a_lane_reads_as_a_readiness_target():
 def test_pins_without_a_wheel_for_a_lane_build_there_only():
     (build,) = builds_ahead(LOCK, (GIL, FT), RELEASES)
     assert (build.name, build.lane, build.sdist, build.size) == ("grpcio", "3.14t", "grpcio-1.76.0.tar.gz", 12_700_000)
-    assert "grpcio==1.76.0 on 3.14t: no wheel for this lane, builds from grpcio-1.76.0.tar.gz (12.7 MB, roughly 19 min)" \
-        == build.describe()
+    assert build.describe() \
+        == "grpcio==1.76.0 on 3.14t: no wheel for this lane, builds from grpcio-1.76.0.tar.gz (12.7 MB, roughly 19 min)"
 
 
 def test_the_estimate_is_bounded():

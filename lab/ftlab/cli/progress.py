@@ -33,6 +33,7 @@ class Reporter:
         self._total = 0
         self._label = ""
         self._started = time.monotonic()
+        self._floor = None
 
     def note(self, message: str) -> None:
         if self.quiet:
@@ -43,9 +44,12 @@ class Reporter:
             print(message, file=sys.stderr, flush=True)
 
     @contextmanager
-    def stage(self, label: str, total: int):
+    def stage(self, label: str, total: int, eta_floor=None):
+        """``eta_floor``: a function giving seconds the stage surely still takes (a build from source
+        still running, by its estimate), so the plain ETA never says "1 s" while a build holds jobs back."""
         self._done, self._total, self._label = 0, total, label
         self._started = time.monotonic()
+        self._floor = eta_floor
         if self.quiet or total == 0:
             yield self
             return
@@ -70,17 +74,18 @@ class Reporter:
         if self._progress is not None:
             self._progress.update(self._task, advance=1, item=item)
         else:
-            eta = eta_text(time.monotonic() - self._started, self._done, self._total)
+            eta = eta_text(time.monotonic() - self._started, self._done, self._total,
+                           floor_s=self._floor() if self._floor else 0.0)
             print(f"[{self._done}/{self._total}] {self._label}: {item}" + (f" (ETA {eta})" if eta else ""),
                   file=sys.stderr, flush=True)
 
 
-def eta_text(elapsed_s: float, done: int, total: int) -> str:
-    """The time left at the pace of the jobs done so far ("" before the first and after the last):
-    "40 s", "3 min", "1 h 5 min". Jobs differ in cost, so it is a pace, not a promise."""
+def eta_text(elapsed_s: float, done: int, total: int, floor_s: float = 0.0) -> str:
+    """The time left at the pace of the jobs done so far, and never less than ``floor_s`` ("" before the
+    first job and after the last): "40 s", "3 min", "1 h 5 min". Jobs differ in cost: a pace, not a promise."""
     if done <= 0 or done >= total:
         return ""
-    left = elapsed_s / done * (total - done)
+    left = max(elapsed_s / done * (total - done), floor_s)
     if left < 90:
         return f"{max(1, round(left))} s"
     minutes = round(left / 60)

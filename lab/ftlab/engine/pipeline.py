@@ -165,11 +165,11 @@ def _run_stages(ctx: RunContext, store: Store, checks, done: set[str], lock: Loc
     run_id, artifacts_dir, lanes, subjects = ctx.run_id, ctx.artifacts_dir, ctx.lanes, ctx.subjects
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     stages = plan(run_id, subjects, lanes, checks, ctx)
-    pending = _announce_builds(ctx, lock, checks, executor, reporter)
+    pending, estimates = _announce_builds(ctx, lock, checks, executor, reporter)
     if pending:
         # Builds from source run beside the other packages' checks (ftlab.engine.runner.run_overlapped).
         _build_envs(ctx, lock, reporter, defer=pending)
-        run_overlapped(ctx, store, stages, done, executor, reporter, lock=lock, pending=pending,
+        run_overlapped(ctx, store, stages, done, executor, reporter, lock=lock, pending=pending, estimates=estimates,
                        record=lambda result: _record(store, artifacts_dir, result))
         stages = []
     for stage in stages:
@@ -209,22 +209,25 @@ def _record(store: Store, artifacts_dir: Path, result: Result) -> None:
     store.record_result(result)
 
 
-def _announce_builds(ctx: RunContext, lock: Lock | None, checks, executor, reporter: Reporter) -> dict[str, frozenset[str]]:
+def _announce_builds(ctx: RunContext, lock: Lock | None, checks, executor,
+                     reporter: Reporter) -> tuple[dict[str, frozenset[str]], dict[str, float]]:
     """Pins with no wheel for a lane, read from the index before anything installs, announced with a
-    rough cost: lane name -> the pins to build beside the checks ({} when none, or on Dask, whose
-    workers build their own venvs)."""
+    rough cost: (lane name -> the pins to build beside the checks, lane name -> their estimated
+    seconds); empty when there are none, or on Dask, whose workers build their own venvs."""
     if (lock is None or not executor.local or "envs" in ctx.prepared or ctx.options.get("wheels_only")
             or not any(CHECKS[c].needs_env for c in checks)):
-        return {}
+        return {}, {}
     ahead, problem = forecast_builds(lock, ctx.lanes)
     if problem:
         reporter.note(f"could not tell ahead which pins build from source ({problem}); installing in order")
     for build in ahead:
         reporter.note(f"build ahead: {build.describe()}; its checks wait for it, the other packages' go on meanwhile")
     pending: dict[str, set[str]] = {}
+    estimates: dict[str, float] = {}
     for build in ahead:
         pending.setdefault(build.lane, set()).add(build.name)
-    return {lane: frozenset(names) for lane, names in pending.items()}
+        estimates[build.lane] = estimates.get(build.lane, 0.0) + build.estimate_s
+    return {lane: frozenset(names) for lane, names in pending.items()}, estimates
 
 
 def resume_target(store: Store, ref: str | None) -> str:

@@ -5,6 +5,7 @@ be sharded across machines (lab/ftlab/engine/plan.py) and merged back (lab/ftlab
 from __future__ import annotations
 
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -124,12 +125,14 @@ def _guarded(fn: Callable[[Job], Result], job: Job) -> Result:
 
 def run_overlapped(ctx: Any, store: Any, stages: list[list[Job]], done: set[str], executor: LocalExecutor,
                    reporter: Any, *, lock: Any, pending: Mapping[str, frozenset[str]],
-                   record: Callable[[Result], None]) -> None:
+                   record: Callable[[Result], None], estimates: Mapping[str, float] | None = None) -> None:
     """Every check's jobs of a run in one pool, with each lane's builds from source (``pending``: lane
     name -> pin names left out of its venv) as background tasks: a package's jobs wait only for the
     builds its own pins need, so a 20-minute C++ build holds back its own package, not every other
     package's import and stress jobs. Each result is handed to ``record`` as it arrives; then each
-    check's ``finalize`` runs over its stored results, in check order, as the staged loop does."""
+    check's ``finalize`` runs over its stored results, in check order, as the staged loop does.
+    ``estimates`` (lane name -> seconds its builds should take) keep the progress ETA from promising
+    the end while a build still runs."""
     from ftlab.engine.checks import CHECKS
     from ftlab.engine.plan import build_key, waits_for
     from ftlab.lanes.envs import finish_env, pin_timeout
@@ -150,14 +153,22 @@ def run_overlapped(ctx: Any, store: Any, stages: list[list[Job]], done: set[str]
             env = finish_env(ctx.prepared["envs"][lane.name], lane, lock, root,
                              wheels_only=bool(ctx.options.get("wheels_only")), timeout_s=pin_timeout(ctx.options))
             ctx.prepared["envs"][lane.name] = env  # one assignment: readers see the old env or the new one
-            built = [d for d in env.dists if d.name in pending[lane.name]]
+            built.add(lane.name)
             reporter.note(f"{lane.name}: built from source: " + ", ".join(
-                f"{d.name} ({d.outcome}{', ' + d.failure if d.failure else ''}, {d.seconds:.0f} s)" for d in built))
+                f"{d.name} ({d.outcome}{', ' + d.failure if d.failure else ''}, {d.seconds:.0f} s)"
+                for d in env.dists if d.name in pending[lane.name]))
         return task
+
+    built: set[str] = set()
+    started = time.monotonic()
+
+    def floor() -> float:
+        left = [est - (time.monotonic() - started) for lane, est in (estimates or {}).items() if lane not in built]
+        return max([0.0, *left])
 
     background = {build_key(lane.name): finish(lane) for lane in ctx.lanes
                   if lane.available and pending.get(lane.name) and lane.name in ctx.prepared.get("envs", {})}
-    with reporter.stage("checks", len(runnable)):
+    with reporter.stage("checks", len(runnable), eta_floor=floor):
         for result in executor.run_gated(lambda job: CHECKS[job.check].run(job, ctx), runnable,
                                          background=background, waits=waits_for(runnable, lock, pending)):
             record(result)

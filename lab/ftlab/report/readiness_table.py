@@ -184,7 +184,7 @@ def readiness_lines(readiness: Readiness, width: int = LINE_WIDTH) -> list[tuple
     out: list[tuple[str, str]] = []
     platforms = list(dict.fromkeys(_short_platform(t.platform) for t in readiness.targets))
     head = (f"Wheel readiness on {readiness.index_url}: {len(readiness.packages)} packages, "
-            f"{len(platforms)} platforms ({', '.join(platforms)})")
+            f"{len(platforms)} platform{'s' if len(platforms) != 1 else ''} ({', '.join(platforms)})")
     out += [(ln, "bold") for ln in _wrap(head, width)]
     summary = "  ".join(f"{py}: {s['ready']}/{s['needed']} ready" for py in readiness.pythons
                         for s in [readiness.python_summary(py)])
