@@ -186,6 +186,13 @@ def _trace_lines(sig: Signal) -> list[str]:
     return [_shorten(ln, 96) for ln in (picked or lines)[:TRACE_LINES]]
 
 
+def _reason(text: str, width: int = 120) -> str:
+    """A lane's reason on one line: what happened and the fix, without the installer's detail in between."""
+    if len(text) <= width or "; " not in text:
+        return _shorten(text, width)
+    return _shorten(f"{text.split(' (', 1)[0]}; {text.rpartition('; ')[2]}", width)
+
+
 def _shorten(text: str, width: int) -> str:
     """A long path-heavy line kept readable: its end matters (the symbol), so the middle goes."""
     if len(text) <= width:
@@ -203,7 +210,10 @@ def summary_lines(outcome: RunOutcome, written: Mapping[str, Path], *, seconds: 
     lines = [f"ftlab demo: {len(names)} subjects on " + (" and ".join(_lane_label(lane) for lane in ran) or "no lane")
              + f", {seconds:.0f} s"]
     for lane in missing:
-        lines.append(f"  lane {lane.name}: unavailable: {_shorten(lane.reason, 120)}")
+        lines.append(f"  lane {lane.name}: unavailable: {_reason(lane.reason)}")
+    for lane in ran:
+        if lane.reason:  # a stand-in baseline ("baseline fallback: no GIL CPython 3.14 found ...")
+            lines.append(f"  lane {lane.name}: {_reason(lane.reason)}")
     if ran and not any(lane.gil_disabled for lane in ran):
         lines.append("  without a free-threaded lane the GIL cannot come back on: the demo shows the crash, the race "
                      "and the wheel tags; add 3.14t ('uv python install 3.14t', or --lane PATH) for the rest")
@@ -228,7 +238,8 @@ def summary_lines(outcome: RunOutcome, written: Mapping[str, Path], *, seconds: 
                                               if any(lane.gil_disabled for lane in ran) else "needs a free-threaded lane"))
     crash = _signals(results, _subject_name(CRASH_FIXTURE), "import", "crash")
     if crash:
-        lane_name, sigs = next(iter(crash.items()))
+        # The lane whose trace shows the extension's C frame (3.14 adds C stacks to faulthandler's dump).
+        lane_name, sigs = max(crash.items(), key=lambda kv: len(_trace_lines(kv[1][0])))
         sig = sigs[0]
         lines.append(f"2. Crash: importing {sig.evidence.get('module') or 'ftfix_segfault'} kills the interpreter with "
                      f"{sig.evidence.get('signal') or 'a signal'} on {', '.join(sorted(crash))}; faulthandler on {lane_name}:")
