@@ -98,3 +98,16 @@ def test_the_scheduler_runs_free_jobs_beside_a_build_and_releases_the_waiting_on
     assert events.index("ran free-1") < events.index("build ended")
     assert events.index("ran free-2") < events.index("build ended")
     assert events.index("ran waits") > events.index("build ended")
+
+
+def test_a_build_uv_already_cached_for_the_lanes_abi_is_no_build(tmp_path):
+    from ftlab.lanes.envs import cached_build
+
+    built = tmp_path / "sdists-v11" / "pypi" / "grpcio" / "1.76.0" / "AbC"
+    built.mkdir(parents=True)
+    (built / "grpcio-1.76.0-cp314-cp314t-linux_x86_64.whl").write_bytes(b"")
+    assert cached_build(tmp_path, "grpcio", "1.76.0", FT)
+    assert not cached_build(tmp_path, "grpcio", "1.76.0", GIL)  # a cp314t build serves no GIL lane
+    assert not cached_build(tmp_path, "grpcio", "1.77.0", FT) and not cached_build(None, "grpcio", "1.76.0", FT)
+    assert builds_ahead(LOCK, (GIL, FT), RELEASES,
+                        cached=lambda name, version, lane: cached_build(tmp_path, name, version, lane)) == []

@@ -24,7 +24,7 @@ from packaging.markers import Marker
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from ftlab.deps.index import IndexClient
-from ftlab.deps.lock import Lock, Pin, run_uv_sandboxed, uv_command
+from ftlab.deps.lock import Lock, Pin, run_uv_sandboxed, uv_cache_dir, uv_command
 from ftlab.deps.readiness import assess, parse_target
 from ftlab.errors import PackageIndexError
 from ftlab.records import Lane
@@ -436,9 +436,29 @@ def lane_target(lane: Lane):
     return parse_target(f"cp{version[0]}{version[1]}{'t' if lane.gil_disabled else ''}-{tag.split('-')[2]}")
 
 
-def builds_ahead(lock: Lock, lanes, releases: dict[tuple[str, str], Any]) -> list[BuildAhead]:
+def cached_build(cache: Path | None, name: str, version: str, lane: Lane) -> bool:
+    """Whether uv's cache already holds a wheel it built from this release's sdist for the lane's ABI
+    (``sdists-v*/<index>/.../<name>/<version>/<id>/*.whl``): then the "build" is a copy. Never on a
+    ThreadSanitizer lane, which installs without uv's cache (``install_args``)."""
+    if cache is None or lane.sanitizer == "thread" or not lane.version:
+        return False
+    major, minor = lane.version.split(".")[:2]
+    abi = f"cp{major}{minor}{'t' if lane.gil_disabled else ''}"
+    for wheel in cache.glob(f"sdists-v*/**/{canonicalize_name(name)}/{version}/*/*.whl"):
+        try:
+            tags = parse_wheel_filename(wheel.name)[3]
+        except ValueError:  # InvalidWheelFilename: not one of uv's
+            continue
+        if any(t.abi == abi for t in tags):
+            return True
+    return False
+
+
+def builds_ahead(lock: Lock, lanes, releases: dict[tuple[str, str], Any],
+                 cached: Any = None) -> list[BuildAhead]:
     """Pins that no wheel serves on a lane, from the index's files of each pin (``releases``: (name,
-    version) -> a sequence of ``DistFile``): what the run will build from source. Pure."""
+    version) -> a sequence of ``DistFile``): what the run will build from source. ``cached(name,
+    version, lane)`` says a build is already in uv's cache (no cost: left out). Pure but for ``cached``."""
     out = []
     for lane in lanes:
         target = lane_target(lane) if lane.available else None
@@ -449,7 +469,7 @@ def builds_ahead(lock: Lock, lanes, releases: dict[tuple[str, str], Any]) -> lis
             if pin.url or files is None or not pin_applies(pin, lane):
                 continue
             cell = assess(files, target)
-            if cell.status == "sdist-only":
+            if cell.status == "sdist-only" and not (cached and cached(pin.name, pin.version or "", lane)):
                 size = next((f.size for f in files if f.filename == cell.file), None)
                 out.append(BuildAhead(name=pin.name, version=pin.version or "", lane=lane.name, sdist=cell.file or "",
                                       size=size, estimate_s=estimate_build_s(size)))
@@ -469,5 +489,6 @@ def forecast_builds(lock: Lock, lanes) -> tuple[list[BuildAhead], str]:
             files = dict(zip(wanted, pool.map(lambda w: client.release_files(*w), wanted), strict=True))
     except PackageIndexError as exc:
         return [], str(exc)
-    return builds_ahead(lock, lanes, files), ""
+    cache = uv_cache_dir()
+    return builds_ahead(lock, lanes, files, cached=lambda name, version, lane: cached_build(cache, name, version, lane)), ""
 
