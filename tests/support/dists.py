@@ -121,6 +121,7 @@ _BACKEND = '''
 import base64, hashlib, os, runpy, subprocess, sys, sysconfig, tempfile, zipfile
 
 KIND = {kind!r}
+SLOW_BUILD_S = {slow_build_s!r}
 NAME = {name!r}
 VERSION = {version!r}
 DIST = {dist!r}
@@ -139,6 +140,9 @@ def _fail_if_broken():
     if KIND == "slow-build":
         import time
         time.sleep(600)
+    if KIND == "slow-but-builds":
+        import time
+        time.sleep(SLOW_BUILD_S)
     if KIND == "setup-py-fails":
         runpy.run_path("setup.py", run_name="__main__")
     if KIND == "missing-header":
@@ -186,7 +190,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 _SETUP_PY_FAILS = 'raise RuntimeError("ftlab fixture: setup.py fails on purpose")\n'
 _MISSING_HEADER_C = '#include <Python.h>\n#include <nonexistent_ftlab.h>\n\nint ftlab_fixture(void) { return 0; }\n'
-SDIST_KINDS = ("builds", "setup-py-fails", "missing-header", "slow-build")
+SDIST_KINDS = ("builds", "setup-py-fails", "missing-header", "slow-build", "slow-but-builds")
+#: A "slow-but-builds" sdist's build: long next to a wheel install (a second), short for a test.
+SLOW_BUILD_S = 20
 
 
 def build_sdist(
@@ -203,7 +209,7 @@ def build_sdist(
     dist = dist_name(name)
     meta = metadata_text(name, version, requires=requires, classifiers=classifiers)
     root = f"{dist}-{version}"
-    backend = _BACKEND.format(kind=kind, name=name, version=version, dist=dist, metadata=meta)
+    backend = _BACKEND.format(kind=kind, name=name, version=version, dist=dist, metadata=meta, slow_build_s=SLOW_BUILD_S)
     pyproject = textwrap.dedent(f"""\
         [build-system]
         requires = []

@@ -83,21 +83,34 @@ def readiness_command(
     as_json: bool = False,
     quiet: bool = False,
     out: TextIO | None = None,
+    wide: bool = False,
+    html_path: Path | None = None,
 ) -> int:
-    """``ftlab readiness``: the matrix (or JSON) on ``out`` (stdout), progress on stderr.
+    """``ftlab readiness``: one line per package (``wide``: the matrix; ``as_json``: JSON) on ``out``
+    (stdout), or an HTML page written to ``html_path`` (its path on ``out``); progress on stderr.
 
     0 when every needed package is ready on every target, 1 otherwise (some target must build from an
     sdist or has nothing).
     """
     from ftlab.deps.readiness import readiness_for
-    from ftlab.report.readiness_table import print_readiness
+    from ftlab.report.readiness_table import print_readiness, print_readiness_lines, readiness_html
 
     out = out or sys.stdout
     result = readiness_for(subjects, requirement_files, targets=targets, index_url=index_url, quiet=quiet)
     if as_json:
         out.write(json.dumps(result.to_json(), indent=2) + "\n")
-    else:
+    elif html_path is not None:
+        try:
+            html_path.parent.mkdir(parents=True, exist_ok=True)
+            html_path.write_text(readiness_html(result), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write the page to '{html_path}' ({exc.strerror}); pass -o PATH in a writable "
+                             "directory") from None
+        out.write(f"{html_path}\n")
+    elif wide:
         print_readiness(result, out)
+    else:
+        print_readiness_lines(result, out)
     return 0 if result.all_ready else 1
 
 
@@ -108,16 +121,25 @@ def add_readiness(sub) -> argparse.ArgumentParser:
     sp.add_argument("--targets", default=None, metavar="LIST",
                     help="comma-separated targets like cp314t-manylinux_x86_64 (default: cp314 and cp314t on 5 platforms)")
     sp.add_argument("--index-url", default=None, metavar="URL", help=INDEX_HELP)
+    sp.add_argument("--wide", action="store_true", help="the matrix: one column per target (default: one line per package)")
+    sp.add_argument("--format", choices=["text", "html"], default="text",
+                    help="html: write the page (to -o PATH, default reports/ftlab-readiness.html) and print its path")
+    sp.add_argument("-o", "--output", type=Path, default=None, metavar="PATH", help="where --format html writes the page")
     sp.add_argument("--json", action="store_true", help="print JSON on stdout")
     return sp
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
+    from ftlab.report import report_dir
+
     if not args.subjects and not args.requirements:
         raise UsageError("name at least one subject or -r FILE, e.g. 'ftlab readiness numpy pyyaml'")
     targets = [t.strip() for t in args.targets.split(",") if t.strip()] if args.targets else None
+    html_path = None
+    if getattr(args, "format", "text") == "html":
+        html_path = (getattr(args, "output", None) or report_dir(None) / "ftlab-readiness.html").resolve()
     return readiness_command(args.subjects, args.requirements, targets=targets, index_url=args.index_url,
-                             as_json=args.json)
+                             as_json=args.json, wide=getattr(args, "wide", False), html_path=html_path)
 
 
 # -- check -----------------------------------------------------------------------------------------

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 def console() -> Console:
@@ -24,6 +32,8 @@ class Reporter:
         self._done = 0
         self._total = 0
         self._label = ""
+        self._started = time.monotonic()
+        self._floor = None
 
     def note(self, message: str) -> None:
         if self.quiet:
@@ -34,8 +44,12 @@ class Reporter:
             print(message, file=sys.stderr, flush=True)
 
     @contextmanager
-    def stage(self, label: str, total: int):
+    def stage(self, label: str, total: int, eta_floor=None):
+        """``eta_floor``: a function giving seconds the stage surely still takes (a build from source
+        still running, by its estimate), so the plain ETA never says "1 s" while a build holds jobs back."""
         self._done, self._total, self._label = 0, total, label
+        self._started = time.monotonic()
+        self._floor = eta_floor
         if self.quiet or total == 0:
             yield self
             return
@@ -43,7 +57,8 @@ class Reporter:
             yield self
             return
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TextColumn("{task.fields[item]}"), console=console(),
+                      TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[item]}"),
+                      console=console(),
                       transient=False) as progress:
             self._progress = progress
             self._task = progress.add_task(label, total=total, item="")
@@ -59,4 +74,19 @@ class Reporter:
         if self._progress is not None:
             self._progress.update(self._task, advance=1, item=item)
         else:
-            print(f"[{self._done}/{self._total}] {self._label}: {item}", file=sys.stderr, flush=True)
+            eta = eta_text(time.monotonic() - self._started, self._done, self._total,
+                           floor_s=self._floor() if self._floor else 0.0)
+            print(f"[{self._done}/{self._total}] {self._label}: {item}" + (f" (ETA {eta})" if eta else ""),
+                  file=sys.stderr, flush=True)
+
+
+def eta_text(elapsed_s: float, done: int, total: int, floor_s: float = 0.0) -> str:
+    """The time left at the pace of the jobs done so far, and never less than ``floor_s`` ("" before the
+    first job and after the last): "40 s", "3 min", "1 h 5 min". Jobs differ in cost: a pace, not a promise."""
+    if done <= 0 or done >= total:
+        return ""
+    left = max(elapsed_s / done * (total - done), floor_s)
+    if left < 90:
+        return f"{max(1, round(left))} s"
+    minutes = round(left / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from ftlab.cli import perf, scale
 from ftlab.cli.common import (
     EXIT_FINDINGS,
-    EXIT_OK,
     INDEX_HELP,
     LANE_HELP,
     PERF_BUDGET_HELP,
@@ -146,16 +145,16 @@ def add_demo(sub) -> argparse.ArgumentParser:
     sp = sub.add_parser("demo", help="run the bundled fixtures and a few real packages, and write a report")
     sp.add_argument("--store", type=Path, default=None, help=STORE_HELP)
     sp.add_argument("--lane", action="append", default=[], metavar="SPEC", help=LANE_HELP)
+    sp.add_argument("--full", action="store_true",
+                    help="every import and calibration fixture and two real packages (10-16 min), instead of four subjects (~2 min)")
     sp.add_argument("--json", action="store_true", help="print the run as JSON on stdout")
     return sp
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ftlab.cli.demo import demo_request
+    from ftlab.cli.demo import demo_command
 
-    request = demo_request(store_path=store_path(args), lane_specs=tuple(args.lane), argv=tuple(sys.argv))
-    # The fixtures crash, hang and race on purpose: findings are the demo working, not failing.
-    return run_and_render(request, args, findings_exit=EXIT_OK)
+    return demo_command(args, store_path=store_path(args), run_and_render=run_and_render)
 
 
 COMMANDS = {

@@ -59,6 +59,8 @@ class DistFile:
     yanked: bool | str = False
     #: Whether the index serves the file's METADATA at ``url + ".metadata"`` (PEP 658).
     has_metadata: bool = False
+    #: Bytes, when the index says (PEP 700's ``size`` in the JSON API; None from an HTML page).
+    size: int | None = None
 
     @property
     def kind(self) -> str:
@@ -128,7 +130,7 @@ def parse_json_page(doc: object, page_url: str) -> tuple[DistFile, ...]:
         out.append(DistFile(
             filename=f["filename"], url=urljoin(page_url, f["url"]), hashes=dict(f.get("hashes") or {}),
             requires_python=f.get("requires-python") or None, yanked=f.get("yanked") or False,
-            has_metadata=bool(meta),
+            has_metadata=bool(meta), size=f["size"] if isinstance(f.get("size"), int) else None,
         ))
     return tuple(out)
 

@@ -12,11 +12,12 @@ from ftlab.deps.lock import resolve as resolve_lock
 from ftlab.engine.checks import CHECKS
 from ftlab.engine.checks.base import RunContext
 from ftlab.engine.plan import plan
-from ftlab.engine.runner import make_executor
+from ftlab.engine.runner import make_executor, run_overlapped
 from ftlab.engine.session import RunSession, lock_python_version, resume_target, skipped
 from ftlab.errors import UsageError
 from ftlab.judgement.outcome import RunOutcome, from_record
 from ftlab.lanes import interpreters as lanes_mod
+from ftlab.lanes.envs import forecast_builds
 from ftlab.records import Lane, Subject
 from ftlab.store.db import RunRecord, Store
 
@@ -72,7 +73,15 @@ def _execute(request: RunRequest, store: Store, reporter: Reporter) -> RunOutcom
 
 def _run_stages(session: RunSession, ctx: RunContext, executor, reporter: Reporter) -> None:
     session.artifacts_dir.mkdir(parents=True, exist_ok=True)
-    for stage in plan(session.run_id, session.subjects, session.lanes, session.checks, ctx):
+    stages = plan(session.run_id, session.subjects, session.lanes, session.checks, ctx)
+    pending, estimates = _announce_builds(ctx, session.lock, session.checks, executor, reporter)
+    if pending:
+        # Builds from source run beside the other packages' checks (ftlab.engine.runner.run_overlapped).
+        session.build_envs(ctx, reporter, defer=pending)
+        run_overlapped(ctx, session.stored_results, stages, session.done, executor, reporter, lock=session.lock,
+                       pending=pending, estimates=estimates, record=session.record)
+        return
+    for stage in stages:
         if not stage:
             continue
         check = CHECKS[stage[0].check]
@@ -93,6 +102,27 @@ def _run_stages(session: RunSession, ctx: RunContext, executor, reporter: Report
         for before, after in zip(stored, check.finalize(ctx, stored), strict=True):
             if after != before:
                 session.record(after)
+
+
+def _announce_builds(ctx: RunContext, lock: Lock | None, checks, executor,
+                     reporter: Reporter) -> tuple[dict[str, frozenset[str]], dict[str, float]]:
+    """Pins with no wheel for a lane, read from the index before anything installs, announced with a
+    rough cost: (lane name -> the pins to build beside the checks, lane name -> their estimated
+    seconds); empty when there are none, or on Dask, whose workers build their own venvs."""
+    if (lock is None or not executor.local or "envs" in ctx.prepared or ctx.options.get("wheels_only")
+            or not any(CHECKS[c].needs_env for c in checks)):
+        return {}, {}
+    ahead, problem = forecast_builds(lock, ctx.lanes)
+    if problem:
+        reporter.note(f"could not tell ahead which pins build from source ({problem}); installing in order")
+    for build in ahead:
+        reporter.note(f"build ahead: {build.describe()}; its checks wait for it, the other packages' go on meanwhile")
+    pending: dict[str, set[str]] = {}
+    estimates: dict[str, float] = {}
+    for build in ahead:
+        pending.setdefault(build.lane, set()).add(build.name)
+        estimates[build.lane] = estimates.get(build.lane, 0.0) + build.estimate_s
+    return {lane: frozenset(names) for lane, names in pending.items()}, estimates
 
 
 def _check_forced_gil(options: dict, lanes) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from ftlab.deps.lock import Lock
 from ftlab.engine.checks import CHECKS
 from ftlab.engine.checks.base import RunContext
 from ftlab.errors import UsageError
+from ftlab.lanes.envs import closure
 from ftlab.records import LANE_SUBJECT, Job, Lane, Subject
 
 
@@ -52,3 +54,29 @@ def shard_of(subject: Subject, lane: Lane, count: int) -> int:
     Every lane of a subject lands in one shard, so checks that compare lanes (perf gates) see them all."""
     key = f"lane:{lane.name}" if subject.kind == "lane" else f"subject:{subject.name}"
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % count + 1
+
+
+def build_key(lane_name: str) -> str:
+    """The name of a lane's builds from source as a task the scheduler waits for."""
+    return f"build:{lane_name}"
+
+
+def waits_for(jobs: Sequence[Job], lock: Lock | None, pending: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """job id -> the build tasks it must wait for. A job waits for its lane's builds from source only
+    when its subject needs one of the pins being built (itself, or what it pulled in); every other
+    package's jobs run beside the builds. A check that measures time (``exclusive_of_builds``: perf)
+    waits for every build, so no compiler shares the cores with its measurements. Pure."""
+    out: dict[str, frozenset[str]] = {}
+    every = frozenset(build_key(lane) for lane, names in pending.items() if names)
+    for job in jobs:
+        check = CHECKS[job.check]
+        if check.exclusive_of_builds:
+            out[job.job_id] = every
+            continue
+        if not check.needs_env:
+            continue
+        names = pending.get(job.lane.name) or frozenset()
+        needed = {p.name for p in closure(lock, job.subject.name)} if lock is not None and names else set()
+        if needed & names:
+            out[job.job_id] = frozenset({build_key(job.lane.name)})
+    return out

@@ -262,9 +262,10 @@ class RunSession:
 
     # -- environments ------------------------------------------------------------------------------------
 
-    def build_envs(self, ctx: RunContext, reporter: Any = None) -> dict[str, Any]:
+    def build_envs(self, ctx: RunContext, reporter: Any = None,
+                   defer: dict[str, frozenset[str]] | None = None) -> dict[str, Any]:
         """The run's lane environments from its lock (``build_envs``)."""
-        return build_envs(ctx, self.lock, reporter)
+        return build_envs(ctx, self.lock, reporter, defer=defer)
 
     # -- the end -----------------------------------------------------------------------------------------
 
@@ -280,9 +281,11 @@ class RunSession:
         return outcome
 
 
-def build_envs(ctx: RunContext, lock: Lock | None, reporter: Any = None) -> dict[str, Any]:
-    """One venv per available lane, filled from the lock; lanes are built in parallel. Fills
-    ``ctx.prepared["envs"]`` and ``ctx.lane_pythons``; returns the environments by lane name."""
+def build_envs(ctx: RunContext, lock: Lock | None, reporter: Any = None,
+               defer: dict[str, frozenset[str]] | None = None) -> dict[str, Any]:
+    """One venv per available lane, filled from the lock; lanes are built in parallel. Pins in
+    ``defer[lane]`` are left pending (built later, beside the checks). Fills ``ctx.prepared["envs"]``
+    and ``ctx.lane_pythons``; returns the environments by lane name."""
     lock = lock or Lock(pins=(), text="", index_url="", python_version="")
     root = ctx.artifacts_dir / "envs"
     root.mkdir(parents=True, exist_ok=True)
@@ -295,7 +298,8 @@ def build_envs(ctx: RunContext, lock: Lock | None, reporter: Any = None) -> dict
     stage = reporter.stage(f"installing {len(lock.pins)} pins", len(available)) if reporter else _no_stage()
     with stage, ThreadPoolExecutor(max_workers=max(1, len(available))) as pool:
         futures = {pool.submit(build_env, lane, lock, root, wheels_only=bool(ctx.options.get("wheels_only")),
-                               timeout_s=pin_timeout(ctx.options)): lane
+                               timeout_s=pin_timeout(ctx.options),
+                               defer=(defer or {}).get(lane.name, frozenset())): lane
                    for lane in available}
         for fut, lane in futures.items():
             env = fut.result()

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,10 @@ from urllib.parse import unquote, urlparse
 from packaging.markers import Marker
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ftlab.deps.lock import Lock, Pin, run_uv_sandboxed, uv_command
+from ftlab.deps.index import IndexClient
+from ftlab.deps.lock import Lock, Pin, run_uv_sandboxed, uv_cache_dir, uv_command
+from ftlab.deps.readiness import assess, parse_target
+from ftlab.errors import PackageIndexError
 from ftlab.records import Lane
 from ftlab.sandbox import process as sandbox
 
@@ -58,7 +62,9 @@ class DistOutcome:
 
     name: str
     version: str | None
-    outcome: str  # wheel | sdist | local (a project directory, built) | failed | not-needed
+    #: wheel | sdist | local (a project directory, built) | failed | not-needed | pending (a build from
+    #: source not started yet: ``finish_env`` installs it while other packages are checked)
+    outcome: str
     filename: str = ""
     wheel_tag: str = ""  # e.g. cp314-cp314t-manylinux_2_28_x86_64 or py3-none-any
     seconds: float = 0.0
@@ -259,10 +265,51 @@ def _instrumented(path: Path) -> bool:
         return False
 
 
+def _install_pin(pin: Pin, lane: Lane, venv: Path, logs: Path, settings, *, wheels_only: bool,
+                 timeout_s: float) -> DistOutcome:
+    """One pin into the lane's venv, sandboxed (able to write only the venv and uv's cache)."""
+    uv = uv_command()
+    requirement = f"{pin.name} @ {_private_copy(pin.url, venv / 'src' / pin.name)}" if pin.url else f"{pin.name}=={pin.version}"
+    # A local project is built by definition; wheels-only applies to what comes from the index.
+    no_build = ["--no-build"] if wheels_only and not pin.url else []
+    cmd = [*uv, "pip", "install", "-v", "--no-deps", "--python", str(venv / "bin" / "python"), *install_args(lane),
+           *no_build, requirement]
+    t0 = time.monotonic()
+    p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=timeout_s,
+                                  writable=(venv,), settings=settings)
+    timed_out = p is None
+    if timed_out:  # what uv had printed tells whether it was building from source
+        p = subprocess.CompletedProcess(cmd, -1, _read(outcome.stdout_path), _read(outcome.stderr_path))
+    dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=timed_out, timeout_s=timeout_s)
+    if outcome.orphans:
+        dist = replace(dist, left_running=tuple(o["cmdline"] for o in outcome.orphans))
+    if lane.sanitizer == "thread" and dist.outcome in ("wheel", "sdist", "local"):
+        state, without = tsan_instrumentation(venv, pin.name)
+        if state:
+            dist = replace(dist, tsan=state, not_instrumented=without)
+    return dist
+
+
+def finish_env(env: LaneEnv, lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
+               timeout_s: float = PIN_TIMEOUT_S) -> LaneEnv:
+    """The pins ``build_env`` left ``pending`` (builds from source), installed one at a time in lock
+    order: the lane's env with their outcomes. Runs while the run checks the other packages."""
+    if not env.ok:
+        return env
+    pending = {d.name for d in env.dists if d.outcome == "pending"}
+    started = time.monotonic()
+    done = {pin.name: _install_pin(pin, lane, Path(env.venv), root / f"{lane.name}-logs", lock.install_settings(),
+                                   wheels_only=wheels_only, timeout_s=timeout_s)
+            for pin in lock.pins if pin.name in pending}
+    return replace(env, dists=tuple(done.get(d.name, d) for d in env.dists),
+                   seconds=env.seconds + time.monotonic() - started)
+
+
 def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
-              timeout_s: float = PIN_TIMEOUT_S) -> LaneEnv:
+              timeout_s: float = PIN_TIMEOUT_S, defer: frozenset[str] = frozenset()) -> LaneEnv:
     """Create the lane's venv and install every applicable pin (each within ``timeout_s``); never raises
-    for a pin that fails."""
+    for a pin that fails. Pins named in ``defer`` (builds from source the run announced) are left
+    ``pending`` for ``finish_env``."""
     started = time.monotonic()
     venv = root / lane.name
     uv = uv_command()
@@ -282,30 +329,14 @@ def build_env(lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
     # uv's cache (shared across runs, so a second lane or run reuses downloads and built wheels; not on a
     # ThreadSanitizer lane, see install_args).
     logs = root / f"{lane.name}-logs"
-    lane_args = install_args(lane)
     dists = []
     for pin in lock.pins:
         if not pin_applies(pin, lane):
             dists.append(DistOutcome(name=pin.name, version=pin.version, outcome="not-needed"))
-            continue
-        requirement = f"{pin.name} @ {_private_copy(pin.url, venv / 'src' / pin.name)}" if pin.url else f"{pin.name}=={pin.version}"
-        # A local project is built by definition; wheels-only applies to what comes from the index.
-        no_build = ["--no-build"] if wheels_only and not pin.url else []
-        cmd = [*uv, "pip", "install", "-v", "--no-deps", *common, *lane_args, *no_build, requirement]
-        t0 = time.monotonic()
-        p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=timeout_s,
-                                      writable=(venv,), settings=settings)
-        timed_out = p is None
-        if timed_out:  # what uv had printed tells whether it was building from source
-            p = subprocess.CompletedProcess(cmd, -1, _read(outcome.stdout_path), _read(outcome.stderr_path))
-        dist = _dist_outcome(pin, lane, p, time.monotonic() - t0, timeout=timed_out, timeout_s=timeout_s)
-        if outcome.orphans:
-            dist = replace(dist, left_running=tuple(o["cmdline"] for o in outcome.orphans))
-        if lane.sanitizer == "thread" and dist.outcome in ("wheel", "sdist", "local"):
-            state, without = tsan_instrumentation(venv, pin.name)
-            if state:
-                dist = replace(dist, tsan=state, not_instrumented=without)
-        dists.append(dist)
+        elif pin.name in defer:
+            dists.append(DistOutcome(name=pin.name, version=pin.version, outcome="pending", index=pin.index))
+        else:
+            dists.append(_install_pin(pin, lane, venv, logs, settings, wheels_only=wheels_only, timeout_s=timeout_s))
     # The runtime's own needs, constrained to the lock: if they clash with a pin, the pin wins and the
     # stress check says it cannot run, rather than the lane silently testing other versions.
     p, _ = run_uv_sandboxed([*uv, "pip", "install", "--quiet", *common, "-c", str(constraints), *RUNTIME_REQUIREMENTS],
@@ -354,3 +385,110 @@ def closure(lock: Lock, name: str) -> list[Pin]:
         out.append(by_name[n])
         todo += [p.name for p in lock.pins if n in p.via]
     return out
+
+
+# -- builds from source, announced before they cost time ------------------------------------------
+
+#: Seconds of build per MB of sdist, a rough guide on 2 cores: grpcio's 12.7 MB C++ sdist builds in
+#: 20+ minutes on 3.14t, zstandard's 0.7 MB C sdist in about a minute. A size says little about a build
+#: (test data, vendored sources), so every estimate is shown as rough.
+BUILD_S_PER_MB = 90.0
+#: The least a build from source costs (an isolated build environment, a compiler start): not free.
+BUILD_MIN_S = 30.0
+#: An estimate past the default --install-timeout would only say "it will time out".
+BUILD_MAX_S = PIN_TIMEOUT_S
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildAhead:
+    """A pin with no wheel for a lane: the run builds it from source, announced before it starts."""
+
+    name: str
+    version: str
+    lane: str
+    sdist: str
+    size: int | None
+    estimate_s: float
+
+    def describe(self) -> str:
+        size = f"{self.size / 1e6:.1f} MB, " if self.size else ""
+        return (f"{self.name}=={self.version} on {self.lane}: no wheel for this lane, builds from {self.sdist} "
+                f"({size}roughly {_minutes(self.estimate_s)})")
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def estimate_build_s(size: int | None) -> float:
+    if not size:
+        return BUILD_MIN_S
+    return max(BUILD_MIN_S, min(BUILD_MAX_S, size / 1e6 * BUILD_S_PER_MB))
+
+
+def lane_target(lane: Lane):
+    """The readiness target of a lane (``cp314t`` on this machine's platform tag), or None when its
+    fingerprint has no platform tag to read."""
+    tag = next((t for t in lane.platform_tags if t.count("-") == 2), "")
+    version = lane.version.split(".")
+    if not tag or len(version) < 2:
+        return None
+    return parse_target(f"cp{version[0]}{version[1]}{'t' if lane.gil_disabled else ''}-{tag.split('-')[2]}")
+
+
+def cached_build(cache: Path | None, name: str, version: str, lane: Lane) -> bool:
+    """Whether uv's cache already holds a wheel it built from this release's sdist for the lane's ABI
+    (``sdists-v*/<index>/.../<name>/<version>/<id>/*.whl``): then the "build" is a copy. Never on a
+    ThreadSanitizer lane, which installs without uv's cache (``install_args``)."""
+    if cache is None or lane.sanitizer == "thread" or not lane.version:
+        return False
+    major, minor = lane.version.split(".")[:2]
+    abi = f"cp{major}{minor}{'t' if lane.gil_disabled else ''}"
+    for wheel in cache.glob(f"sdists-v*/**/{canonicalize_name(name)}/{version}/*/*.whl"):
+        try:
+            tags = parse_wheel_filename(wheel.name)[3]
+        except ValueError:  # InvalidWheelFilename: not one of uv's
+            continue
+        if any(t.abi == abi for t in tags):
+            return True
+    return False
+
+
+def builds_ahead(lock: Lock, lanes, releases: dict[tuple[str, str], Any],
+                 cached: Any = None) -> list[BuildAhead]:
+    """Pins that no wheel serves on a lane, from the index's files of each pin (``releases``: (name,
+    version) -> a sequence of ``DistFile``): what the run will build from source. ``cached(name,
+    version, lane)`` says a build is already in uv's cache (no cost: left out). Pure but for ``cached``."""
+    out = []
+    for lane in lanes:
+        target = lane_target(lane) if lane.available else None
+        if target is None:
+            continue
+        for pin in lock.pins:
+            files = releases.get((pin.name, pin.version or ""))
+            if pin.url or files is None or not pin_applies(pin, lane):
+                continue
+            cell = assess(files, target)
+            if cell.status == "sdist-only" and not (cached and cached(pin.name, pin.version or "", lane)):
+                size = next((f.size for f in files if f.filename == cell.file), None)
+                out.append(BuildAhead(name=pin.name, version=pin.version or "", lane=lane.name, sdist=cell.file or "",
+                                      size=size, estimate_s=estimate_build_s(size)))
+    return out
+
+
+def forecast_builds(lock: Lock, lanes) -> tuple[list[BuildAhead], str]:
+    """What the run will build from source, read from the lock's index before anything installs, and
+    why nothing could be read ("" when it could): an index that cannot be read here fails the installs
+    with its own message, so the forecast never stops a run."""
+    wanted = [(p.name, p.version) for p in lock.pins if p.version and not p.url]
+    if not wanted or not any(lane.available for lane in lanes):
+        return [], ""
+    client = IndexClient(settings=lock.install_settings())
+    try:
+        with ThreadPoolExecutor(max_workers=client.max_workers, thread_name_prefix="ftlab-forecast") as pool:
+            files = dict(zip(wanted, pool.map(lambda w: client.release_files(*w), wanted), strict=True))
+    except PackageIndexError as exc:
+        return [], str(exc)
+    cache = uv_cache_dir()
+    return builds_ahead(lock, lanes, files, cached=lambda name, version, lane: cached_build(cache, name, version, lane)), ""
+

@@ -50,6 +50,8 @@ class Check:
     description = ""
     #: True when jobs run in the lane's venv with the run's lock installed (built once per lane).
     needs_env = False
+    #: True for a check that measures time: its jobs wait until no build from source shares the cores.
+    exclusive_of_builds = False
     #: Subject kinds the check means something for (the standard library has nothing to install).
     subject_kinds = frozenset({"requirement", "project", "fixture"})
 

@@ -75,6 +75,8 @@ class PerfCheck(Check):
                    "latency p50/p95/p99, CPU per operation, RSS, startup and import time: the payoff of 3.14t "
                    "against 3.14 by an SLO, and upgrade gates between lanes of one kind")
     needs_env = True
+    #: Timings next to a compiler running would measure the compiler.
+    exclusive_of_builds = True
     subject_kinds = frozenset({"requirement", "project", "fixture", "stdlib"})
 
     def timeout_for(self, ctx: RunContext) -> float:
