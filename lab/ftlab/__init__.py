@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ftlab.version import __version__
 
 __all__ = ["RunOutcome", "RunRequest", "__version__", "load_run", "render", "run", "subjects"]
 
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 def run(request: RunRequest, *, progress: bool = False) -> RunOutcome:
     """Run a request end to end (lanes resolved, one lock, every check, judged once, stored); progress on
     stderr when ``progress``."""
-    from ftlab.cli.progress import Reporter
     from ftlab.engine.pipeline import execute
+    from ftlab.progress import Reporter
 
     return execute(request, Reporter(quiet=not progress))
 

@@ -13,10 +13,10 @@ import pytest
 
 import ftlab
 import ftlab.judgement.judge as judge_module
-from ftlab.cli.progress import Reporter
 from ftlab.engine.merge import merge
 from ftlab.engine.pipeline import RunRequest, execute
 from ftlab.engine.survey import run_survey
+from ftlab.progress import Reporter
 from ftlab.records import Decision, Lane, Result, Subject
 from ftlab.report import terminal, write_reports
 from ftlab.store.db import Store

@@ -48,7 +48,7 @@ def test_the_contracts_hold_on_the_tree(tmp_path):
 @pytest.mark.parametrize(("module", "line", "contract"), [
     ("lab/ftlab/report/violation.py", "from ftlab.engine import plan\n", "report only renders"),
     ("lab/ftlab/judgement/violation.py", "from ftlab.report import terminal\n", "judgement never imports"),
-    ("probes/ftlab_probes/violation.py", "import ftlab.records\n", "the in-lane side imports only"),
+    ("probes/ftlab_probes/violation.py", "import ftlab.records\n", "the in-lane side never imports"),
 ])
 def test_a_deliberate_violation_fails_its_contract(tmp_path, module, line, contract):
     tree = _copy_tree(tmp_path)

@@ -1,6 +1,6 @@
 """The progress line's ETA: the pace of the jobs done so far."""
 
-from ftlab.cli.progress import eta_text
+from ftlab.progress import eta_text
 
 
 def test_eta_from_the_pace_of_the_jobs_done():

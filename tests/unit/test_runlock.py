@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from ftlab.engine import runlock
 from ftlab.errors import UsageError
+from ftlab.store import runlock
 
 
 def test_a_held_run_is_owned_and_a_released_one_is_not(tmp_path):
@@ -27,7 +27,7 @@ def test_a_second_owner_is_refused_naming_the_first(tmp_path, monkeypatch):
 
 
 def test_the_lock_goes_with_a_killed_process(tmp_path):
-    code = ("import sys, time; from pathlib import Path; from ftlab.engine import runlock;"
+    code = ("import sys, time; from pathlib import Path; from ftlab.store import runlock;"
             "o = runlock.acquire(Path(sys.argv[1]), 'r'); print('held', flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:

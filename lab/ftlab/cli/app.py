@@ -18,10 +18,10 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-import ftlab
 from ftlab.cli import info, maintainers, run, scale, stored
 from ftlab.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Command, Parser
 from ftlab.errors import NO_SPACE_ERRNOS, FtlabError
+from ftlab.version import __version__
 
 #: Every command, in the order `ftlab --help` lists them.
 ORDER = ("lanes", "run", "readiness", "runs", "checks", "probes", "demo", "report", "diff", "check", "ci", "lock",
@@ -33,7 +33,7 @@ COMMANDS: dict[str, Command] = {name: _ALL[name] for name in ORDER}
 
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="ftlab", description="Free-threaded compatibility lab: does this dependency tree work on CPython 3.14t?")
-    p.add_argument("--version", action="version", version=f"ftlab {ftlab.__version__}")
+    p.add_argument("--version", action="version", version=f"ftlab {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS.values():

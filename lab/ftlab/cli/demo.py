@@ -289,8 +289,8 @@ def summary_lines(outcome: RunOutcome, written: Mapping[str, Path], *, seconds: 
 def demo_command(args: argparse.Namespace, *, store_path: Path, run_and_render) -> int:
     """``ftlab demo [--full]``. ``run_and_render(request, args, findings_exit=...)`` is the run command's
     (the full demo ends as a run does); the quick demo writes the reports and its own last screen."""
-    from ftlab.cli.progress import Reporter
     from ftlab.engine.pipeline import execute
+    from ftlab.progress import Reporter
     from ftlab.report import jsonreport, write_reports
 
     request = demo_request(store_path=store_path, lane_specs=tuple(args.lane), argv=tuple(sys.argv),

@@ -146,10 +146,10 @@ def cmd_readiness(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ftlab.cli.progress import Reporter
     from ftlab.engine.pipeline import execute
     from ftlab.engine.project_check import check_installed, check_request
     from ftlab.engine.session import cancel_on_signals
+    from ftlab.progress import Reporter
     from ftlab.report import check_summary, write_reports
 
     if args.budget is not None and args.budget <= 0:
@@ -237,9 +237,9 @@ def cmd_ci(args: argparse.Namespace) -> int:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from ftlab.cli.progress import Reporter
     from ftlab.deps.index import IndexClient
     from ftlab.deps.lock import Lock, hashed_requirements
+    from ftlab.progress import Reporter
     from ftlab.store.db import Store
 
     with Store(store_path(args), create=False) as store:

@@ -133,8 +133,8 @@ def _check_baseline_name(baseline: str, lane_specs: Sequence[str]) -> None:
 
 
 def run_and_render(request: RunRequest, args: argparse.Namespace, *, findings_exit: int = EXIT_FINDINGS) -> int:
-    from ftlab.cli.progress import Reporter
     from ftlab.engine.pipeline import execute
+    from ftlab.progress import Reporter
     from ftlab.report import terminal
 
     outcome = execute(request, Reporter(quiet=False))

@@ -146,7 +146,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
     from ftlab.report.survey import print_survey, survey_json, write_survey_report
 
     store_path = store(args)
-    from ftlab.cli.progress import Reporter
+    from ftlab.progress import Reporter
 
     reporter = Reporter(quiet=False)
     asked = parse_checks(args.checks)

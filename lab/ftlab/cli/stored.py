@@ -30,8 +30,8 @@ def add_runs(sub) -> argparse.ArgumentParser:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from ftlab.engine import runlock
     from ftlab.report import terminal
+    from ftlab.store import runlock
     from ftlab.store.db import Store
 
     if args.check:

@@ -31,9 +31,9 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-import ftlab
 from ftlab.deps.pipconfig import DEFAULT_INDEX_URL, IndexSettings, index_settings
 from ftlab.errors import PackageIndexError
+from ftlab.version import __version__
 
 __all__ = ["DEFAULT_INDEX_URL", "DistFile", "IndexClient", "Release", "configured_index_url"]
 FT_CLASSIFIER_PREFIX = "Programming Language :: Python :: Free Threading"
@@ -185,7 +185,7 @@ class IndexClient:
                 return path.read_bytes(), "text/html"
             except OSError as exc:
                 raise _NotFound(url) if isinstance(exc, FileNotFoundError) else self._unreachable(url, exc) from None
-        request = Request(url, headers={"Accept": accept, "User-Agent": f"ftlab/{ftlab.__version__}"})
+        request = Request(url, headers={"Accept": accept, "User-Agent": f"ftlab/{__version__}"})
         last: Exception | None = None
         for _ in range(ATTEMPTS):
             try:

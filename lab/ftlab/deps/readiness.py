@@ -366,8 +366,8 @@ def readiness_for(
     Progress goes to stderr; rendering is the caller's (``ftlab.report.readiness_table``, or ``to_json``).
     Raises FtlabError subclasses on bad input, an unreachable index or a failed resolution.
     """
-    from ftlab.cli.progress import Reporter
     from ftlab.lanes.subjects import read_subjects
+    from ftlab.progress import Reporter
 
     wanted = read_subjects(subjects, requirement_files)
     parsed_targets = parse_targets(targets)

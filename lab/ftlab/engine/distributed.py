@@ -82,8 +82,8 @@ class WorkerRun:
 
     def __init__(self, spec: RunSpec):
         from ftlab.deps.lock import Lock
-        from ftlab.engine import runlock
         from ftlab.engine.checks.base import RunContext
+        from ftlab.store import runlock
 
         self.spec = spec
         shared = Path(spec.artifacts_dir)

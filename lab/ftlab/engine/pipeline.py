@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ftlab.cli.progress import Reporter
 from ftlab.deps.lock import Lock
 from ftlab.deps.lock import resolve as resolve_lock
 from ftlab.engine.checks import CHECKS
@@ -18,6 +17,7 @@ from ftlab.errors import UsageError
 from ftlab.judgement.outcome import RunOutcome, from_record
 from ftlab.lanes import interpreters as lanes_mod
 from ftlab.lanes.envs import forecast_builds
+from ftlab.progress import Reporter
 from ftlab.records import Lane, Subject
 from ftlab.store.db import RunRecord, Store
 

@@ -27,16 +27,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import ftlab
 from ftlab.deps.lock import Lock
-from ftlab.engine import runlock
 from ftlab.engine.checks.base import RunContext
 from ftlab.errors import LOW_SPACE_BYTES, DiskFullError, StoreError, UsageError, free_bytes, is_disk_full
 from ftlab.judgement.outcome import RunOutcome, judged
 from ftlab.lanes.envs import build_env, pin_timeout
 from ftlab.records import Lane, Result, Subject
 from ftlab.sandbox import process as sandbox
+from ftlab.store import runlock
 from ftlab.store.db import Store, new_run_id
+from ftlab.version import __version__
 
 #: The kinds of run a store holds, and the command that finishes an unfinished one of each kind.
 RESUME_COMMAND = {"run": "ftlab run --resume", "survey": "ftlab survey --resume"}
@@ -145,7 +145,7 @@ class RunSession:
                 config = {"kind": "survey", **config}
         try:
             store.start_run(run_id=run_id, argv=list(argv), artifacts_dir=str(artifacts_dir),
-                            ftlab_version=ftlab.__version__, lanes=tuple(lanes), subjects=tuple(subjects),
+                            ftlab_version=__version__, lanes=tuple(lanes), subjects=tuple(subjects),
                             lock_text=lock.text if lock is not None else lock_text, config=config)
         except BaseException:
             ownership.release()

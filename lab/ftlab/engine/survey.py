@@ -30,7 +30,6 @@ from packaging.version import InvalidVersion, Version
 
 from ftlab.deps.index import IndexClient
 from ftlab.deps.lock import resolve as resolve_lock
-from ftlab.engine import runlock
 from ftlab.engine.checks import CHECKS
 from ftlab.engine.checks.base import RunContext
 from ftlab.engine.distributed import worker_dir
@@ -43,6 +42,7 @@ from ftlab.lanes.interpreters import local_lane
 from ftlab.records import Job, Lane, Result, Signal, Subject
 from ftlab.report.survey import history_entry
 from ftlab.sandbox import process as sandbox
+from ftlab.store import runlock
 from ftlab.store.db import Store
 
 #: The URL setting of the top-packages data set (a URL or file://PATH of the same JSON).

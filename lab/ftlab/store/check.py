@@ -12,8 +12,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftlab.engine import runlock
 from ftlab.records import LANE_SUBJECT
+from ftlab.store import runlock
 from ftlab.store.db import Store
 
 #: (what is wrong, a query returning the id of each offending row)

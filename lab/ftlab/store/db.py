@@ -2,7 +2,7 @@
 
 One row per run, lane, subject, result, signal and verdict. Results are keyed by job id, so a run
 can be resumed (jobs already recorded are skipped) and re-recording a job replaces it. Several runs,
-and several ftlab processes, can share one store file (which process executes a run: lab/ftlab/engine/runlock.py).
+and several ftlab processes, can share one store file (which process executes a run: lab/ftlab/store/runlock.py).
 
 Every write is one transaction, so a process killed at any point leaves the store as it was before the
 write. A file that is not SQLite, an SQLite database that is not ftlab's, or a damaged store is
