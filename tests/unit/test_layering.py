@@ -1,4 +1,4 @@
-"""The layering ARCHITECTURE.md draws: import-linter's contracts hold on the tree and fail on a violation, and
+"""The layering the README draws ("How it works"): import-linter's contracts hold on the tree and fail on a violation, and
 the host imports no package it does not declare (so it never imports a tested one)."""
 
 from __future__ import annotations
