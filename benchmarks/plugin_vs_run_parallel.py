@@ -47,17 +47,11 @@ def find_ft_python() -> str:
 
 
 def prepare(python: str, cache: Path) -> Path:
-    """calibration.py's venv, plus psutil (the plugin's sandbox) and this checkout's ftlab on a .pth."""
+    """calibration.py's venv, plus psutil (the plugin's sandbox) and this checkout's two source roots on a .pth."""
     lane = calibration.build_venv(python, cache)
     subprocess.run(["uv", "pip", "install", "--quiet", "--python", str(lane), "psutil"], check=True)
-    src = lane.parent.parent / "ftlab-src"
-    src.mkdir(exist_ok=True)
-    for name, folder in (("ftlab", "lab"), ("ftlab_probes", "probes")):
-        link = src / name
-        if not link.exists():
-            link.symlink_to(REPO / folder, target_is_directory=True)
     for site in lane.parent.parent.glob("lib/python3*/site-packages"):
-        (site / "ftlab-checkout.pth").write_text(f"{src}\n")
+        (site / "ftlab-checkout.pth").write_text(f"{REPO / 'lab'}\n{REPO / 'probes'}\n")
     return lane
 
 

@@ -100,7 +100,7 @@ def test_killing_the_host_kills_every_sandboxed_process(tmp_path, mode):
     host_code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from ftlab import sandbox
+        from ftlab.sandbox import process as sandbox
         code = {daemon_code(mark, "time.sleep(600)")!r}
         sandbox.run_child([sys.executable, "-c", code, {mark!r}], workdir=Path({str(tmp_path / "job")!r}), timeout_s=600)
     """)
