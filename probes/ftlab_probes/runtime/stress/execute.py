@@ -1,7 +1,13 @@
 """One invocation of a scenario: a fresh object, init ops, threads released together, post ops.
 
-Threads are created once per scenario and reused for every invocation (creating them costs more
-than a typical invocation); a start barrier lines them up, a done barrier collects them.
+Worker threads are a crew kept for the life of the process (``Crew``): started once, reused by
+every scenario and invocation. Each invocation hands every crew member its part with a plain lock
+(released by the invoker, acquired by the member) and collects it with another; on a free-threaded
+build the members then line up with a short bounded spin, so their first ops start together. This
+replaced a thread start per scenario and a ``threading.Barrier`` pair per invocation: measured with
+benchmarks/stress_harness.py on 3.14.7t, the barrier pair alone cost 770 us per invocation on a loaded
+2-core machine (a Barrier allocates a lock per waiter per wait, and wakes waiters one by one through
+its condition), three times the 3.14 GIL build's.
 
 Each invocation runs under one schedule strategy (``SCHEDULES``), picked by the worker:
 
@@ -197,6 +203,92 @@ class Invocation:
     error: object  # None, or (where, Outcome) when invariant() or state() itself raised
 
 
+#: Free-threaded builds only: spins of a crew member waiting for the others to arrive before its
+#: first op, at most. Waking a member through its lock takes tens of microseconds, longer than a
+#: small op, so without lining up the first member is often done before the second starts. A spin
+#: is a few tens of ns, so this bounds the wait well under a millisecond when a member is late (a
+#: busy machine): then it starts anyway. GIL builds do not spin: only one thread runs at a time.
+ALIGN_SPINS = 50
+
+
+
+def _parallel():
+    """Whether threads run in parallel now (a free-threaded build whose GIL is off; an import may
+    turn it on): the alignment spin helps only then."""
+    return not getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+class _Member:
+    """One crew thread: waits on ``go``, runs ``job()``, releases ``finished``; ``job`` None ends it."""
+
+    __slots__ = ("finished", "go", "ident", "job", "thread")
+
+    def __init__(self, number):
+        self.go = threading.Lock()
+        self.go.acquire()
+        self.finished = threading.Lock()
+        self.finished.acquire()
+        self.job = None
+        self.thread = threading.Thread(target=self._loop, name="ftlab-stress-%d" % number, daemon=True)
+        self.thread.start()
+        self.ident = self.thread.ident
+
+    def _loop(self):
+        go, finished = self.go, self.finished
+        while True:
+            go.acquire()
+            job = self.job
+            if job is None:
+                finished.release()
+                return
+            try:
+                job()
+            finally:  # a member that never reports back would hang the invoker
+                finished.release()
+
+
+class Crew:
+    """Worker threads started once per process and reused by every Invoker (see the module docstring)."""
+
+    def __init__(self):
+        self._members = []
+
+    def hire(self, n):
+        """The first ``n`` members, started when missing."""
+        while len(self._members) < n:
+            self._members.append(_Member(len(self._members)))
+        return self._members[:n]
+
+    @staticmethod
+    def run(members, jobs):
+        """Run ``jobs[0]`` on the calling thread and ``jobs[i]`` on ``members[i - 1]``, released
+        together; returns when every one is done. The caller taking a part itself saves a wake-up
+        each way: on 2 cores a context switch costs more than a small invocation."""
+        for member, job in zip(members, jobs[1:], strict=True):
+            member.job = job
+        for member in members:
+            member.go.release()
+        try:
+            jobs[0]()
+        finally:
+            for member in members:
+                member.finished.acquire()
+
+    def dismiss(self):
+        """End every member (tests and tools that count threads)."""
+        members, self._members = self._members, []
+        for member in members:
+            member.job = None
+            member.go.release()
+        for member in members:
+            member.finished.acquire()
+            member.thread.join()
+
+
+#: The process's crew: the engine runs one invocation at a time per process.
+CREW = Crew()
+
+
 class Invoker:
     """Runs one scenario again and again; close() when done."""
 
@@ -217,10 +309,6 @@ class Invoker:
             if s.part == PARALLEL:
                 per_thread[s.thread].append((p, target.method(s.call.name), s.call.args))
         self._per_thread = per_thread
-        parties = len(per_thread) + 1
-        self._start = threading.Barrier(parties)
-        self._done = threading.Barrier(parties)
-        self._closing = False
         self._obj = None
         self._yields = None
         self._records = [None] * self._size
@@ -234,21 +322,28 @@ class Invoker:
         self._finished = [False] * n
         self._parked = [False] * n
         self._rank = list(range(n))
-        self._threads = [
-            threading.Thread(target=self._loop, args=(t,), name="ftlab-stress-%d" % t, daemon=True)
-            for t in range(len(per_thread))
-        ]
-        for thread in self._threads:
-            thread.start()
+        #: Lining up (free-threaded builds): a flag per thread, set when it is ready for its first op;
+        #: no counter, so no read-modify-write shared between threads.
+        self._arrived = [False] * n
+        self._align = False
+        # Thread 0's part runs on the calling thread (Crew.run), whose plan is set only meanwhile:
+        # the init and post parts run there too, without a schedule.
+        self._members = CREW.hire(max(0, n - 1))
+        for member, plan in zip(self._members, self._plans[1:], strict=True):
+            _PLANS[member.ident] = plan
+        self._jobs = [self._part_runner(t) for t in range(n)]
 
-    def _loop(self, t):
+    def _part_runner(self, t):
+        """The job crew member ``t`` runs each invocation: its parallel part."""
         calls = self._per_thread[t]
         records = self._records
         clock = time.perf_counter_ns
         plan = self._plans[t]
-        _PLANS[threading.get_ident()] = plan
         profile = _HOOK.get("profile")
         failed = self.target.failed
+        arrived = self._arrived
+        get_ident = threading.get_ident
+        sleep = time.sleep
         # With one thread in the parallel part nothing runs beside it: its results are read like
         # the sequential parts' (see target.comparable).
         concurrent = len(self._per_thread) > 1
@@ -256,13 +351,18 @@ class Invoker:
         def returned(value):
             return Outcome.of_value(value, concurrent)
 
-        while True:
-            self._start.wait()
-            if self._closing:
-                return
+        def part():
             obj, yields = self._obj, self._yields[t]
+            if t == 0:
+                _PLANS[get_ident()] = plan
             if profile is not None and (plan.preempt or plan.stop_at):
                 sys.setprofile(profile)
+            if self._align:
+                arrived[t] = True
+                spins = 0
+                while spins < ALIGN_SPINS and not all(arrived):
+                    spins += 1
+                    sleep(0)
             if plan.mode == "pct":
                 self._wait_for_higher(t)
             for k, (position, method, args) in enumerate(calls):
@@ -275,7 +375,7 @@ class Invoker:
                 # invocation, a live view or an iterator would show a later state than the op saw.
                 try:
                     outcome = returned(method(obj, *args))
-                except BaseException as exc:  # a dying thread would deadlock the barrier
+                except BaseException as exc:  # a dying thread would leave the invoker waiting
                     outcome = failed(exc)
                 records[position] = (began, clock(), outcome)
             if profile is not None:
@@ -284,7 +384,10 @@ class Invoker:
                 with self._cv:
                     self._finished[t] = True
                     self._cv.notify_all()
-            self._done.wait()
+            if t == 0:
+                del _PLANS[get_ident()]
+
+        return part
 
     def _wait_for_higher(self, t):
         """pct: wait (bounded) until every thread ranked above ``t`` has finished or parked."""
@@ -348,8 +451,10 @@ class Invoker:
         self._sequential(obj, self._init)
         problems = [self._invariant(obj, "after init")]
         self._obj = obj
-        self._start.wait()
-        self._done.wait()
+        if self._jobs:
+            self._arrived[:] = [False] * len(self._jobs)
+            self._align = len(self._jobs) > 1 and _parallel()
+            CREW.run(self._members, self._jobs)
         self._obj = None
         if schedule != "random":
             self._points[schedule] = [max(1, plan.count) for plan in self._plans]
@@ -379,11 +484,8 @@ class Invoker:
         return None if message is None else ("broken", where, message)
 
     def close(self):
-        self._closing = True
-        self._start.wait()
-        for thread in self._threads:
-            thread.join()
-        for plan in self._plans:
-            for ident, known in list(_PLANS.items()):
-                if known is plan:
-                    del _PLANS[ident]
+        """Forget this scenario's plans; the crew stays for the next scenario."""
+        for member, plan in zip(self._members, self._plans[1:], strict=True):
+            if _PLANS.get(member.ident) is plan:
+                del _PLANS[member.ident]
+        self._members, self._jobs = [], []
