@@ -302,7 +302,8 @@ def _compare(r: Result, s: Signal, base: Result | None, base_name: str, *, fallb
     replay = s.evidence.get("baseline_replay")
     if isinstance(replay, Mapping) and replay.get("runs"):
         seen = f"{replay.get('failures', 0)} of {replay['runs']} replays of its minimal scenario on {base_name}"
-        return (SAME, f"reproduced in {seen}", s) if replay.get("failures") else (NEW, f"not reproduced in {seen}", s)
+        shared = replay["relation"] == "shared" if "relation" in replay else bool(replay.get("failures"))
+        return (SAME, f"reproduced in {seen}", s) if shared else (NEW, f"not reproduced in {seen}", s)
     return NEW, f"not on {base_name}", s
 
 

@@ -5,13 +5,28 @@ In order: an exception the probe does not declare, or raised by invariant()/stat
 explained by any sequential order consistent with real-time order -> ``corruption`` (or
 ``unexpected-exception`` when the odd result is a declared exception that no sequential order
 raised there); a search that ran out of budget -> ``unknown``, which is never a pass.
+
+A history no sequential order explains is replayed twice more in one order (the order the ops were
+called in), each time on a fresh object: when the two replays differ, the subject is not
+deterministic (the clock, randomness, the environment) and the verdict says so
+(``Judgement.nondeterministic``): the difference need not come from concurrency, so it is never
+evidence of a race on its own (numexpr's ``re_evaluate()``, pendulum's ``Time.diff()`` without an
+argument, which compares with the current time).
 """
 
+import time
 from dataclasses import dataclass
 
 from ftlab_probes.runtime.stress import linearizability as lin
 
 UNKNOWN = "unknown"
+
+#: Counted beside a failure's kind when its judgement is ``nondeterministic`` (worker summaries).
+NONDETERMINISTIC = "nondeterministic"
+
+#: Pause between the two replays of the determinism check: a clock with microsecond or millisecond
+#: resolution moves across it, so an op that reads the time differs between them.
+REPLAY_GAP_S = 0.002
 
 
 @dataclass(frozen=True)
@@ -19,6 +34,8 @@ class Judgement:
     kind: str  # a protocol signal kind, or UNKNOWN
     summary: str
     failing: tuple  # positions (history order) of the ops to mark in the table
+    #: The sequential replay of one order differed from itself: not evidence of a race on its own.
+    nondeterministic: bool = False
 
 
 class Judge:
@@ -36,6 +53,7 @@ class Judge:
             name, args = calls[i]
             return target.call(obj, name, args).key
 
+        self._apply = apply
         # An auto-probe's state is a few readers, not the whole object (see ReplayModel).
         complete = not getattr(target.cls, "auto_probe", False)
         self.model = lin.ReplayModel(target.make, apply, target.state_key, target.has_state, complete)
@@ -85,16 +103,32 @@ class Judge:
         stuck = verdict.stuck
         raised = [i for i in stuck if outcomes[i].raised and keys[i] not in verdict.produced[i]]
         results = ", ".join("%s: %s" % (self._label(i), outcomes[i].text) for i in range(n))
+        nondeterministic = self._replays_differ(sorted(range(n), key=lambda i: calls[i][0]))
+        why = (" (its sequential replay in one order differs from itself: the clock, randomness or the "
+               "environment, not concurrency)") if nondeterministic else ""
         if raised:
             return Judgement(
                 "unexpected-exception",
-                "%s raised %s, which no sequential order of the same ops raises"
-                % (self._label(raised[0]), outcomes[raised[0]].text),
+                "%s raised %s, which no sequential order of the same ops raises%s"
+                % (self._label(raised[0]), outcomes[raised[0]].text, why),
                 tuple(raised),
+                nondeterministic,
             )
         state = "; final state %s" % invocation.state_text if self.target.has_state else ""
         return Judgement(
             "corruption",
-            "no sequential order explains these results: %s%s" % (results, state),
+            "no sequential order explains these results: %s%s%s" % (results, state, why),
             stuck,
+            nondeterministic,
         )
+
+    def _replays_differ(self, order):
+        """Whether two sequential replays of ``order``, each on a fresh object, disagree."""
+        first = self._replay(order)
+        time.sleep(REPLAY_GAP_S)
+        return self._replay(order) != first
+
+    def _replay(self, order):
+        obj = self.target.make()
+        keys = tuple(self._apply(obj, i) for i in order)
+        return keys, (self.target.state_key(obj) if self.target.has_state else None)

@@ -110,6 +110,35 @@ class Scenario:
             "post": calls(self.post),
         }
 
+    def to_portable(self):
+        """A JSON-able form another interpreter's runtime rebuilds with ``from_portable``: the literal
+        text when every argument round-trips, else a pickle (base64)."""
+        text = self._literal_text()
+        if text is not None:
+            return {"literal": text}
+        return {"pickle": base64.b64encode(pickle.dumps(self, protocol=4)).decode("ascii")}
+
+    @staticmethod
+    def from_portable(data):
+        """The scenario ``to_portable`` described."""
+        if "literal" in data:
+            return scenario_from_literal(ast.literal_eval(data["literal"]))
+        return pickle.loads(base64.b64decode(data["pickle"]))
+
+    def _literal_text(self):
+        literal = (
+            [(c.name, c.args) for c in self.init],
+            [[(c.name, c.args) for c in t] for t in self.threads],
+            [(c.name, c.args) for c in self.post],
+        )
+        text = repr(literal)
+        try:
+            if ast.literal_eval(text) == literal:
+                return text
+        except (ValueError, SyntaxError):
+            pass
+        return None
+
     def to_source(self):
         """Python source that rebuilds this scenario: a literal when every argument round-trips, else a pickle."""
         literal = (

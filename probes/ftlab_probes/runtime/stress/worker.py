@@ -19,7 +19,7 @@ import time
 
 from ftlab_probes.runtime.stress import tsan
 from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
-from ftlab_probes.runtime.stress.oracle import Judge
+from ftlab_probes.runtime.stress.oracle import NONDETERMINISTIC, Judge
 from ftlab_probes.runtime.stress.scenario import table
 from ftlab_probes.runtime.stress.target import Target
 
@@ -116,6 +116,8 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
             judgement = judge.judge(invocation)
             if judgement is not None:
                 counts[judgement.kind] = counts.get(judgement.kind, 0) + 1
+                if judgement.nondeterministic:
+                    counts[NONDETERMINISTIC] = counts.get(NONDETERMINISTIC, 0) + 1
                 if judgement.kind in batch["watch"]:
                     stats[1] += 1
                     chooser.failed(index)
@@ -126,6 +128,7 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
                         "table": table(scenario, invocation.outcomes, judgement.failing),
                         "invocation": runs,
                         "schedule": schedule,
+                        "nondeterministic": judgement.nondeterministic,
                     }
                     if batch["stop_at_failure"]:
                         break
