@@ -2,8 +2,11 @@
 
 ``process(search, failure, number)`` runs the phases in order, each a function with its own budget:
 
-- ``minimise``: greedy chunk dropping (minimize.py), every candidate run many times in workers,
-  within ``minimize_s``; the last failing candidate's evidence comes back with the scenario;
+- ``minimise``: first the failing scenario's two-op pairs (one op of one thread against one of
+  another: the shape nearly every race shows in), on a share of the budget, then greedy chunk
+  dropping (minimize.py) from the pair that failed, or from the whole scenario; every candidate is
+  run many times in workers, all within ``minimize_s``; the last failing candidate's evidence comes
+  back with the scenario;
 - ``confirm``: the minimal scenario replayed ``rate_runs`` times within ``rate_s``, a budget of its
   own (never what minimisation left over): its failures are the finding's rate. A wrong result
   (corruption, unexpected exception, broken invariant) is ``confirmed`` only when this replay shows it
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 
 from ftlab_probes.runtime.stress import launch, rate, repro
 from ftlab_probes.runtime.stress.minimize import minimize
-from ftlab_probes.runtime.stress.scenario import render_table, table
+from ftlab_probes.runtime.stress.scenario import pairs, render_table, table
 
 #: Kinds judged inside a worker; crash and hang are judged from outside.
 IN_PROCESS_KINDS = ("corruption", "unexpected-exception", "invariant-broken")
@@ -39,6 +42,14 @@ MIN_CANDIDATE_RUNS = 200
 #: ...and within this many seconds, so one slow candidate cannot eat the minimisation budget.
 CANDIDATE_S = 1.0
 
+#: Share of the minimisation budget for trying the failing scenario's two-op pairs first. Greedy
+#: dropping from 15 ops tries up to ~30 candidates a pass, each up to CANDIDATE_S when it does not
+#: fail: it ran out of time on most real findings (issue 22), while their races showed with one op in
+#: each of two threads (as the calibration set's do). A pair that fails is minimal in one round.
+PAIR_SHARE = 0.4
+#: Least seconds per pair: a few hundred invocations of a two-op scenario on a loaded 3.14t.
+MIN_PAIR_S = 0.1
+
 #: Least time given to the confirmation when the job's deadline is near: a worker start and a few
 #: hundred invocations of a small scenario.
 MIN_CONFIRM_S = 0.5
@@ -48,6 +59,23 @@ MIN_CONFIRM_S = 0.5
 #: 200 runs of a small scenario take well under a second; CONTROL_S caps a slow one.
 CONTROL_RUNS = 200
 CONTROL_S = 2.0
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """When minimisation must end, and the seconds the confirmation gets: each phase its own budget."""
+
+    minimise_until: float  # a time.monotonic() value
+    confirm_s: float
+
+    @classmethod
+    def of(cls, options, began, hard_deadline):
+        """``minimize_s`` from ``began`` for minimising, ``rate_s`` for confirming, never a share of the
+        other's: the confirmation and the control are kept out of minimisation's time before the job's
+        ``hard_deadline``, so they run even when minimisation is cut, with at least MIN_CONFIRM_S."""
+        reserve = options.rate_s + CONTROL_S
+        until = min(began + options.minimize_s, hard_deadline - reserve)
+        return cls(until, max(MIN_CONFIRM_S, min(options.rate_s, hard_deadline - CONTROL_S - max(began, until))))
 
 
 @dataclass(frozen=True)
@@ -173,14 +201,12 @@ class Processed:
 
 def process(search, failure, number):
     """All phases for ``failure`` (a job.Failure) of ``search`` (a job.Search); a Processed."""
-    o = search.options
     began = time.monotonic()
-    # What the later phases need is kept out of minimisation's time, so they run even when it is cut.
-    reserve = o.rate_s + CONTROL_S
-    minimized = minimise(search, failure, min(began + o.minimize_s, search.hard_deadline - reserve))
+    budgets = Budgets.of(search.options, began, search.hard_deadline)
+    minimized = minimise(search, failure, budgets.minimise_until)
     evidence = minimized.evidence or Evidence.of(failure)
     scenario = minimized.scenario
-    confirmation = confirm(search, failure, scenario)
+    confirmation = confirm(search, failure, scenario, budgets.confirm_s)
     if confirmation.first is not None:
         evidence = dataclasses.replace(evidence, scenario=scenario, summary=confirmation.first["summary"],
                                        table=confirmation.first["table"])
@@ -210,20 +236,31 @@ def is_confirmed(kind, confirmation):
 
 def minimise(search, failure, deadline):
     """Shrink the failing scenario until ``deadline``; a Minimized whose evidence is the last hit's."""
-    # The strategy that found it replays it: minimisation, confirmation and repro keep the schedule.
     runs = max(MIN_CANDIDATE_RUNS, CANDIDATE_FACTOR * failure.runs)
-    return minimize(failure.scenario, lambda candidates: first_failing(search, failure, candidates, runs, deadline),
-                    deadline)
+    start, evidence = failure.scenario, None
+    candidates = pairs(start) if start.size() > 2 else []
+    if candidates:
+        share = PAIR_SHARE * (deadline - time.monotonic())
+        per_pair = min(CANDIDATE_S, max(MIN_PAIR_S, share / len(candidates)))
+        hit = first_failing(search, failure, candidates, runs, min(deadline, time.monotonic() + share), per_pair)
+        if hit is not None:
+            start, evidence = candidates[hit[0]], hit[1]
+    minimized = minimize(start, lambda options: first_failing(search, failure, options, runs, deadline), deadline)
+    if minimized.evidence is None and evidence is not None:
+        minimized = dataclasses.replace(minimized, evidence=evidence)
+    return minimized
 
 
-def first_failing(search, failure, candidates, runs, deadline):
-    """``(index, Evidence)`` of the first candidate that fails as ``failure`` did, else None."""
+def first_failing(search, failure, candidates, runs, deadline, scenario_s=CANDIDATE_S):
+    """``(index, Evidence)`` of the first candidate that fails as ``failure`` did (each run up to
+    ``runs`` invocations or ``scenario_s`` seconds), else None. The strategy that found the failure
+    replays it: minimisation, confirmation and repro keep its schedule."""
     offset = 0
     while offset < len(candidates):
         left = deadline - time.monotonic()
         if left <= 0:
             return None
-        batch = search.batch(candidates[offset:], invocations=runs, scenario_s=CANDIDATE_S, batch_s=left,
+        batch = search.batch(candidates[offset:], invocations=runs, scenario_s=scenario_s, batch_s=left,
                              watch=(failure.kind,), stop_at_failure=True, schedules=pinned(failure))
         result = search.run_batch(batch)
         if result.status == launch.DONE:
@@ -242,10 +279,9 @@ def first_failing(search, failure, candidates, runs, deadline):
     return None
 
 
-def confirm(search, failure, scenario):
-    """The minimal scenario replayed on its own budget (``rate_runs`` within ``rate_s``); a rate.Rate."""
+def confirm(search, failure, scenario, time_s):
+    """The minimal scenario replayed on its own budget (``rate_runs`` within ``time_s``); a rate.Rate."""
     o = search.options
-    time_s = max(MIN_CONFIRM_S, min(o.rate_s, search.hard_deadline - CONTROL_S - time.monotonic()))
     settings = search.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False,
                             schedules=pinned(failure))
     return rate.in_workers(settings, scenario, failure.kind, o.rate_runs, time_s, search.workdir)

@@ -61,6 +61,7 @@ from ftlab_probes.runtime.stress.draw import Shape, draw_scenarios
 from ftlab_probes.runtime.stress.execute import SCHEDULES
 from ftlab_probes.runtime.stress.finding import IN_PROCESS_KINDS, death_summary
 from ftlab_probes.runtime.stress.oracle import NONDETERMINISTIC, UNKNOWN
+from ftlab_probes.runtime.stress.scenario import same_op_first as _same_op_first
 from ftlab_probes.runtime.stress.target import load_probe_class
 
 #: Scenarios drawn at a time; a worker takes them all and stops when the budget is spent.
@@ -397,29 +398,6 @@ class Search:
             first.get("schedule") or "random", bool(first.get("nondeterministic")),
         )
         return failure, index + 1
-
-
-def _same_op_first(scenario):
-    """Sort key of a two-op scenario: the same op in both threads first; among those, args that share
-    a value without being equal (put('k', 1) | put('k', 2), put(1, 'v') | put(2, 'v'): two writers
-    racing for one key or value of a two-way map, a unique index or a cache slot), then equal args
-    (add(1) | add(1): a read-modify-write against itself), then disjoint ones; different ops last.
-    Measured on bimap (3.14t): its race was the 21st two-op scenario drawn, 2.9 s in."""
-    calls = [c for thread in scenario.threads for c in thread]
-    names = {c.name for c in calls}
-    per_call = [{repr(v) for v in _flat_args(c.args)} for c in calls]
-    values = set().union(*per_call) if per_call else set()
-    shared = any(v in a and v in b for v in values for i, a in enumerate(per_call) for b in per_call[i + 1:])
-    equal = len({repr(c.args) for c in calls}) == 1
-    return (len(names), 1 if equal else (0 if shared else 2), len(values))
-
-
-def _flat_args(args):
-    for value in args:
-        if isinstance(value, (tuple, list)):
-            yield from _flat_args(value)
-        else:
-            yield value
 
 
 def run(job):

@@ -156,6 +156,43 @@ class Scenario:
         return "pickle.loads(base64.b64decode(%r))" % blob
 
 
+def same_op_first(scenario):
+    """Sort key of a two-op scenario: the same op in both threads first; among those, args that share
+    a value without being equal (put('k', 1) | put('k', 2), put(1, 'v') | put(2, 'v'): two writers
+    racing for one key or value of a two-way map, a unique index or a cache slot), then equal args
+    (add(1) | add(1): a read-modify-write against itself), then disjoint ones; different ops last.
+    Measured on bimap (3.14t): its race was the 21st two-op scenario drawn, 2.9 s in."""
+    calls = [c for thread in scenario.threads for c in thread]
+    names = {c.name for c in calls}
+    per_call = [{repr(v) for v in flat_args(c.args)} for c in calls]
+    values = set().union(*per_call) if per_call else set()
+    shared = any(v in a and v in b for v in values for i, a in enumerate(per_call) for b in per_call[i + 1:])
+    equal = len({repr(c.args) for c in calls}) == 1
+    return (len(names), 1 if equal else (0 if shared else 2), len(values))
+
+
+def flat_args(args):
+    for value in args:
+        if isinstance(value, (tuple, list)):
+            yield from flat_args(value)
+        else:
+            yield value
+
+
+def pairs(scenario):
+    """Two-op scenarios of ``scenario``: one op of one thread against one op of another, no init or
+    post part, in ``same_op_first`` order, each once."""
+    out = {}
+    threads = scenario.threads
+    for i, first in enumerate(threads):
+        for second in threads[i + 1:]:
+            for a in first:
+                for b in second:
+                    pair = Scenario((), ((a,), (b,)), ())
+                    out.setdefault(pair.describe(), pair)
+    return sorted(out.values(), key=same_op_first)
+
+
 def scenario_from_literal(literal):
     init, threads, post = literal
 
