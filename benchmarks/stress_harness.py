@@ -17,7 +17,8 @@ the time goes, for the calibration counter (``ftcalib_counter.probes:RacyCounter
   served from its cache once a history has been seen);
 - **invocations/s**: invoke and judge in a loop, as a worker runs them.
 
-Each figure is the median of ``--repeats`` runs of ``--seconds``. It runs in each lane given with
+Each figure is the median of ``--repeats`` runs of ``--seconds``, the lanes taking turns (a fresh
+process per run) so a change in the machine's load hits them alike. It runs in each lane given with
 ``--python`` (repeatable; default ``$FTLAB_PY314`` and ``$FTLAB_FT_PYTHON``), in a venv where the
 calibration fixtures are installed (built with uv as benchmarks/calibration.py does, cached), and
 prints one table with a column per lane and the free-threaded lane's slowdown.
@@ -149,15 +150,21 @@ def main() -> int:
     if not pythons:
         raise SystemExit("stress_harness: no lane; pass --python PATH (or set FTLAB_PY314 / FTLAB_FT_PYTHON)")
     args.cache.mkdir(parents=True, exist_ok=True)
-    columns = []
-    for python in pythons:
-        venv = lane_venv(python, args.cache)
-        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT / "probes")}
-        proc = subprocess.run([str(venv), "-X", "faulthandler", __file__, "--in-lane", "--seconds", str(args.seconds),
-                               "--repeats", str(args.repeats)], capture_output=True, text=True, env=env, timeout=600)
-        if proc.returncode:
-            raise SystemExit(f"stress_harness: the lane {python} failed:\n{proc.stderr[-2000:]}")
-        columns.append((lane_name(venv), json.loads(proc.stdout)))
+    venvs = [lane_venv(python, args.cache) for python in pythons]
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT / "probes")}
+    # Lanes alternate, one repeat each in a fresh process, so drift in the machine's load hits every
+    # lane alike (the figures are medians over the repeats).
+    samples: list[list[dict[str, float]]] = [[] for _ in venvs]
+    for _ in range(args.repeats):
+        for i, venv in enumerate(venvs):
+            proc = subprocess.run([str(venv), "-X", "faulthandler", __file__, "--in-lane", "--seconds",
+                                   str(args.seconds), "--repeats", "1"], capture_output=True, text=True, env=env,
+                                  timeout=600)
+            if proc.returncode:
+                raise SystemExit(f"stress_harness: the lane {pythons[i]} failed:\n{proc.stderr[-2000:]}")
+            samples[i].append(json.loads(proc.stdout))
+    columns = [(lane_name(venv), {k: statistics.median(s[k] for s in runs) for k in runs[0]})
+               for venv, runs in zip(venvs, samples, strict=True)]
     names = [name for name, _ in columns]
     ratio = len(columns) == 2
     print(f"stress harness, {PROBE}, add(1) | add(1); median of {args.repeats} x {args.seconds:g} s", file=sys.stderr)

@@ -3,7 +3,8 @@
 Worker threads are a crew kept for the life of the process (``Crew``): started once, reused by
 every scenario and invocation. Each invocation hands every crew member its part with a plain lock
 (released by the invoker, acquired by the member) and collects it with another; on a free-threaded
-build the members then line up with a short bounded spin, so their first ops start together. This
+build the members then line up, yielding while they wait (bounded), so their first ops start
+together. This
 replaced a thread start per scenario and a ``threading.Barrier`` pair per invocation: measured with
 benchmarks/stress_harness.py on 3.14.7t, the barrier pair alone cost 770 us per invocation on a loaded
 2-core machine (a Barrier allocates a lock per waiter per wait, and wakes waiters one by one through
@@ -203,11 +204,12 @@ class Invocation:
     error: object  # None, or (where, Outcome) when invariant() or state() itself raised
 
 
-#: Free-threaded builds only: spins of a crew member waiting for the others to arrive before its
-#: first op, at most. Waking a member through its lock takes tens of microseconds, longer than a
-#: small op, so without lining up the first member is often done before the second starts. A spin
-#: is a few tens of ns, so this bounds the wait well under a millisecond when a member is late (a
-#: busy machine): then it starts anyway. GIL builds do not spin: only one thread runs at a time.
+#: Free-threaded builds only: yields (``time.sleep(0)``) of a crew member waiting for the others to
+#: arrive before its first op, at most. Waking a member through its lock takes tens of microseconds,
+#: longer than a small op, so without lining up the first member is often done before the second
+#: starts. A yield, not a busy spin: measured on a loaded 2-core machine, a busy spin of 5,000 kept
+#: the late member off the CPU it needed (invocations 5.6x slower than 3.14 instead of 1.8x). GIL
+#: builds do not wait: only one thread runs at a time.
 ALIGN_SPINS = 50
 
 
@@ -261,18 +263,16 @@ class Crew:
 
     @staticmethod
     def run(members, jobs):
-        """Run ``jobs[0]`` on the calling thread and ``jobs[i]`` on ``members[i - 1]``, released
-        together; returns when every one is done. The caller taking a part itself saves a wake-up
-        each way: on 2 cores a context switch costs more than a small invocation."""
-        for member, job in zip(members, jobs[1:], strict=True):
+        """Run ``jobs[i]`` on ``members[i]``, released together; returns when every one is done. The
+        calling thread only waits: every parallel op runs off it, as the sequential replays run on
+        it, so a result that depends on the calling thread (thread-locals, main-thread-only APIs)
+        never matches its replay by chance and the sequential control tells it from a race."""
+        for member, job in zip(members, jobs, strict=True):
             member.job = job
         for member in members:
             member.go.release()
-        try:
-            jobs[0]()
-        finally:
-            for member in members:
-                member.finished.acquire()
+        for member in members:
+            member.finished.acquire()
 
     def dismiss(self):
         """End every member (tests and tools that count threads)."""
@@ -326,10 +326,8 @@ class Invoker:
         #: no counter, so no read-modify-write shared between threads.
         self._arrived = [False] * n
         self._align = False
-        # Thread 0's part runs on the calling thread (Crew.run), whose plan is set only meanwhile:
-        # the init and post parts run there too, without a schedule.
-        self._members = CREW.hire(max(0, n - 1))
-        for member, plan in zip(self._members, self._plans[1:], strict=True):
+        self._members = CREW.hire(n)
+        for member, plan in zip(self._members, self._plans, strict=True):
             _PLANS[member.ident] = plan
         self._jobs = [self._part_runner(t) for t in range(n)]
 
@@ -342,7 +340,6 @@ class Invoker:
         profile = _HOOK.get("profile")
         failed = self.target.failed
         arrived = self._arrived
-        get_ident = threading.get_ident
         sleep = time.sleep
         # With one thread in the parallel part nothing runs beside it: its results are read like
         # the sequential parts' (see target.comparable).
@@ -353,8 +350,6 @@ class Invoker:
 
         def part():
             obj, yields = self._obj, self._yields[t]
-            if t == 0:
-                _PLANS[get_ident()] = plan
             if profile is not None and (plan.preempt or plan.stop_at):
                 sys.setprofile(profile)
             if self._align:
@@ -384,8 +379,6 @@ class Invoker:
                 with self._cv:
                     self._finished[t] = True
                     self._cv.notify_all()
-            if t == 0:
-                del _PLANS[get_ident()]
 
         return part
 
@@ -485,7 +478,7 @@ class Invoker:
 
     def close(self):
         """Forget this scenario's plans; the crew stays for the next scenario."""
-        for member, plan in zip(self._members, self._plans[1:], strict=True):
+        for member, plan in zip(self._members, self._plans, strict=True):
             if _PLANS.get(member.ident) is plan:
                 del _PLANS[member.ident]
         self._members, self._jobs = [], []

@@ -292,6 +292,7 @@ class Search:
         """Run scenarios until the budget is spent (or a finding, when asked to stop there)."""
         o = self.options
         deadline = min(self.started + o.budget_s, self.hard_deadline)
+        launch.warm(o.probe, self.workdir)
         every_op = self.probe_cls.operations()
         operations = every_op
         seen, pending, draws = {}, [], 0
@@ -411,8 +412,9 @@ def run(job):
     os.makedirs(artifacts_dir, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ftlab-stress-") as workdir:
         search = Search(options, probe_cls, seed, workdir, artifacts_dir, hard_deadline)
-        stopped = search.search()
-        races = search.race_findings() if search.races else []
+        with launch.spare_workers():
+            stopped = search.search()
+            races = search.race_findings() if search.races else []
     signals_out = [
         protocol.signal(
             f["kind"],
