@@ -85,3 +85,14 @@ def test_a_finding_the_gil_replay_did_not_reproduce_stays_new_with_its_record():
 def test_the_gil_search_finding_it_too_is_shared_without_a_replay():
     (_, ft), _, _ = run([finding("corruption", confirmed=True)], [finding("corruption", confirmed=True)])
     assert ft.baseline == "same" and ft.baseline_note == "also on 3.14"
+
+
+def test_the_pytest_plugin_does_not_fail_a_test_on_unconfirmed_findings_only():
+    from ftlab.pytest_plugin import failure_message
+
+    unconfirmed = {"kind": "corruption", "summary": "corruption seen once", "confirmed": False, "rate": [0, 1000]}
+    confirmed = {**unconfirmed, "summary": "corruption in 3 of 1000 runs", "confirmed": True, "rate": [3, 1000]}
+    options = {"probe": "m:P"}
+    assert failure_message({"status": "findings", "data": {"findings": [unconfirmed]}}, options) is None
+    message = failure_message({"status": "findings", "data": {"findings": [unconfirmed, confirmed]}}, options)
+    assert message is not None and "corruption in 3 of 1000 runs" in message
