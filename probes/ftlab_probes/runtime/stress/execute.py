@@ -1,14 +1,13 @@
 """One invocation of a scenario: a fresh object, init ops, threads released together, post ops.
 
 Worker threads are a crew kept for the life of the process (``Crew``): started once, reused by
-every scenario and invocation. Each invocation hands every crew member its part with a plain lock
-(released by the invoker, acquired by the member) and collects it with another; on a free-threaded
-build the members then line up, yielding while they wait (bounded), so their first ops start
-together. This
-replaced a thread start per scenario and a ``threading.Barrier`` pair per invocation: measured with
-benchmarks/stress_harness.py on 3.14.7t, the barrier pair alone cost 770 us per invocation on a loaded
-2-core machine (a Barrier allocates a lock per waiter per wait, and wakes waiters one by one through
-its condition), three times the 3.14 GIL build's.
+every scenario and invocation. Each invocation rings every crew member's doorbell (an eventfd, a
+kernel wake-up that a free-threaded build does not spin on) and waits on a shared one for them to
+finish; the members then line up, yielding while they wait (bounded), so their first ops start
+together. This replaced a thread start per scenario and a
+``threading.Barrier`` pair per invocation: measured with benchmarks/stress_harness.py on 3.14.7t, the
+barrier pair alone cost 380-1070 us per invocation on a loaded 2-core machine, 2.5-5x the 3.14 GIL
+build's (a Barrier is a condition over locks, and a free-threaded lock spins before it parks).
 
 Each invocation runs under one schedule strategy (``SCHEDULES``), picked by the worker:
 
@@ -29,6 +28,7 @@ disabled after its first call, so the cost stays in the subject) or ``sys.setpro
 lanes.
 """
 
+import os
 import random
 import sys
 import threading
@@ -204,49 +204,69 @@ class Invocation:
     error: object  # None, or (where, Outcome) when invariant() or state() itself raised
 
 
-#: Free-threaded builds only: yields (``time.sleep(0)``) of a crew member waiting for the others to
-#: arrive before its first op, at most. Waking a member through its lock takes tens of microseconds,
-#: longer than a small op, so without lining up the first member is often done before the second
-#: starts. A yield, not a busy spin: measured on a loaded 2-core machine, a busy spin of 5,000 kept
-#: the late member off the CPU it needed (invocations 5.6x slower than 3.14 instead of 1.8x). GIL
-#: builds do not wait: only one thread runs at a time.
+#: Yields (``time.sleep(0)``) of a crew member waiting for the others to arrive before its first
+#: op, at most. Waking a member takes tens of microseconds, longer than a small op, so without lining
+#: up the first member is often done before the second starts (on a GIL build the yield also hands
+#: the GIL to the late member): measured, the calibration counter's minimal scenario failed in 4 of
+#: 1000 runs on 3.14 without it, about 200 with it. A yield, not a busy spin: on a loaded 2-core
+#: machine a busy spin of 5,000 kept the late member off the CPU it needed (invocations 5.6x slower
+#: than 3.14 instead of 1.8x).
 ALIGN_SPINS = 50
 
 
 
-def _parallel():
-    """Whether threads run in parallel now (a free-threaded build whose GIL is off; an import may
-    turn it on): the alignment spin helps only then."""
-    return not getattr(sys, "_is_gil_enabled", lambda: True)()
+class _Doorbell:
+    """A wake-up through the kernel: ``ring(n)`` adds n, ``wait()`` blocks until there is something
+    and returns how much (an eventfd on Linux, else a pipe, a byte per ring).
+
+    Not a ``threading.Lock``: a free-threaded build's lock spins up to 40 ``sched_yield()`` calls
+    before it parks a waiter, and on a loaded machine each yield hands the core to another process.
+    Measured on 2 busy cores, a release/acquire round trip to two threads took 263 us on 3.14.7t and
+    66 us on 3.14.10; through an eventfd or a pipe, 20 us on both.
+    """
+
+    __slots__ = ("_r", "_w", "ring", "wait")
+
+    def __init__(self):
+        if hasattr(os, "eventfd"):
+            fd = self._r = self._w = os.eventfd(0)
+            self.ring = lambda n=1: os.eventfd_write(fd, n)
+            self.wait = lambda: os.eventfd_read(fd)
+        else:
+            r, w = self._r, self._w = os.pipe()
+            self.ring = lambda n=1: os.write(w, b"x" * n)
+            self.wait = lambda: len(os.read(r, 64))
+
+    def close(self):
+        for fd in {self._r, self._w}:
+            os.close(fd)
 
 
 class _Member:
-    """One crew thread: waits on ``go``, runs ``job()``, releases ``finished``; ``job`` None ends it."""
+    """One crew thread: waits for ``go``, runs ``job()``, rings ``done``; ``job`` None ends it."""
 
-    __slots__ = ("finished", "go", "ident", "job", "thread")
+    __slots__ = ("done", "go", "ident", "job", "thread")
 
-    def __init__(self, number):
-        self.go = threading.Lock()
-        self.go.acquire()
-        self.finished = threading.Lock()
-        self.finished.acquire()
+    def __init__(self, number, done):
+        self.go = _Doorbell()
+        self.done = done
         self.job = None
         self.thread = threading.Thread(target=self._loop, name="ftlab-stress-%d" % number, daemon=True)
         self.thread.start()
         self.ident = self.thread.ident
 
     def _loop(self):
-        go, finished = self.go, self.finished
+        go, done = self.go, self.done
         while True:
-            go.acquire()
+            go.wait()
             job = self.job
             if job is None:
-                finished.release()
+                done.ring()
                 return
             try:
                 job()
             finally:  # a member that never reports back would hang the invoker
-                finished.release()
+                done.ring()
 
 
 class Crew:
@@ -254,15 +274,17 @@ class Crew:
 
     def __init__(self):
         self._members = []
+        self._done = None
 
     def hire(self, n):
         """The first ``n`` members, started when missing."""
+        if self._done is None:
+            self._done = _Doorbell()
         while len(self._members) < n:
-            self._members.append(_Member(len(self._members)))
+            self._members.append(_Member(len(self._members), self._done))
         return self._members[:n]
 
-    @staticmethod
-    def run(members, jobs):
+    def run(self, members, jobs):
         """Run ``jobs[i]`` on ``members[i]``, released together; returns when every one is done. The
         calling thread only waits: every parallel op runs off it, as the sequential replays run on
         it, so a result that depends on the calling thread (thread-locals, main-thread-only APIs)
@@ -270,19 +292,23 @@ class Crew:
         for member, job in zip(members, jobs, strict=True):
             member.job = job
         for member in members:
-            member.go.release()
-        for member in members:
-            member.finished.acquire()
+            member.go.ring()
+        finished, wait = 0, self._done.wait
+        while finished < len(members):
+            finished += wait()
 
     def dismiss(self):
         """End every member (tests and tools that count threads)."""
         members, self._members = self._members, []
         for member in members:
             member.job = None
-            member.go.release()
+            member.go.ring()
         for member in members:
-            member.finished.acquire()
             member.thread.join()
+            member.go.close()
+        if self._done is not None:
+            self._done.close()
+            self._done = None
 
 
 #: The process's crew: the engine runs one invocation at a time per process.
@@ -446,7 +472,7 @@ class Invoker:
         self._obj = obj
         if self._jobs:
             self._arrived[:] = [False] * len(self._jobs)
-            self._align = len(self._jobs) > 1 and _parallel()
+            self._align = len(self._jobs) > 1
             CREW.run(self._members, self._jobs)
         self._obj = None
         if schedule != "random":
