@@ -11,6 +11,8 @@ the time goes, for the calibration counter (``ftcalib_counter.probes:RacyCounter
   threads lined up on a ``threading.Barrier`` and collected on another, no ops;
 - **start+done**: releasing the crew and collecting it, with empty op lists (what every invocation
   pays now);
+- **record+convert (per op)**: what each op pays around its call: two clock reads, its result made
+  comparable (target.Outcome.of_value) and its record stored;
 - **invoke**: a whole invocation (a fresh object, the schedule's plan, the threads' ops, invariant,
   state, the records read back);
 - **judge**: the oracle on that invocation (outcome keys, precedence, the linearizability check,
@@ -54,7 +56,7 @@ def measure(seconds: float, repeats: int) -> dict[str, float]:
     from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
     from ftlab_probes.runtime.stress.oracle import Judge
     from ftlab_probes.runtime.stress.scenario import Call, Scenario
-    from ftlab_probes.runtime.stress.target import Target
+    from ftlab_probes.runtime.stress.target import Outcome, Target
 
     set_switch_interval()
     target = Target(PROBE)
@@ -103,6 +105,14 @@ def measure(seconds: float, repeats: int) -> dict[str, float]:
     start.wait()
     for t in workers:
         t.join()
+    records = [None]
+    clock = time.perf_counter_ns
+
+    def record_and_convert():
+        began = clock()
+        records[0] = (began, clock(), Outcome.of_value(3, True))
+
+    out["record+convert (per op)"] = per_unit(record_and_convert)
     rng = random.Random(0)
     invoker = Invoker(target, empty)
     try:
