@@ -168,3 +168,32 @@ def test_the_oracle_summary_names_the_cause():
 
 def test_pair_share_leaves_greedy_minimisation_most_of_the_budget():
     assert 0 < finding.PAIR_SHARE <= 0.5
+
+
+class Seconds(Probe):
+    """A result read from a clock of one-second resolution, as pendulum's ``Time.diff()`` shows it."""
+
+    def make(self):
+        return {}
+
+    @op()
+    def now(self, obj):
+        return int(time.time())
+
+
+def test_a_clock_step_tells_a_coarse_clock_from_a_race_and_the_verdict_sticks():
+    from ftlab_probes.runtime.stress.execute import Invocation
+    from ftlab_probes.runtime.stress.oracle import CLOCK_STEP_S, Judge
+    from ftlab_probes.runtime.stress.target import Outcome
+
+    scen = two(c("now"), c("now"))
+    judge = Judge(Target(f"{HERE}:Seconds"), scen, 10_000, clock_step_s=CLOCK_STEP_S)
+    stale = Outcome.of_value(int(time.time()) - 100, True)  # a second no replay will read again
+    seen = Invocation(((0, 10), (20, 30)), (stale, stale), None, "", None, None)
+    began = time.monotonic()
+    first = judge.judge(seen)
+    assert first.kind == "corruption" and first.nondeterministic
+    assert time.monotonic() - began >= CLOCK_STEP_S  # the first check stepped across a tick
+    began = time.monotonic()
+    again = judge.judge(Invocation(((0, 10), (5, 30)), (stale, stale), None, "", None, None))
+    assert again.nondeterministic and time.monotonic() - began < CLOCK_STEP_S  # sticky, no second step

@@ -8,7 +8,8 @@
   run many times in workers, all within ``minimize_s``; the last failing candidate's evidence comes
   back with the scenario;
 - ``confirm``: the minimal scenario replayed ``rate_runs`` times within ``rate_s``, a budget of its
-  own (never what minimisation left over): its failures are the finding's rate. A wrong result
+  own (never what minimisation left over): its failures are the finding's rate. Its first
+  determinism check steps across a clock tick (oracle.CLOCK_STEP_S). A wrong result
   (corruption, unexpected exception, broken invariant) is ``confirmed`` only when this replay shows it
   again, and not only through the oracle's nondeterminism (oracle.py: the sequential replay differed
   from itself); otherwise the finding is recorded ``confirmed: false`` with what was seen, and the
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 
 from ftlab_probes.runtime.stress import launch, rate, repro
 from ftlab_probes.runtime.stress.minimize import minimize
+from ftlab_probes.runtime.stress.oracle import CLOCK_STEP_S
 from ftlab_probes.runtime.stress.scenario import pairs, render_table, table
 
 #: Kinds judged inside a worker; crash and hang are judged from outside.
@@ -284,6 +286,9 @@ def confirm(search, failure, scenario, time_s):
     o = search.options
     settings = search.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False,
                             schedules=pinned(failure))
+    # The first determinism check steps across a clock tick: a result that moves with a clock of
+    # one-second resolution does not confirm a race however often it differs from its replay.
+    settings = dataclasses.replace(settings, clock_step_s=CLOCK_STEP_S)
     return rate.in_workers(settings, scenario, failure.kind, o.rate_runs, time_s, search.workdir)
 
 

@@ -85,6 +85,9 @@ class Batch:
     check_budget: int
     #: (strategy, weight) pairs the worker draws each invocation's schedule from (execute.SCHEDULES).
     schedules: tuple = (("random", 1.0),)
+    #: Gap of each scenario's first determinism check (oracle.CLOCK_STEP_S in a confirmation; 0: the
+    #: short one), so a result that moves with a coarse clock is told from a race.
+    clock_step_s: float = 0.0
 
 
 class _Worker:

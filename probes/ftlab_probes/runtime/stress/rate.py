@@ -72,6 +72,7 @@ def _with(settings, scenario, runs, time_s, kinds, seed):
         seed=seed,
         check_budget=settings.check_budget,
         schedules=settings.schedules,
+        clock_step_s=settings.clock_step_s,
     )
 
 

@@ -108,7 +108,7 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
     Every verdict is counted; the first one of a watched kind is kept with its table, and ends the
     scenario when the batch says to stop at a failure.
     """
-    judge = Judge(target, scenario, batch["check_budget"])
+    judge = Judge(target, scenario, batch["check_budget"], batch.get("clock_step_s", 0.0))
     watchdog.arm()
     invoker = Invoker(target, scenario)
     deadline = time.monotonic() + batch["scenario_s"]
