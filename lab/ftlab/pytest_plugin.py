@@ -59,8 +59,11 @@ from ftlab_probes.runtime.fingerprint import sanitizer
 DEFAULT_BUDGET_S = 5.0
 #: Minimising a failure and measuring its rate: about the search budget, within bounds.
 MINIMIZE_S = (2.0, 20.0)
-#: The child's fixed costs beyond budget and minimisation (interpreter and hypothesis start, workers,
-#: the repro, hang detection); past budget + minimisation + this, the sandbox kills it.
+#: A finding's confirmation (its minimal scenario replayed on a budget of its own, the engine's rate_s)
+#: and its sequential control, on top of minimisation.
+CONFIRM_S = 5.0 + 2.0
+#: The child's fixed costs beyond budget, minimisation and confirmation (interpreter and hypothesis
+#: start, workers, the repro, hang detection); past their sum, the sandbox kills it.
 CHILD_OVERHEAD_S = 45.0
 #: Marker options passed to the engine as they are (its job options of the same names).
 MARKER_OPTIONS = {"budget": "budget_s", "threads": "threads", "seed": "seed", "ops_per_thread": "ops_per_thread",
@@ -236,7 +239,7 @@ def run_engine(options: dict[str, Any], workdir: Path, *, import_paths: list[str
     document with status ``died`` saying how the child ended without one."""
     from ftlab.sandbox import process as sandbox
 
-    timeout_s = float(options["budget_s"]) + float(options["minimize_s"]) + CHILD_OVERHEAD_S
+    timeout_s = float(options["budget_s"]) + float(options["minimize_s"]) + CONFIRM_S + CHILD_OVERHEAD_S
     job = {"format": "ftlab-job/1", "job_id": workdir.name, "command": "stress", "subject": None, "lane": {},
            "options": options, "timeout_s": timeout_s, "artifacts_dir": str(workdir / "artifacts")}
     job_path, out_path = workdir / "job.json", workdir / "result.json"
@@ -267,10 +270,15 @@ def _summary(result: dict[str, Any]) -> str:
 
 
 def failure_message(result: dict[str, Any], options: dict[str, Any]) -> str | None:
-    """The failure report of a result document, or None when the engine found nothing."""
+    """The failure report of a result document, or None when the engine found nothing, or only wrong
+    results its own replay did not reproduce (``confirmed: false``: not evidence of a race, and
+    ``ftlab run`` lists them as unconfirmed, never gating)."""
     status = result.get("status")
     data = result.get("data") or {}
     if status == "ok":
+        return None
+    if status == "findings" and data.get("findings") and not data.get("data_races") \
+            and all(f.get("confirmed") is False for f in data["findings"]):
         return None
     if status != "findings":
         trace = (data.get("traceback") or "").strip()

@@ -13,7 +13,13 @@ module or scenario kind; `none`: no baseline lane ran that check), and the relea
 - an `optional-dependency` (a submodule needing a module that is not installed, or one this
   distribution does not ship on this platform) is information, unless the baseline lane imported the
   same module: then it is an import failure new on 3.14t, and gates;
-- findings a probe declares as documented behaviour are `known`: shown, never gating.
+- findings a probe declares as documented behaviour are `known`: shown, never gating;
+- a wrong result under threads (corruption, unexpected exception, broken invariant) whose minimal
+  scenario did not reproduce in its confirmation runs is `unconfirmed` (evidence ``confirmed:
+  false``): listed with what was seen, never gating. Crashes and hangs are their own evidence;
+- a stress finding on a free-threaded lane whose minimal scenario was replayed on the baseline GIL lane
+  (evidence ``baseline_replay``, written by the stress check's finalize) is `same` when the replay
+  reproduced it there, `new` when it did not;
 - consequences are read with their cause (ftlab.judgement.consequences): a lane built without the
   baseline's compiled modules is one `built-without-extension` finding (information), and an import
   error that follows a failed install is listed under that install finding, not on its own.
@@ -104,6 +110,11 @@ class Finding:
         return None
 
     @property
+    def unconfirmed(self) -> bool:
+        """A wrong result its own replay did not reproduce (see ``is_unconfirmed``)."""
+        return is_unconfirmed(self.signal)
+
+    @property
     def repro(self) -> str:
         r = self.signal.evidence.get("repro")
         return r if isinstance(r, str) else ""
@@ -131,6 +142,8 @@ class Finding:
         (the baseline shows it, or it is the baseline's own), info (everything else)."""
         if self.known:
             return "known"
+        if self.unconfirmed:
+            return "unconfirmed"
         if self.baseline in (SAME, BASELINE) and self.kind in SIGNAL_VERDICT:
             return "shared"
         return "info"
@@ -148,6 +161,13 @@ def is_known(signal: Signal) -> bool:
     array race, as its thread-safety page says). Reports show it; it decides nothing, since adopting
     3.14t does not change it: it is the documented contract on every build."""
     return bool(signal.evidence.get("expected_finding"))
+
+
+def is_unconfirmed(signal: Signal) -> bool:
+    """A wrong result (corruption, unexpected exception, broken invariant) whose minimal scenario did
+    not reproduce in its confirmation runs, or that the oracle traced to a replay differing from
+    itself (clock, randomness, environment): not evidence of a race, so it never gates."""
+    return signal.kind in CONTRACT_KINDS and signal.evidence.get("confirmed") is False
 
 
 def baselines(lanes: Sequence[Lane]) -> dict[str, str]:
@@ -260,7 +280,7 @@ def _weigh(r: Result, s: Signal, relation: str, base_name: str, note: str) -> Fi
         # A submodule that fails alike on the baseline is a fact of the package the application lives
         # with, not a verdict on it: listed, never the lane's verdict.
         severity = ""
-    if known:
+    if known or is_unconfirmed(s):
         severity, gating = "", False
     return Finding(subject=r.subject, lane=r.lane, check=r.check, job_id=r.job_id, signal=s, baseline=relation,
                    baseline_lane=base_name, severity=severity, gating=gating, known=known, baseline_note=note)
@@ -282,6 +302,11 @@ def _compare(r: Result, s: Signal, base: Result | None, base_name: str, *, fallb
     key = signal_key(r.check, s)
     if any(signal_key(base.check, b) == key for b in base.signals):
         return SAME, f"also on {base_name}", s
+    replay = s.evidence.get("baseline_replay")
+    if isinstance(replay, Mapping) and replay.get("runs"):
+        seen = f"{replay.get('failures', 0)} of {replay['runs']} replays of its minimal scenario on {base_name}"
+        shared = replay["relation"] == "shared" if "relation" in replay else bool(replay.get("failures"))
+        return (SAME, f"reproduced in {seen}", s) if shared else (NEW, f"not reproduced in {seen}", s)
     return NEW, f"not on {base_name}", s
 
 

@@ -20,6 +20,7 @@ COMMANDS = {
     "fingerprint": "ftlab_probes.runtime.fingerprint",
     "imports": "ftlab_probes.runtime.imports.check",
     "stress": "ftlab_probes.runtime.stress.job",
+    "stress-replay": "ftlab_probes.runtime.stress.replay",
     "perf": "ftlab_probes.runtime.perf",
 }
 

@@ -4,7 +4,14 @@ A subject with hand-written probes (probes/ftlab_probes/catalog.py: ``stdlib`` a
 any other subject gets auto-probes: a screening child (``python -m ftlab_probes.auto``) reads the
 distribution's top-level modules in the lane and returns probe specs, which then run like any probe.
 Each probe is one ``ftlab_probes.runtime stress`` child; the subject's budget is shared between its probes
-and their signals are merged into one result. Auto-probe signals say so in their evidence
+and their signals are merged into one result.
+
+Replay before "new" (``finalize``, after every lane's stress jobs): each lane's search has its own
+budget, so a race both builds have may be hit by one search only (bidict's ``MutableBidict`` gated as
+new on 3.14t for that reason). Every finding of a free-threaded lane that its baseline GIL lane's
+search did not show is replayed there (``ftlab_probes.runtime stress-replay``: its minimal scenario,
+REPLAY_RUNS times within REPLAY_S) and the record is stored in its evidence (``baseline_replay``:
+lane, failures, runs, relation ``shared`` or ``new``, or why no replay ran); the judgement reads it. Auto-probe signals say so in their evidence
 (``auto_probe: true`` and the calls of the minimal scenario), so a reader can tell "an object nobody
 documented as thread-safe misbehaves when shared" from a hand-written probe's finding.
 """
@@ -19,8 +26,9 @@ from typing import Any
 from ftlab.coverage import of_stress
 from ftlab.engine.checks.base import Check, RunContext, not_testable, result_from_outcome, run_runtime
 from ftlab.errors import ProtocolError
+from ftlab.judgement.judge import baselines, signal_key
 from ftlab.lanes.subjects import declared_probes
-from ftlab.records import Job, Result, Signal
+from ftlab.records import Job, Lane, Result, Signal, Subject
 from ftlab.sandbox import process as sandbox
 
 #: Seconds of search per subject and lane unless --budget says otherwise.
@@ -29,9 +37,22 @@ DEFAULT_BUDGET_S = 20.0
 MIN_PROBE_BUDGET_S = 3.0
 #: Minimising a finding and measuring its rate, per probe: a fraction of the budget, within bounds.
 MINIMIZE_S = (5.0, 20.0)
-#: A stress child's fixed costs beyond budget and minimisation: interpreter and hypothesis start,
-#: workers, repro writing, and job.py's own margins.
+#: A finding's confirmation (the minimal scenario replayed on a budget of its own, job option
+#: rate_s) and its sequential control (finding.CONTROL_S), per probe, on top of minimisation.
+CONFIRM_S = 5.0 + 2.0
+#: A stress child's fixed costs beyond budget, minimisation and confirmation: interpreter and
+#: hypothesis start, workers, repro writing, and job.py's own margins.
 CHILD_OVERHEAD_S = 45.0
+#: Replay before "new": replays of a free-threaded finding's minimal scenario on the baseline GIL lane,
+#: and seconds for them, at most. The same order as the finding's own confirmation (1000 runs): a
+#: race seen at rate p on the GIL build is missed with odds (1-p)^1000, under 1e-4 for p >= 1%.
+#: 10 s covers 1000 runs of a small scenario on 2 cores, or a few crashes (a worker start each).
+REPLAY_RUNS = 1000
+REPLAY_S = 10.0
+#: The replay child's fixed costs: interpreter, hypothesis and probe import, worker starts.
+REPLAY_OVERHEAD_S = 40.0
+#: Kinds replayed on the baseline lane (a data race needs a ThreadSanitizer build to show at all).
+REPLAYED_KINDS = frozenset({"corruption", "unexpected-exception", "invariant-broken", "crash", "hang"})
 #: Seconds per thread count when measuring a subject's thread scaling (its first clean probe; the
 #: report plots one line per subject and lane). Two counts on 2 cores: about 2 s with process start.
 SCALING_S = 0.5
@@ -74,7 +95,7 @@ def share_budget(probes: list[tuple[str, str, Any]], budget_s: float) -> tuple[l
 
 
 def child_timeout(budget_s: float) -> float:
-    return budget_s + minimize_for(budget_s) + CHILD_OVERHEAD_S
+    return budget_s + minimize_for(budget_s) + CONFIRM_S + CHILD_OVERHEAD_S
 
 
 def auto_calls(evidence: dict[str, Any]) -> list[str]:
@@ -109,7 +130,8 @@ class StressCheck(Check):
     def timeout_for(self, ctx: RunContext) -> float:
         # Informational for the job record: each child below has its own timeout.
         budget = budget_of(ctx)
-        return SCREEN_TIMEOUT_S + budget + (budget // MIN_PROBE_BUDGET_S + 1) * (MINIMIZE_S[1] + CHILD_OVERHEAD_S)
+        return SCREEN_TIMEOUT_S + budget + (budget // MIN_PROBE_BUDGET_S + 1) * (
+            MINIMIZE_S[1] + CONFIRM_S + CHILD_OVERHEAD_S)
 
     def prepare(self, ctx: RunContext, progress: Any = None) -> None:
         if "probe_catalog" not in ctx.prepared:
@@ -194,6 +216,74 @@ class StressCheck(Check):
         data["coverage"] = of_stress(data).to_json()
         return Result(status=status, signals=tuple(signals), data=data, reason=reason, duration_s=duration,
                       artifacts_dir=str(workdir), **common)
+
+    def finalize(self, ctx: RunContext, results: list[Result]) -> list[Result]:
+        """Replay before "new": each free-threaded finding the baseline's search did not show is
+        replayed on the baseline GIL lane, and the record kept in its evidence (module docstring)."""
+        base_of = baselines(ctx.lanes)
+        lanes = {lane.name: lane for lane in ctx.lanes}
+        by_cell = {(r.subject, r.lane): r for r in results}
+        out = []
+        for r in results:
+            base_name = base_of.get(r.lane, "")
+            if not base_name or r.status != "findings":
+                out.append(r)
+                continue
+            base = by_cell.get((r.subject, base_name))
+            signals = tuple(self._replayed(r, s, base, lanes[base_name], ctx, number)
+                            for number, s in enumerate(r.signals))
+            out.append(r if signals == r.signals else dataclasses.replace(r, signals=signals))
+        return out
+
+    def _replayed(self, r: Result, s: Signal, base: Result | None, base_lane: Lane, ctx: RunContext,
+                  number: int) -> Signal:
+        """``s`` with its ``baseline_replay`` record (unchanged when it needs none or has one)."""
+        ev = s.evidence
+        if s.kind not in REPLAYED_KINDS or "baseline_replay" in ev:
+            return s
+        if base is not None and any(signal_key(base.check, b) == signal_key(r.check, s) for b in base.signals):
+            return s  # the baseline's own search found it: shared, no replay needed
+        record: dict[str, Any] = {"lane": base_lane.name, "failures": 0, "runs": 0}
+        env = ctx.prepared.get("envs", {}).get(base_lane.name)
+        if not ev.get("scenario_portable") or not ev.get("probe"):
+            record["reason"] = "not replayed: the finding carries no portable scenario (a result from an older ftlab)"
+        elif base is None or base.status not in ("ok", "findings"):
+            record["reason"] = f"not replayed: no stress result for {r.subject} on {base_lane.name}"
+        elif env is None or not env.ok or not env.runtime_ok:
+            record["reason"] = f"not replayed: the environment of {base_lane.name} is not usable on this machine"
+        else:
+            record.update(self._replay(r, s, base_lane, ctx, number))
+        if record["runs"]:
+            replays = f"{record['failures']} of {record['runs']} replays on {base_lane.name}"
+            real = record["failures"] - record.get("nondeterministic", 0)
+            record["relation"] = "shared" if real > 0 else "new"
+            summary = f"{s.summary}; {'also' if real > 0 else 'not'} reproduced on {base_lane.name} ({replays})"
+        else:
+            summary = s.summary
+        return Signal(kind=s.kind, summary=summary, evidence={**ev, "baseline_replay": record})
+
+    def _replay(self, r: Result, s: Signal, base_lane: Lane, ctx: RunContext, number: int) -> dict[str, Any]:
+        """Run the finding's minimal scenario on the baseline lane; the replay's counts, or why none."""
+        ev = s.evidence
+        subject = next((x for x in ctx.subjects if x.name == r.subject), Subject(name=r.subject))
+        job = Job(job_id=f"{r.job_id}/replay-{number}", run_id=r.run_id, subject=subject, lane=base_lane,
+                  check="stress", timeout_s=REPLAY_S + REPLAY_OVERHEAD_S)
+        options = {"probe": ev["probe"], "scenario": ev["scenario_portable"], "kind": s.kind, "runs": REPLAY_RUNS,
+                   "time_s": REPLAY_S, "schedule": ev.get("schedule") or "random",
+                   "hang_s": ev.get("hang_s") or 2.0, "check_budget": ev.get("check_budget") or 50_000}
+        workdir = _mkdir(Path(r.artifacts_dir or ctx.artifacts_dir) / f"replay-{number}-on-{_slug(base_lane.name)}")
+        child_job, outcome = self._child(job, ctx, workdir, "ftlab_probes.runtime", "stress-replay", options,
+                                         job.timeout_s)
+        doc = outcome.result
+        if doc is None or doc.get("status") != "ok":
+            reason = (result_from_outcome(child_job, outcome, workdir).reason if doc is None
+                      else str((doc.get("data") or {}).get("traceback", ""))[-300:])
+            return {"reason": f"the replay on {base_lane.name} ended without a count: {reason}"[:500],
+                    "artifacts_dir": str(workdir)}
+        data = doc.get("data") or {}
+        return {"failures": int(data.get("failures", 0)), "runs": int(data.get("runs", 0)),
+                "nondeterministic": int(data.get("nondeterministic", 0)), "detail": data.get("detail") or "",
+                "elapsed_s": round(float(data.get("elapsed_s", 0.0)), 3), "artifacts_dir": str(workdir)}
 
     # -- steps --------------------------------------------------------------------------------------
 

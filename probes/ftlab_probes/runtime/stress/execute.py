@@ -1,7 +1,13 @@
 """One invocation of a scenario: a fresh object, init ops, threads released together, post ops.
 
-Threads are created once per scenario and reused for every invocation (creating them costs more
-than a typical invocation); a start barrier lines them up, a done barrier collects them.
+Worker threads are a crew kept for the life of the process (``Crew``): started once, reused by
+every scenario and invocation. Each invocation rings every crew member's doorbell (an eventfd, a
+kernel wake-up that a free-threaded build does not spin on) and waits on a shared one for them to
+finish; the members then line up, yielding while they wait (bounded), so their first ops start
+together. This replaced a thread start per scenario and a
+``threading.Barrier`` pair per invocation: measured with benchmarks/stress_harness.py on 3.14.7t, the
+barrier pair alone cost 380-1070 us per invocation on a loaded 2-core machine, 2.5-5x the 3.14 GIL
+build's (a Barrier is a condition over locks, and a free-threaded lock spins before it parks).
 
 Each invocation runs under one schedule strategy (``SCHEDULES``), picked by the worker:
 
@@ -22,6 +28,7 @@ disabled after its first call, so the cost stays in the subject) or ``sys.setpro
 lanes.
 """
 
+import os
 import random
 import sys
 import threading
@@ -197,6 +204,117 @@ class Invocation:
     error: object  # None, or (where, Outcome) when invariant() or state() itself raised
 
 
+#: Yields (``time.sleep(0)``) of a crew member waiting for the others to arrive before its first
+#: op, at most. Waking a member takes tens of microseconds, longer than a small op, so without lining
+#: up the first member is often done before the second starts (on a GIL build the yield also hands
+#: the GIL to the late member): measured, the calibration counter's minimal scenario failed in 4 of
+#: 1000 runs on 3.14 without it, about 200 with it. A yield, not a busy spin: on a loaded 2-core
+#: machine a busy spin of 5,000 kept the late member off the CPU it needed (invocations 5.6x slower
+#: than 3.14 instead of 1.8x).
+ALIGN_SPINS = 50
+
+
+
+class _Doorbell:
+    """A wake-up through the kernel: ``ring(n)`` adds n, ``wait()`` blocks until there is something
+    and returns how much (an eventfd on Linux, else a pipe, a byte per ring).
+
+    Not a ``threading.Lock``: a free-threaded build's lock spins up to 40 ``sched_yield()`` calls
+    before it parks a waiter, and on a loaded machine each yield hands the core to another process.
+    Measured on 2 busy cores, a release/acquire round trip to two threads took 263 us on 3.14.7t and
+    66 us on 3.14.10; through an eventfd or a pipe, 20 us on both.
+    """
+
+    __slots__ = ("_r", "_w", "ring", "wait")
+
+    def __init__(self):
+        if hasattr(os, "eventfd"):
+            fd = self._r = self._w = os.eventfd(0)
+            self.ring = lambda n=1: os.eventfd_write(fd, n)
+            self.wait = lambda: os.eventfd_read(fd)
+        else:
+            r, w = self._r, self._w = os.pipe()
+            self.ring = lambda n=1: os.write(w, b"x" * n)
+            self.wait = lambda: len(os.read(r, 64))
+
+    def close(self):
+        for fd in {self._r, self._w}:
+            os.close(fd)
+
+
+class _Member:
+    """One crew thread: waits for ``go``, runs ``job()``, rings ``done``; ``job`` None ends it."""
+
+    __slots__ = ("done", "go", "ident", "job", "thread")
+
+    def __init__(self, number, done):
+        self.go = _Doorbell()
+        self.done = done
+        self.job = None
+        self.thread = threading.Thread(target=self._loop, name="ftlab-stress-%d" % number, daemon=True)
+        self.thread.start()
+        self.ident = self.thread.ident
+
+    def _loop(self):
+        go, done = self.go, self.done
+        while True:
+            go.wait()
+            job = self.job
+            if job is None:
+                done.ring()
+                return
+            try:
+                job()
+            finally:  # a member that never reports back would hang the invoker
+                done.ring()
+
+
+class Crew:
+    """Worker threads started once per process and reused by every Invoker (see the module docstring)."""
+
+    def __init__(self):
+        self._members = []
+        self._done = None
+
+    def hire(self, n):
+        """The first ``n`` members, started when missing."""
+        if self._done is None:
+            self._done = _Doorbell()
+        while len(self._members) < n:
+            self._members.append(_Member(len(self._members), self._done))
+        return self._members[:n]
+
+    def run(self, members, jobs):
+        """Run ``jobs[i]`` on ``members[i]``, released together; returns when every one is done. The
+        calling thread only waits: every parallel op runs off it, as the sequential replays run on
+        it, so a result that depends on the calling thread (thread-locals, main-thread-only APIs)
+        never matches its replay by chance and the sequential control tells it from a race."""
+        for member, job in zip(members, jobs, strict=True):
+            member.job = job
+        for member in members:
+            member.go.ring()
+        finished, wait = 0, self._done.wait
+        while finished < len(members):
+            finished += wait()
+
+    def dismiss(self):
+        """End every member (tests and tools that count threads)."""
+        members, self._members = self._members, []
+        for member in members:
+            member.job = None
+            member.go.ring()
+        for member in members:
+            member.thread.join()
+            member.go.close()
+        if self._done is not None:
+            self._done.close()
+            self._done = None
+
+
+#: The process's crew: the engine runs one invocation at a time per process.
+CREW = Crew()
+
+
 class Invoker:
     """Runs one scenario again and again; close() when done."""
 
@@ -217,10 +335,6 @@ class Invoker:
             if s.part == PARALLEL:
                 per_thread[s.thread].append((p, target.method(s.call.name), s.call.args))
         self._per_thread = per_thread
-        parties = len(per_thread) + 1
-        self._start = threading.Barrier(parties)
-        self._done = threading.Barrier(parties)
-        self._closing = False
         self._obj = None
         self._yields = None
         self._records = [None] * self._size
@@ -234,21 +348,25 @@ class Invoker:
         self._finished = [False] * n
         self._parked = [False] * n
         self._rank = list(range(n))
-        self._threads = [
-            threading.Thread(target=self._loop, args=(t,), name="ftlab-stress-%d" % t, daemon=True)
-            for t in range(len(per_thread))
-        ]
-        for thread in self._threads:
-            thread.start()
+        #: Lining up (free-threaded builds): a flag per thread, set when it is ready for its first op;
+        #: no counter, so no read-modify-write shared between threads.
+        self._arrived = [False] * n
+        self._align = False
+        self._members = CREW.hire(n)
+        for member, plan in zip(self._members, self._plans, strict=True):
+            _PLANS[member.ident] = plan
+        self._jobs = [self._part_runner(t) for t in range(n)]
 
-    def _loop(self, t):
+    def _part_runner(self, t):
+        """The job crew member ``t`` runs each invocation: its parallel part."""
         calls = self._per_thread[t]
         records = self._records
         clock = time.perf_counter_ns
         plan = self._plans[t]
-        _PLANS[threading.get_ident()] = plan
         profile = _HOOK.get("profile")
         failed = self.target.failed
+        arrived = self._arrived
+        sleep = time.sleep
         # With one thread in the parallel part nothing runs beside it: its results are read like
         # the sequential parts' (see target.comparable).
         concurrent = len(self._per_thread) > 1
@@ -256,13 +374,16 @@ class Invoker:
         def returned(value):
             return Outcome.of_value(value, concurrent)
 
-        while True:
-            self._start.wait()
-            if self._closing:
-                return
+        def part():
             obj, yields = self._obj, self._yields[t]
             if profile is not None and (plan.preempt or plan.stop_at):
                 sys.setprofile(profile)
+            if self._align:
+                arrived[t] = True
+                spins = 0
+                while spins < ALIGN_SPINS and not all(arrived):
+                    spins += 1
+                    sleep(0)
             if plan.mode == "pct":
                 self._wait_for_higher(t)
             for k, (position, method, args) in enumerate(calls):
@@ -275,7 +396,7 @@ class Invoker:
                 # invocation, a live view or an iterator would show a later state than the op saw.
                 try:
                     outcome = returned(method(obj, *args))
-                except BaseException as exc:  # a dying thread would deadlock the barrier
+                except BaseException as exc:  # a dying thread would leave the invoker waiting
                     outcome = failed(exc)
                 records[position] = (began, clock(), outcome)
             if profile is not None:
@@ -284,7 +405,8 @@ class Invoker:
                 with self._cv:
                     self._finished[t] = True
                     self._cv.notify_all()
-            self._done.wait()
+
+        return part
 
     def _wait_for_higher(self, t):
         """pct: wait (bounded) until every thread ranked above ``t`` has finished or parked."""
@@ -348,8 +470,10 @@ class Invoker:
         self._sequential(obj, self._init)
         problems = [self._invariant(obj, "after init")]
         self._obj = obj
-        self._start.wait()
-        self._done.wait()
+        if self._jobs:
+            self._arrived[:] = [False] * len(self._jobs)
+            self._align = len(self._jobs) > 1
+            CREW.run(self._members, self._jobs)
         self._obj = None
         if schedule != "random":
             self._points[schedule] = [max(1, plan.count) for plan in self._plans]
@@ -379,11 +503,8 @@ class Invoker:
         return None if message is None else ("broken", where, message)
 
     def close(self):
-        self._closing = True
-        self._start.wait()
-        for thread in self._threads:
-            thread.join()
-        for plan in self._plans:
-            for ident, known in list(_PLANS.items()):
-                if known is plan:
-                    del _PLANS[ident]
+        """Forget this scenario's plans; the crew stays for the next scenario."""
+        for member, plan in zip(self._members, self._plans, strict=True):
+            if _PLANS.get(member.ident) is plan:
+                del _PLANS[member.ident]
+        self._members, self._jobs = [], []

@@ -4,7 +4,8 @@ Job options (``job["options"]``; only ``probe`` is required)::
 
     probe               "module.path:ClassName", a ftlab_probes.api.Probe importable from sys.path
     budget_s            seconds spent searching scenarios (10)
-    minimize_s          seconds, per finding, for minimising it and measuring its rate (20)
+    minimize_s          seconds, per finding, for minimising it (20); its confirmation and control
+                        have budgets of their own
     hang_s              an invocation stuck this long is a hang (2.0)
     scenario_s          seconds per scenario during the search, at most (0.25)
     invocations         invocations per scenario during the search, at most (5000)
@@ -12,11 +13,12 @@ Job options (``job["options"]``; only ``probe`` is required)::
     ops_per_thread      ops per thread, at most (4)
     init_ops, post_ops  ops in the init and post parts, at most (2, 2)
     max_ops             ops in a whole scenario, at most (15)
-    rate_runs           invocations of the minimal scenario when measuring its rate (1000)
-    rate_s              seconds for that measurement, at most (5)
+    rate_runs           invocations of the minimal scenario when confirming it and measuring its rate
+                        (1000)
+    rate_s              seconds for that confirmation, at most (5), on top of minimize_s
     check_budget        model steps for one linearizability check before it says unknown (50000)
     seed                seed of the scenario draw and of the schedules (random, recorded in data)
-    stop_after_finding  stop searching once a finding is minimised (true)
+    stop_after_finding  stop searching once a finding is minimised and confirmed (true)
     scaling_s           a clean probe's ops/s with 1, 2, 4... threads, seconds per count (0: off)
     schedules           schedule strategies to draw from (execute.SCHEDULES: random, preempt, pct;
                         default all), weighted by the failures each has found so far
@@ -31,12 +33,15 @@ On a ThreadSanitizer lane (``data["tsan"]``), every worker's ThreadSanitizer rep
 location, with both stacks, the scenario in flight and its rate (fresh workers that report it again,
 of TSAN_RATE_RUNS).
 
-The whole job takes at most about budget_s + minimize_s per finding + hang_s; when the job has a
-``timeout_s``, every phase also ends in time for the result to be written before it.
+Each finding goes through finding.process: minimised within minimize_s, confirmed within rate_s
+(a wrong result its own replay does not reproduce is recorded ``confirmed: false``, which the lab
+lists as unconfirmed, never gating), controlled sequentially, written out as a repro. The whole job
+takes at most about budget_s + (minimize_s + rate_s + finding.CONTROL_S) per finding + hang_s; when
+the job has a ``timeout_s``, every phase also ends in time for the result to be written before it.
 
 A failure judged in a worker (corruption, unexpected exception, broken invariant) is a finding only
 when it can be a race: its minimal scenario has two ops in different threads, and its ops run one
-after another on one thread never fail (``Search.not_a_race``). Otherwise it is an engine or probe
+after another on one thread never fail (``finding.control``). Otherwise it is an engine or probe
 error: listed in ``data["engine_errors"]`` with the reason, its ops left out of the rest of the
 search (``data["excluded_ops"]``); when no op is left, the result's status is ``error`` (never
 gating) and ``data["error"]`` says why. Crashes and hangs of a single op stay findings, marked
@@ -46,22 +51,18 @@ gating) and ``data["error"]`` says why. Crashes and hangs of a single op stay fi
 import difflib
 import os
 import random
-import signal as signals
 import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 
 from ftlab_probes.runtime import protocol
-from ftlab_probes.runtime.stress import launch, rate, repro, scaling, tsan
+from ftlab_probes.runtime.stress import finding, launch, rate, scaling, tsan
 from ftlab_probes.runtime.stress.draw import Shape, draw_scenarios
 from ftlab_probes.runtime.stress.execute import SCHEDULES
-from ftlab_probes.runtime.stress.minimize import minimize
-from ftlab_probes.runtime.stress.oracle import UNKNOWN
-from ftlab_probes.runtime.stress.scenario import render_table, table
+from ftlab_probes.runtime.stress.finding import IN_PROCESS_KINDS, death_summary
+from ftlab_probes.runtime.stress.oracle import NONDETERMINISTIC, UNKNOWN
+from ftlab_probes.runtime.stress.scenario import same_op_first as _same_op_first
 from ftlab_probes.runtime.stress.target import load_probe_class
-
-#: Kinds judged inside a worker; crash and hang are judged from outside.
-IN_PROCESS_KINDS = ("corruption", "unexpected-exception", "invariant-broken")
 
 #: Scenarios drawn at a time; a worker takes them all and stops when the budget is spent.
 DRAW_CHUNK = 200
@@ -87,22 +88,10 @@ TSAN_RATE_INVOCATIONS = 50
 #: Distinct races whose rate is measured; others are reported with the rate unmeasured.
 TSAN_MEASURED = 3
 
-#: A minimisation candidate "still fails" if it fails within this many times the invocations the
-#: original scenario needed (at least MIN_CANDIDATE_RUNS): a bug seen at rate p is then missed with
-#: odds about e^-20 per candidate.
-CANDIDATE_FACTOR = 20
-MIN_CANDIDATE_RUNS = 200
-#: ...and within this many seconds, so one slow candidate cannot eat the minimisation budget.
-CANDIDATE_S = 1.0
-
-#: Share of minimize_s kept for measuring the minimal scenario's rate.
-RATE_SHARE = 0.3
-
-#: Runs of a finding's sequential control (its ops one after another on one thread): a correct probe
-#: of a deterministic subject passes every one, so a single failure proves the finding is not a race.
-#: 200 runs of a small scenario take well under a second; CONTROL_S caps a slow one.
-CONTROL_RUNS = 200
-CONTROL_S = 2.0
+#: Findings of one kind processed while none is confirmed: an unconfirmed one does not end the
+#: search (a rare real race may show again, and confirm, in the rest of the budget), but a
+#: nondeterministic op would otherwise be minimised and confirmed again and again.
+UNCONFIRMED_TRIES = 2
 
 #: Seconds kept free before the job's timeout (after the runtime's own hang-dump lead) to write
 #: the repro and the result.
@@ -182,6 +171,7 @@ class Failure:
     returncode: int
     runs: int  # invocations of this scenario until it failed
     schedule: str = "random"  # the strategy of the failing invocation
+    nondeterministic: bool = False  # the oracle saw the sequential replay differ from itself
 
 
 class Search:
@@ -198,11 +188,12 @@ class Search:
         self.scenarios_run = 0
         self.invocations = 0
         self.unknown = 0
+        self.nondeterministic = 0  # verdicts the oracle traced to a replay differing from itself
         self.batches = 0
         self.switch_interval = None
         self.findings = []
         self.repeats = {}
-        self.engine_errors = []  # failures that are not races (see Search.not_a_race)
+        self.engine_errors = []  # failures that are not races (see finding.control)
         self.excluded = set()  # ops of those failures, left out of the rest of the search
         self.schedule_names = tuple(options.schedules or SCHEDULES)
         self.schedule_stats = {name: [0, 0] for name in self.schedule_names}  # [invocations, failures]
@@ -301,6 +292,7 @@ class Search:
         """Run scenarios until the budget is spent (or a finding, when asked to stop there)."""
         o = self.options
         deadline = min(self.started + o.budget_s, self.hard_deadline)
+        launch.warm(o.probe, self.workdir)
         every_op = self.probe_cls.operations()
         operations = every_op
         seen, pending, draws = {}, [], 0
@@ -337,15 +329,18 @@ class Search:
             pending = pending[consumed:]
             if failure is None:
                 continue
-            if any(f["kind"] == failure.kind for f in self.findings):
+            same = [f for f in self.findings if f["kind"] == failure.kind]
+            if any(f["confirmed"] for f in same) or len(same) >= UNCONFIRMED_TRIES:
                 self.repeats[failure.kind] = self.repeats.get(failure.kind, 0) + 1
                 continue
             detected = {
                 "detected_after_s": time.monotonic() - self.started,
                 "detected_after_runs": self.invocations,
             }
-            record = dict(self.process(failure), **detected)
-            if record.get("engine_error"):
+            number = len(self.findings) + len(self.engine_errors) + 1
+            processed = finding.process(self, failure, number)
+            record = dict(processed.record(), **detected)
+            if processed.engine_error:
                 # Not a finding about the subject: recorded with its reason, and its ops left out of
                 # the rest of the search, which goes on with the others.
                 self.engine_errors.append(record)
@@ -358,7 +353,7 @@ class Search:
                 pending = [s for s in pending if not self.excluded.intersection(s.op_names())]
                 continue
             self.findings.append(record)
-            if o.stop_after_finding:
+            if o.stop_after_finding and record["confirmed"]:
                 return "finding"
         return "budget"
 
@@ -368,6 +363,7 @@ class Search:
             self.scenarios_run += 1
             self.invocations += summary["runs"]
             self.unknown += summary["counts"].get(UNKNOWN, 0)
+            self.nondeterministic += summary["counts"].get(NONDETERMINISTIC, 0)
             for name, (runs, failures) in (summary.get("schedules") or {}).items():
                 stats = self.schedule_stats.setdefault(name, [0, 0])
                 stats[0] += runs
@@ -382,7 +378,7 @@ class Search:
             failure = Failure(
                 result.status,
                 pending[index],
-                _death_summary(result),
+                death_summary(result),
                 None,
                 result.trace,
                 result.returncode,
@@ -400,221 +396,9 @@ class Search:
         first = summary["first"]
         failure = Failure(
             first["kind"], pending[index], first["summary"], first["table"], "", 0, first["invocation"],
-            first.get("schedule") or "random",
+            first.get("schedule") or "random", bool(first.get("nondeterministic")),
         )
         return failure, index + 1
-
-    # -- one finding ----------------------------------------------------------------------------
-
-    def process(self, failure):
-        """Minimise a failure, measure the minimal scenario's rate, write its repro; a finding dict."""
-        o = self.options
-        began = time.monotonic()
-        deadline = min(began + o.minimize_s, self.hard_deadline)
-        rate_s = min(o.rate_s, o.minimize_s * RATE_SHARE)
-        # The latest evidence, and the scenario it belongs to.
-        last = {
-            "scenario": failure.scenario,
-            "summary": failure.summary,
-            "table": failure.table,
-            "trace": failure.trace,
-            "returncode": failure.returncode,
-        }
-        candidate_runs = max(MIN_CANDIDATE_RUNS, CANDIDATE_FACTOR * failure.runs)
-        # The strategy that found it replays it: minimisation, rate and repro keep the schedule.
-        pinned = ((failure.schedule, 1.0),)
-
-        def first_failing(candidates):
-            offset = 0
-            while offset < len(candidates):
-                left = deadline - rate_s - time.monotonic()
-                if left <= 0:
-                    return None
-                batch = self.batch(
-                    candidates[offset:],
-                    invocations=candidate_runs,
-                    scenario_s=CANDIDATE_S,
-                    batch_s=left,
-                    watch=(failure.kind,),
-                    stop_at_failure=True,
-                    schedules=pinned,
-                )
-                result = self.run_batch(batch)
-                if result.status == launch.DONE:
-                    hit = result.failure()
-                    if hit is None:
-                        return None
-                    first = hit[1]["first"]
-                    last.update(
-                        scenario=candidates[offset + hit[0]], summary=first["summary"], table=first["table"]
-                    )
-                    return offset + hit[0]
-                if result.in_flight is None:
-                    return None
-                if result.status == failure.kind:
-                    last.update(
-                        scenario=candidates[offset + result.in_flight],
-                        summary=_death_summary(result),
-                        trace=result.trace,
-                        returncode=result.returncode,
-                    )
-                    return offset + result.in_flight
-                offset += result.in_flight + 1  # died of another kind: not this failure
-            return None
-
-        minimized = minimize(failure.scenario, first_failing, deadline - rate_s)
-        scenario = minimized.scenario
-        settings = self.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False,
-                              schedules=pinned)
-        measured = rate.in_workers(
-            settings,
-            scenario,
-            failure.kind,
-            o.rate_runs,
-            max(0.5, min(rate_s, deadline - time.monotonic())),
-            self.workdir,
-        )
-        if measured.first is not None:
-            last.update(scenario=scenario, summary=measured.first["summary"], table=measured.first["table"])
-        if measured.trace:
-            last["trace"] = measured.trace
-        rows = (
-            last["table"] if last["scenario"] == scenario and last["table"] is not None else table(scenario)
-        )
-        not_a_race = self.not_a_race(failure.kind, scenario, deadline)
-        number = len(self.findings) + len(self.engine_errors) + 1
-        name = "stress-%s-%s-%d.py" % (self.probe_cls.__name__, failure.kind, number)
-        path = repro.write(
-            os.path.join(self.artifacts_dir, name),
-            probe=o.probe,
-            scenario=scenario,
-            rows=rows,
-            kind=failure.kind,
-            failures=measured.failures,
-            runs=measured.runs,
-            summary=last["summary"],
-            hang_s=o.hang_s,
-            check_budget=o.check_budget,
-            schedule=failure.schedule,
-        )
-        returncode = last["returncode"]
-        which = "minimal scenario" if minimized.complete else "scenario (minimisation ran out of time)"
-        if measured.failures:
-            summary = "%s in %d of %d runs of the %s %s" % (
-                failure.kind, measured.failures, measured.runs, which, scenario.describe(brief=True))
-        else:
-            # Seen once in the search, never again: a rare interleaving, reported as such (never dropped,
-            # never dressed up as reproducible).
-            summary = "%s seen once in the search, not reproduced in %d further runs of the %s %s" % (
-                failure.kind, measured.runs, which, scenario.describe(brief=True))
-        if not scenario.concurrent() and not not_a_race:
-            # A crash or a hang of ops on one thread is real, but it is no race: say so.
-            summary += " (no two ops run concurrently: it needs no other thread)"
-        if not_a_race:
-            return {
-                "engine_error": True,
-                "kind": failure.kind,
-                "reason": "engine or probe error, not a finding: %s; %s" % (summary, not_a_race["reason"]),
-                "sequential_control": not_a_race["control"],
-                "ops": scenario.op_names(),
-                "detail": last["summary"],
-                "scenario": scenario.to_data(),
-                "scenario_text": scenario.describe(),
-                "rate": [measured.failures, measured.runs],
-                "repro": path,
-                "table_text": render_table(rows, len(scenario.threads)),
-                "processing_s": time.monotonic() - began,
-            }
-        return {
-            "kind": failure.kind,
-            "concurrent": scenario.concurrent(),
-            "schedule": failure.schedule,
-            "summary": summary,
-            "detail": last["summary"],
-            "scenario": scenario.to_data(),
-            "scenario_text": scenario.describe(),
-            "original": failure.scenario.to_data(),
-            "minimization": {
-                "complete": minimized.complete,
-                "rounds": minimized.rounds,
-                "ops_before": failure.scenario.size(),
-                "ops_after": scenario.size(),
-            },
-            "rate": [measured.failures, measured.runs],
-            "repro": path,
-            "table": rows,
-            "table_text": render_table(rows, len(scenario.threads)),
-            "trace": last["trace"],
-            "signal": -returncode if returncode < 0 else None,
-            "processing_s": time.monotonic() - began,
-        }
-
-
-    def not_a_race(self, kind, scenario, deadline):
-        """None when an in-process failure of ``scenario`` can be a race; else why it is not.
-
-        A race needs two ops in different threads, and a correct probe of a deterministic subject
-        never fails when its ops run one after another on one thread. So every in-process finding
-        gets a sequential control (``Scenario.serialized``, CONTROL_RUNS runs): a failure there, or
-        a minimal scenario without two concurrent ops, makes it an engine or probe error (a result
-        read at the wrong moment, a nondeterministic op, results that depend on the calling thread),
-        never a finding about the subject. Crashes and hangs are judged from outside and stay
-        findings: a single op that kills the interpreter is a real crash.
-        """
-        if kind not in IN_PROCESS_KINDS:
-            return None
-        settings = self.batch((), invocations=0, scenario_s=0.0, batch_s=0.0, watch=(), stop_at_failure=False)
-        time_s = max(0.5, min(CONTROL_S, deadline - time.monotonic()))
-        control = rate.in_workers(settings, scenario.serialized(), IN_PROCESS_KINDS, CONTROL_RUNS, time_s,
-                                  self.workdir)
-        seen = "%d of %d runs with its ops one after another on one thread" % (control.failures, control.runs)
-        if control.failures == control.runs:
-            reason = ("it fails in every sequential run too (%s): the probe reads a result or a state the "
-                      "sequential replay cannot reproduce, or its invariant does not hold without threads" % seen)
-        elif control.failures:
-            reason = ("it fails in some sequential runs too (%s): an op is nondeterministic (time, randomness, ids, "
-                      "global state) or the subject runs threads of its own" % seen)
-        elif not scenario.concurrent():
-            reason = ("no two of its ops run in different threads, and with its ops one after another on the "
-                      "calling thread it passes (%s): the results depend on which thread calls an op "
-                      "(thread-locals, main-thread-only APIs), not on a race" % seen)
-        else:
-            return None
-        return {"reason": reason, "control": [control.failures, control.runs]}
-
-
-def _same_op_first(scenario):
-    """Sort key of a two-op scenario: the same op in both threads first; among those, args that share
-    a value without being equal (put('k', 1) | put('k', 2), put(1, 'v') | put(2, 'v'): two writers
-    racing for one key or value of a two-way map, a unique index or a cache slot), then equal args
-    (add(1) | add(1): a read-modify-write against itself), then disjoint ones; different ops last.
-    Measured on bimap (3.14t): its race was the 21st two-op scenario drawn, 2.9 s in."""
-    calls = [c for thread in scenario.threads for c in thread]
-    names = {c.name for c in calls}
-    per_call = [{repr(v) for v in _flat_args(c.args)} for c in calls]
-    values = set().union(*per_call) if per_call else set()
-    shared = any(v in a and v in b for v in values for i, a in enumerate(per_call) for b in per_call[i + 1:])
-    equal = len({repr(c.args) for c in calls}) == 1
-    return (len(names), 1 if equal else (0 if shared else 2), len(values))
-
-
-def _flat_args(args):
-    for value in args:
-        if isinstance(value, (tuple, list)):
-            yield from _flat_args(value)
-        else:
-            yield value
-
-
-def _death_summary(result):
-    if result.status == launch.HANG:
-        return "an invocation did not finish within the hang timeout (all thread stacks in trace)"
-    number = -result.returncode
-    try:
-        name = signals.Signals(number).name
-    except ValueError:
-        name = "signal %d" % number
-    return "the worker died of %s" % name
 
 
 def run(job):
@@ -628,8 +412,9 @@ def run(job):
     os.makedirs(artifacts_dir, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ftlab-stress-") as workdir:
         search = Search(options, probe_cls, seed, workdir, artifacts_dir, hard_deadline)
-        stopped = search.search()
-        races = search.race_findings() if search.races else []
+        with launch.spare_workers():
+            stopped = search.search()
+            races = search.race_findings() if search.races else []
     signals_out = [
         protocol.signal(
             f["kind"],
@@ -643,6 +428,12 @@ def run(job):
             trace=f["trace"],
             signal=f["signal"],
             concurrent=f["concurrent"],
+            confirmed=f["confirmed"],
+            unconfirmed_reason=f["unconfirmed_reason"] or None,
+            scenario_portable=f["scenario_portable"],
+            schedule=f["schedule"],
+            hang_s=options.hang_s,
+            check_budget=options.check_budget,
         )
         for f in search.findings
     ]
@@ -673,6 +464,7 @@ def run(job):
         "invocations": search.invocations,
         "ops": list(probe_cls.operations()),  # what the probe races; coverage subtracts excluded_ops
         "unknown": search.unknown,
+        "nondeterministic": search.nondeterministic,
         "elapsed_s": time.monotonic() - started,
         "stopped": stopped,
         "findings": search.findings,

@@ -3,8 +3,15 @@
 The coordinator never runs tested code itself, so a segfault or a deadlock in a worker is a
 result (``crash`` with the signal and faulthandler's text, ``hang`` with every thread's stack),
 and the scenario in flight is known from the worker's events file.
+
+A worker starts by importing the engine, hypothesis and the probe (about half a second on 2 idle
+cores, seconds on a loaded machine), then waits for its batch. Within ``spare_workers()`` the next
+batch's worker is started as soon as one is handed its batch, so those imports overlap the running
+batch instead of adding to every one: a stress job runs a batch per search chunk, minimisation round,
+confirmation and control.
 """
 
+import contextlib
 import json
 import os
 import pickle
@@ -30,6 +37,12 @@ TSAN_SLOWDOWN = 5
 TRACE_CHARS = 20_000
 
 DONE, CRASH, HANG = "done", "crash", "hang"
+
+#: Seconds a dismissed spare worker gets to read its empty line and exit before it is killed.
+DISMISS_S = 5.0
+
+#: The spare worker of ``spare_workers()``: None outside it, else the started _Worker or None.
+_SPARE = {"on": False, "worker": None}
 
 
 class WorkerError(Exception):
@@ -72,33 +85,98 @@ class Batch:
     check_budget: int
     #: (strategy, weight) pairs the worker draws each invocation's schedule from (execute.SCHEDULES).
     schedules: tuple = (("random", 1.0),)
+    #: Gap of each scenario's first determinism check (oracle.CLOCK_STEP_S in a confirmation; 0: the
+    #: short one), so a result that moves with a coarse clock is told from a race.
+    clock_step_s: float = 0.0
+
+
+class _Worker:
+    """A started worker process waiting for its batch's path on stdin, and its files."""
+
+    def __init__(self, probe, workdir):
+        self.probe, self.workdir = probe, workdir
+        tag = "%d-%d" % (os.getpid(), time.monotonic_ns())
+        self.paths = {
+            name: os.path.join(workdir, "%s.%s" % (tag, name))
+            for name in ("batch", "events", "counter", "out", "err")
+        }
+        with open(self.paths["counter"], "wb") as f:
+            f.write(b"\0" * 16)
+        cmd = [sys.executable, "-X", "faulthandler", "-c", BOOT, json.dumps(sys.path), "-", probe]
+        with open(self.paths["out"], "wb") as out, open(self.paths["err"], "wb") as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=err, start_new_session=True)
+
+    def hand(self, line):
+        """Give the worker its batch's path (or an empty line: nothing to do); False if it is gone."""
+        try:
+            self.proc.stdin.write(line.encode() + b"\n")
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):  # it died while importing: its stderr says why
+            return False
+        return True
+
+    def remove_files(self):
+        for path in self.paths.values():
+            try:
+                os.unlink(path)
+            except OSError:  # a worker killed before it opened its events file
+                pass
+
+
+@contextlib.contextmanager
+def spare_workers():
+    """Within: each batch's worker is started while the previous batch runs (see the module docstring)."""
+    _SPARE["on"] = True
+    try:
+        yield
+    finally:
+        _SPARE["on"] = False
+        spare, _SPARE["worker"] = _SPARE["worker"], None
+        if spare is not None:
+            spare.hand("")
+            wait_or_kill(spare.proc, DISMISS_S, lambda p: os.killpg(p.pid, signal.SIGKILL))
+            spare.remove_files()
+
+
+def warm(probe, workdir):
+    """Within ``spare_workers()``: start the first batch's worker now (it imports while the
+    coordinator draws the first scenarios)."""
+    if _SPARE["on"] and _SPARE["worker"] is None:
+        _SPARE["worker"] = _Worker(probe, workdir)
+
+
+def _worker(probe, workdir):
+    """The spare worker when it fits this batch, else a new one; a new spare is started when on."""
+    spare, _SPARE["worker"] = _SPARE["worker"], None
+    if spare is not None and (spare.probe, spare.workdir) != (probe, workdir):
+        spare.hand("")
+        spare.proc.wait()
+        spare.remove_files()
+        spare = None
+    worker = spare or _Worker(probe, workdir)
+    if _SPARE["on"]:
+        _SPARE["worker"] = _Worker(probe, workdir)
+    return worker
 
 
 def run_batch(batch, workdir):
     """Run ``batch`` in a fresh worker process; a BatchResult."""
-    tag = "%d-%d" % (os.getpid(), time.monotonic_ns())
-    paths = {
-        name: os.path.join(workdir, "%s.%s" % (tag, name))
-        for name in ("batch", "events", "counter", "out", "err")
-    }
-    with open(paths["counter"], "wb") as f:
-        f.write(b"\0" * 16)
+    worker = _worker(batch.probe, workdir)
+    paths, proc = worker.paths, worker.proc
     document = dict(
         vars(batch), scenarios=list(batch.scenarios), events=paths["events"], counter=paths["counter"]
     )
     with open(paths["batch"], "wb") as f:
         pickle.dump(document, f, protocol=4)
-    cmd = [sys.executable, "-X", "faulthandler", "-c", BOOT, json.dumps(sys.path), paths["batch"]]
     limit = (
         STARTUP_S * (TSAN_SLOWDOWN if tsan.lane_is_tsan() else 1)
         + min(batch.batch_s, len(batch.scenarios) * batch.scenario_s)
         + batch.scenario_s
         + 2 * batch.hang_s
     )
-    with open(paths["out"], "wb") as out, open(paths["err"], "wb") as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
-        killed = wait_or_kill(proc, limit, lambda p: os.killpg(p.pid, signal.SIGKILL))
-        returncode = proc.returncode
+    worker.hand(paths["batch"])
+    killed = wait_or_kill(proc, limit, lambda p: os.killpg(p.pid, signal.SIGKILL))
+    returncode = proc.returncode
     summaries, in_flight, interval = _read_events(paths["events"])
     with open(paths["counter"], "rb") as f:
         runs_in_flight, schedule_index = struct.unpack("<qq", f.read(16))
@@ -106,11 +184,7 @@ def run_batch(batch, workdir):
     in_flight_schedule = names[schedule_index] if 0 <= schedule_index < len(names) else names[0]
     stderr_tail = _tail(paths["err"])
     stderr_text = _head(paths["err"]) if tsan.MARKER_BYTES in _sniff(paths["err"]) else ""
-    for path in paths.values():
-        try:
-            os.unlink(path)
-        except OSError:  # a worker killed before it opened its events file
-            pass
+    worker.remove_files()
     extra = {"schedule_in_flight": in_flight_schedule, "stderr": stderr_text}
     if (returncode == 0 or (returncode == tsan.EXIT_STATUS and stderr_text)) and not killed:
         return BatchResult(DONE, summaries, None, 0, "", 0, interval, **extra)

@@ -16,6 +16,8 @@ class Minimized:
     scenario: object
     complete: bool  # False when the deadline cut the search short (the scenario still fails)
     rounds: int
+    #: What the last failing candidate showed (the caller's, see ``minimize``); None without one.
+    evidence: object = None
 
 
 def candidates(scenario, size):
@@ -32,22 +34,26 @@ def candidates(scenario, size):
 def minimize(scenario, first_failing, deadline):
     """Shrink ``scenario`` while ``first_failing(list_of_candidates)`` names one that still fails.
 
-    ``first_failing`` returns the index of the first candidate that fails, or None. ``deadline`` is a
+    ``first_failing`` returns the index of the first candidate that fails, or None; or ``(index,
+    evidence)``, and the last evidence is returned with the result. ``deadline`` is a
     ``time.monotonic()`` value; past it the current scenario is returned as incomplete.
     """
     current = scenario
     size = max(1, current.size() // 2)
     rounds = 0
+    evidence = None
     while True:
         if time.monotonic() > deadline:
-            return Minimized(current, False, rounds)
+            return Minimized(current, False, rounds, evidence)
         options = candidates(current, size)
         rounds += 1
         hit = first_failing(options) if options else None
+        if isinstance(hit, tuple):
+            hit, evidence = hit
         if hit is not None:
             current = options[hit]
             size = max(1, min(size, current.size() // 2))
         elif size > 1:
             size //= 2
         else:
-            return Minimized(current, True, rounds)
+            return Minimized(current, True, rounds, evidence)

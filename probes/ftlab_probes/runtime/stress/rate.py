@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ftlab_probes.runtime.stress import launch
 from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
-from ftlab_probes.runtime.stress.oracle import Judge
+from ftlab_probes.runtime.stress.oracle import NONDETERMINISTIC, Judge
 from ftlab_probes.runtime.stress.scenario import table
 
 DEATHS = (launch.CRASH, launch.HANG)
@@ -23,6 +23,8 @@ class Rate:
     runs: int
     first: object  # the first failure's {"kind", "summary", "table", ...} (in-process kinds), else None
     trace: str  # faulthandler's text of the first crash or hang, else ""
+    #: Failures the oracle traced to a replay differing from itself (clock, randomness, environment).
+    nondeterministic: int = 0
 
 
 def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
@@ -33,7 +35,7 @@ def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
     """
     kinds = (kind,) if isinstance(kind, str) else tuple(kind)
     deadline = time.monotonic() + time_s
-    failures = done = 0
+    failures = done = nondeterministic = 0
     first, trace = None, ""
     seed = batch_settings.seed
     while done < runs:
@@ -47,13 +49,14 @@ def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
             summary = result.summaries[0]
             done += summary["runs"]
             failures += sum(summary["counts"].get(k, 0) for k in kinds)
+            nondeterministic += summary["counts"].get(NONDETERMINISTIC, 0)
             first = first or summary["first"]
             break
         done += result.runs_in_flight + 1
         if result.status in kinds:
             failures += 1
             trace = trace or result.trace
-    return Rate(failures, done, first, trace)
+    return Rate(failures, done, first, trace, nondeterministic)
 
 
 def _with(settings, scenario, runs, time_s, kinds, seed):
@@ -69,6 +72,7 @@ def _with(settings, scenario, runs, time_s, kinds, seed):
         seed=seed,
         check_budget=settings.check_budget,
         schedules=settings.schedules,
+        clock_step_s=settings.clock_step_s,
     )
 
 
@@ -79,13 +83,14 @@ def in_process(target, scenario, kind, runs, check_budget, seed=0, schedule="ran
     rng = random.Random(seed)
     judge = Judge(target, scenario, check_budget)
     invoker = Invoker(target, scenario)
-    failures, first = 0, None
+    failures, nondeterministic, first = 0, 0, None
     try:
         for _ in range(runs):
             invocation = invoker.invoke(rng, schedule)
             judgement = judge.judge(invocation)
             if judgement is not None and judgement.kind == kind:
                 failures += 1
+                nondeterministic += judgement.nondeterministic
                 if first is None:
                     first = {
                         "kind": kind,
@@ -94,4 +99,4 @@ def in_process(target, scenario, kind, runs, check_budget, seed=0, schedule="ran
                     }
     finally:
         invoker.close()
-    return Rate(failures, runs, first, "")
+    return Rate(failures, runs, first, "", nondeterministic)

@@ -1,7 +1,9 @@
 """The worker subprocess: runs a batch of scenarios, many invocations each, under a hang watchdog.
 
-Started by ``launch`` as ``sys.executable -X faulthandler -c BOOT SYS_PATH BATCH``. The batch is a
-pickle (the same interpreter reads it). Progress goes to an events file, one JSON line per event,
+Started by ``launch`` as ``sys.executable -X faulthandler -c BOOT SYS_PATH - PROBE``: it imports the
+engine, hypothesis and the probe's module, then reads the path of its batch from stdin (``boot``), so
+a coordinator can start the next worker while the current one runs (launch.spare_workers). The batch
+is a pickle (the same interpreter reads it). Progress goes to an events file, one JSON line per event,
 flushed, so the coordinator knows which scenario was in flight when the process died; the number of
 invocations of the current scenario is kept in an 8-byte memory-mapped counter file, which survives
 a segfault. Tested code may print anything: stdout and stderr are never parsed, except for the
@@ -9,6 +11,7 @@ faulthandler text that is kept as evidence.
 """
 
 import faulthandler
+import importlib
 import json
 import mmap
 import pickle
@@ -19,15 +22,28 @@ import time
 
 from ftlab_probes.runtime.stress import tsan
 from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
-from ftlab_probes.runtime.stress.oracle import Judge
+from ftlab_probes.runtime.stress.oracle import NONDETERMINISTIC, Judge
 from ftlab_probes.runtime.stress.scenario import table
 from ftlab_probes.runtime.stress.target import Target
 
-#: The command line that starts a worker: put the coordinator's sys.path in place, then run main().
+#: The command line that starts a worker: put the coordinator's sys.path in place, then boot().
 BOOT = (
     "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
-    "from ftlab_probes.runtime.stress.worker import main; main(sys.argv[2])"
+    "from ftlab_probes.runtime.stress.worker import boot; boot(sys.argv[2:])"
 )
+
+
+def boot(args):
+    """``[BATCH_PATH]``: run that batch. ``["-", PROBE]``: import the probe's module first, then read
+    the batch's path from stdin and run it; an empty line (the coordinator is done) ends the worker."""
+    if args[0] != "-":
+        return main(args[0])
+    try:
+        importlib.import_module(args[1].partition(":")[0])
+    except ImportError:
+        pass  # main() names it with its reason (target.load_probe_class) once the batch arrives
+    path = sys.stdin.readline().strip()
+    return main(path) if path else None
 
 
 class Watchdog:
@@ -92,7 +108,7 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
     Every verdict is counted; the first one of a watched kind is kept with its table, and ends the
     scenario when the batch says to stop at a failure.
     """
-    judge = Judge(target, scenario, batch["check_budget"])
+    judge = Judge(target, scenario, batch["check_budget"], batch.get("clock_step_s", 0.0))
     watchdog.arm()
     invoker = Invoker(target, scenario)
     deadline = time.monotonic() + batch["scenario_s"]
@@ -116,6 +132,8 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
             judgement = judge.judge(invocation)
             if judgement is not None:
                 counts[judgement.kind] = counts.get(judgement.kind, 0) + 1
+                if judgement.nondeterministic:
+                    counts[NONDETERMINISTIC] = counts.get(NONDETERMINISTIC, 0) + 1
                 if judgement.kind in batch["watch"]:
                     stats[1] += 1
                     chooser.failed(index)
@@ -126,6 +144,7 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
                         "table": table(scenario, invocation.outcomes, judgement.failing),
                         "invocation": runs,
                         "schedule": schedule,
+                        "nondeterministic": judgement.nondeterministic,
                     }
                     if batch["stop_at_failure"]:
                         break
