@@ -291,16 +291,7 @@ def _reader(item):
     if item == "len":
         return len
     if item == "iter":
-
-        def items(obj):
-            values = []
-            for value in obj:
-                values.append(value)
-                if len(values) >= ITER_CAP:
-                    break
-            return values
-
-        return items
+        return drain
     if item == "repr":
         return repr
     if item.startswith("."):
