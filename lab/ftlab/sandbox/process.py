@@ -246,16 +246,7 @@ def run_child(
     result. The child may write only to `workdir` and `writable` where a mount namespace allows it."""
     if _STOPPING.is_set():
         raise SandboxError("the run is being cancelled; no new sandbox is started")
-    workdir.mkdir(parents=True, exist_ok=True)
-    home = workdir / "home"
-    tmp = workdir / "tmp"
-    home.mkdir(exist_ok=True)
-    tmp.mkdir(exist_ok=True)
-    extra = {"TMPDIR": str(tmp), "PYTHONFAULTHANDLER": "1"}
-    if runtime:  # the in-lane runtime (probes/); tools such as uv get nothing on their path
-        extra["PYTHONPATH"] = runtime_path()
-    extra.update(env_extra or {})
-    env = base_env(network=network, home=str(home), extra=extra)
+    env = _child_env(workdir, runtime=runtime, network=network, env_extra=env_extra)
     prefix, layers = isolation_prefix(network)
     stdout_path = workdir / "stdout.txt"
     stderr_path = workdir / "stderr.txt"
@@ -269,7 +260,6 @@ def run_child(
     spec_path = workdir / "sandbox.spec"
     spec_path.write_bytes(marshal.dumps(spec))
     started = time.monotonic()
-    timed_out = False
     try:
         with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
             proc = subprocess.Popen(
@@ -280,23 +270,7 @@ def run_child(
             os.close(status_w)
             os.close(life_r)
             status_w = life_r = -1
-            with _LIVE_LOCK:
-                _LIVE.add(proc.pid)
-            if _STOPPING.is_set():
-                kill_tree(proc.pid)
-            expired = threading.Event()
-            # A timer, not wait(timeout=): Popen.wait with a timeout polls with sleeps of up to 50 ms,
-            # which every child would pay in full.
-            timer = threading.Timer(timeout_s + KILL_GRACE_S, _expire, (proc.pid, expired))
-            timer.daemon = True
-            timer.start()
-            try:
-                proc.wait()
-            finally:
-                timer.cancel()
-                with _LIVE_LOCK:
-                    _LIVE.discard(proc.pid)
-            timed_out = expired.is_set()
+            timed_out = _wait(proc, timeout_s)
         status = _read_status(status_r)
     finally:
         for fd in (status_r, life_w, status_w, life_r):
@@ -305,21 +279,63 @@ def run_child(
     duration = time.monotonic() - started
     for p in (stdout_path, stderr_path):
         cap_file(p)
+    return _outcome(argv, proc, status, timed_out=timed_out, duration_s=duration, layers=layers,
+                    stdout_path=stdout_path, stderr_path=stderr_path, result_path=result_path)
+
+
+def _child_env(workdir: Path, *, runtime: bool, network: bool, env_extra: dict[str, str] | None) -> dict[str, str]:
+    """The child's folders (a private HOME and TMPDIR inside ``workdir``) and its allowlisted environment."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    home = workdir / "home"
+    tmp = workdir / "tmp"
+    home.mkdir(exist_ok=True)
+    tmp.mkdir(exist_ok=True)
+    extra = {"TMPDIR": str(tmp), "PYTHONFAULTHANDLER": "1"}
+    if runtime:  # the in-lane runtime (probes/); tools such as uv get nothing on their path
+        extra["PYTHONPATH"] = runtime_path()
+    extra.update(env_extra or {})
+    return base_env(network=network, home=str(home), extra=extra)
+
+
+def _wait(proc: subprocess.Popen, timeout_s: float) -> bool:
+    """Wait for the sandbox's first process, killing its whole tree past the timeout (or when the run is
+    being cancelled); whether the timeout expired."""
+    with _LIVE_LOCK:
+        _LIVE.add(proc.pid)
+    if _STOPPING.is_set():
+        kill_tree(proc.pid)
+    expired = threading.Event()
+    # A timer, not wait(timeout=): Popen.wait with a timeout polls with sleeps of up to 50 ms,
+    # which every child would pay in full.
+    timer = threading.Timer(timeout_s + KILL_GRACE_S, _expire, (proc.pid, expired))
+    timer.daemon = True
+    timer.start()
+    try:
+        proc.wait()
+    finally:
+        timer.cancel()
+        with _LIVE_LOCK:
+            _LIVE.discard(proc.pid)
+    return expired.is_set()
+
+
+def _outcome(argv: list[str], proc: subprocess.Popen, status: dict, *, timed_out: bool, duration_s: float,
+             layers: tuple[str, ...], stdout_path: Path, stderr_path: Path, result_path: Path | None) -> ChildOutcome:
+    """How the child ended, from what the sandbox reported on its status pipe (the command's own exit
+    status; the first process's when the sandbox died before telling, as on a kill)."""
     if status.get("started") is False:
         raise SandboxError(f"cannot start {argv[0]} in the sandbox: {status.get('error')}")
-    # The command's own exit status; the first process's when the sandbox died before telling (a kill).
     returncode = status.get("returncode", proc.returncode)
     if not status and not timed_out and proc.returncode and proc.returncode > 0:
         raise SandboxError(f"the sandbox ended without saying how its command did (exit {proc.returncode}): "
                            f"{read_tail(str(stderr_path), 300).strip() or 'no output'}")
-    result = read_result(result_path) if result_path else None
     return ChildOutcome(
         returncode=returncode,
         timed_out=timed_out,
-        duration_s=duration,
+        duration_s=duration_s,
         stdout_path=str(stdout_path),
         stderr_path=str(stderr_path),
-        result=result,
+        result=read_result(result_path) if result_path else None,
         layers=tuple(status.get("layers") or layers),
         orphans=tuple(status.get("orphans") or ()),
         notes=tuple(status.get("notes") or ()),
