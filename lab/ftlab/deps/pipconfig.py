@@ -321,15 +321,40 @@ def index_settings(
     pip = read_pip_config(env, home=home, prefix=prefix, etc=etc)
     uv_files = [(p, *_uv_config_indexes(p)) for p in _uv_config_files(env, home, etc)]
 
+    index_url_final, index_from = _main_index(index_url, index_source, env, uv_files, pip)
+    extras, extra_source, pip_style = _extra_indexes(extra_index_urls, index_url_final, env, uv_files, pip)
+    strategy = env.get("UV_INDEX_STRATEGY", "") or ("unsafe-best-match" if pip_style and extras else "")
+    find_links, fl_source = _list_setting(env, "UV_FIND_LINKS", pip, "find-links", sep=",")
+    trusted, tr_source = _list_setting(env, "UV_INSECURE_HOST", pip, "trusted-host")
+    transport, proxy_sources = _proxies(env, pip)
+    certs, certs_source = _certificates(env, pip, transport,
+                                        system_store_available() if system_store is None else system_store)
+    transport.update(_transport_extras(env, pip, home))
+    return IndexSettings(
+        index_url=index_url_final, index_source=index_from, extra_index_urls=tuple(extras), extra_source=extra_source,
+        pip_style=pip_style, index_strategy=strategy, find_links=tuple(find_links), find_links_source=fl_source,
+        trusted_hosts=tuple(trusted), trusted_source=tr_source, transport=transport, proxy_sources=proxy_sources,
+        certificates=certs, certificates_source=certs_source,
+    )
+
+
+def _main_index(index_url: str | None, index_source: str, env: Mapping[str, str], uv_files: list,
+                pip: PipConfig) -> tuple[str, str]:
+    """(index URL, where it came from): ftlab's own option first, then uv's settings, then pip's."""
+    uv_index_url = (env.get("UV_INDEX_URL") or "").split()
     index = _first([(index_url, index_source),
                     (env.get("UV_DEFAULT_INDEX"), "UV_DEFAULT_INDEX"),
-                    ((env.get("UV_INDEX_URL") or "").split()[0] if (env.get("UV_INDEX_URL") or "").split() else None,
-                    "UV_INDEX_URL"),
+                    (uv_index_url[0] if uv_index_url else None, "UV_INDEX_URL"),
                     *((d, f"{p} index") for p, d, _ in uv_files),
                     (pip.get("index-url") or (None, ""))]) or (DEFAULT_INDEX_URL, "default")
-    index_url_final = index[0].strip().rstrip("/") if "://" in index[0] else index[0].strip()
+    return (index[0].strip().rstrip("/") if "://" in index[0] else index[0].strip()), index[1]
 
-    explicit = [u for u in extra_index_urls if u]
+
+def _extra_indexes(explicit_urls: Sequence[str], index_url: str, env: Mapping[str, str], uv_files: list,
+                   pip: PipConfig) -> tuple[list[str], str, bool]:
+    """(extra index URLs, where they came from, whether they are pip's): the explicit ones, then uv's
+    (UV_INDEX, UV_EXTRA_INDEX_URL, uv.toml), else pip's extra-index-url, which pip searches as one pool."""
+    explicit = [u for u in explicit_urls if u]
     uv_extras = _split_uv_indexes(env.get("UV_INDEX", "")) + (env.get("UV_EXTRA_INDEX_URL") or "").split()
     uv_extra_source = " ".join(v for v in ("UV_INDEX", "UV_EXTRA_INDEX_URL") if env.get(v))
     if not uv_extras:
@@ -342,38 +367,31 @@ def index_settings(
     if not uv_extras and pip.get("extra-index-url"):
         value, pip_extra_source = pip.values["extra-index-url"]
         configured, pip_style = value.split(), True
-    extras = []
+    extras: list[str] = []
     for u in [*explicit, *configured]:
         u = u.rstrip("/")
-        if u not in extras and u != index_url_final:
+        if u not in extras and u != index_url:
             extras.append(u)
-    extra_source = " + ".join(s for s in ("requirements file" if explicit else "",
-                                          uv_extra_source if uv_extras else pip_extra_source) if s)
-    strategy = env.get("UV_INDEX_STRATEGY", "") or ("unsafe-best-match" if pip_style and extras else "")
+    source = " + ".join(s for s in ("requirements file" if explicit else "",
+                                    uv_extra_source if uv_extras else pip_extra_source) if s)
+    return extras, source, pip_style
 
-    find_links, fl_source = _list_setting(env, "UV_FIND_LINKS", pip, "find-links", sep=",")
-    trusted, tr_source = _list_setting(env, "UV_INSECURE_HOST", pip, "trusted-host")
 
-    transport, proxy_sources = _proxies(env, pip)
-    certs, certs_source = _certificates(env, pip, transport,
-                                        system_store_available() if system_store is None else system_store)
+def _transport_extras(env: Mapping[str, str], pip: PipConfig, home: Path) -> dict[str, str]:
+    """The rest of what uv's transport needs: a certificate folder, a client certificate, a timeout, a netrc."""
+    extra: dict[str, str] = {}
     if env.get("SSL_CERT_DIR"):
-        transport["SSL_CERT_DIR"] = env["SSL_CERT_DIR"]
+        extra["SSL_CERT_DIR"] = env["SSL_CERT_DIR"]
     client = env.get("SSL_CLIENT_CERT") or (pip.get("client-cert") or (None, ""))[0]
     if client:
-        transport["SSL_CLIENT_CERT"] = client
+        extra["SSL_CLIENT_CERT"] = client
     timeout = env.get("UV_HTTP_TIMEOUT") or (pip.get("timeout") or (None, ""))[0]
     if timeout:
-        transport["UV_HTTP_TIMEOUT"] = timeout
+        extra["UV_HTTP_TIMEOUT"] = timeout
     netrc = env.get("NETRC") or (str(home / ".netrc") if (home / ".netrc").is_file() else "")
     if netrc:
-        transport["NETRC"] = netrc
-    return IndexSettings(
-        index_url=index_url_final, index_source=index[1], extra_index_urls=tuple(extras), extra_source=extra_source,
-        pip_style=pip_style, index_strategy=strategy, find_links=tuple(find_links), find_links_source=fl_source,
-        trusted_hosts=tuple(trusted), trusted_source=tr_source, transport=transport, proxy_sources=proxy_sources,
-        certificates=certs, certificates_source=certs_source,
-    )
+        extra["NETRC"] = netrc
+    return extra
 
 
 def _list_setting(env: Mapping[str, str], uv_var: str, pip: PipConfig, option: str,
