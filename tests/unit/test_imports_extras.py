@@ -77,3 +77,15 @@ def test_an_error_naming_no_extra_requirement_stays_an_import_error():
     # A word inside another name is not the requirement.
     assert extra_needed({"message": "no module named 'aiohttp_cors'"}, {"aiohttp": ["d"]}) is None
     assert extra_needed({"message": "x"}, None) is None
+
+
+def test_a_stdlib_module_the_interpreter_was_built_without_is_the_interpreters():
+    # pyzstd on a 3.14t built without libzstd's headers fails with "No module named '_zstd'"; the same
+    # holds for any standard-library extension a build leaves out (_lzma is in every lane's list, as the
+    # 3.14-only _zstd is not in this host's).
+    failed = row("backports_lzma", "No module named '_lzma'", [{"name": "_lzma", "via": "import"}],
+                 "ModuleNotFoundError")
+    failed["distribution"] = "backports-lzma"
+    (judged,) = judge_failures([failed], {"backports-lzma": {"backports_lzma": "package"}})
+    assert judged["outcome"] == "optional-dependency" and judged["missing_kind"] == "interpreter"
+    assert judged["needs"] == ["_lzma"]

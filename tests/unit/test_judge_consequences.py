@@ -119,3 +119,23 @@ def test_without_a_failed_install_import_errors_stay_findings():
     results[1] = result(FT, "install", "polars", data={"dists": [{"name": "polars", "outcome": "wheel"}]})
     found, _, _ = judged("polars", results)
     assert sum(f.gating and f.kind == "import-error" for f in found) == 2
+
+
+# --- pyzstd on a 3.14t built without libzstd's headers: no _zstd in its standard library ---------------
+
+ZSTD_NEEDS = Signal(kind="optional-dependency",
+                    summary="'pyzstd' needs '_zstd', a standard-library module this interpreter was built without",
+                    evidence={"module": "pyzstd", "needs": ["_zstd"], "scope": "top-level",
+                              "missing_kind": "interpreter", "error_type": "ModuleNotFoundError"})
+
+
+def test_a_stdlib_module_the_lanes_interpreter_lacks_is_worth_knowing_never_gating():
+    rows = [{"module": "pyzstd", "kind": "package", "outcome": "ok"}]
+    results = [result(GIL, "import", "pyzstd", data={"modules": rows}),
+               result(FT, "import", "pyzstd", ZSTD_NEEDS,
+                      data={"modules": [{**rows[0], "outcome": "optional-dependency"}]})]
+    found, vs, decision = judged("pyzstd", results)
+    (f,) = [f for f in found if f.lane == "3.14t"]
+    assert f.kind == "optional-dependency" and not f.gating and f.note_on_free_threaded
+    assert "interpreter" in f.baseline_note
+    assert vs["3.14t"].verdict == "ready" and decision.decision == "go"

@@ -134,7 +134,7 @@ class Finding:
         not gating, not documented behaviour, and more than an optional dependency (a pure-Python wheel
         where the baseline has a compiled one, a build from source where it has a wheel)."""
         return (not self.gating and not self.known and self.baseline == NEW
-                and self.kind not in ("optional-dependency",))
+                and (self.kind != "optional-dependency" or self.evidence.get("missing_kind") == "interpreter"))
 
     @property
     def weight(self) -> str:
@@ -315,6 +315,10 @@ def _compare_import_row(s: Signal, row: Mapping[str, Any], base_name: str, *, fa
     if outcome == "ok" and s.kind == "optional-dependency" and fallback \
             and s.evidence.get("missing_kind") == "not-in-distribution":
         return NEW, f"imports on {base_name}, whose compiled wheel ships it", s
+    if outcome == "ok" and s.kind == "optional-dependency" and s.evidence.get("missing_kind") == "interpreter":
+        # The lane's interpreter was built without a standard-library module the baseline's has: a fact
+        # about that build (fixed by building it with the library's headers), not about the package.
+        return NEW, f"imports on {base_name}, whose interpreter has that module", s
     if outcome == "ok" and s.kind == "optional-dependency":
         needs = ", ".join(map(str, s.evidence.get("needs") or ())) or "a module"
         escalated = Signal(

@@ -3,6 +3,7 @@ module its distribution does not provide is an optional dependency, and so is an
 names a requirement only one of the distribution's extras asks for (pure)."""
 
 import re
+import sys
 
 
 def import_scope(module, provided):
@@ -69,14 +70,27 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def stdlib_missing(error):
+    """The standard-library modules a failed import looked for and this interpreter lacks: its build left
+    them out (CPython builds ``_zstd``, ``_lzma``, ``_ssl``... only where the library's headers were there),
+    so the failure is the interpreter's, not the package's (pure but for ``sys.stdlib_module_names``)."""
+    names = getattr(sys, "stdlib_module_names", ())
+    return [e["name"] for e in (error or {}).get("not_found") or ()
+            if e.get("name") in names and e.get("via") != "from-import"]
+
+
 def judge_failure(row, provided, extra_only=None):
-    """Set the row's ``scope``; an import error that names a requirement only an extra asks for
+    """Set the row's ``scope``; an import error that names a standard-library module this interpreter was
+    built without is ``optional-dependency`` with ``missing_kind: "interpreter"``; one that names a requirement only an extra asks for
     (extra_needed()), or a submodule's caused by a module its distribution does not provide, becomes
     ``optional-dependency`` with ``needs`` and ``missing_kind`` (``extra``, with ``extras``, for the
     former) (pure)."""
     row["scope"] = import_scope(row["module"], provided)
-    extra = extra_needed(row["error"], extra_only) if row["outcome"] == "import-error" else None
-    if extra is not None:
+    lacking = stdlib_missing(row["error"]) if row["outcome"] == "import-error" else []
+    extra = extra_needed(row["error"], extra_only) if row["outcome"] == "import-error" and not lacking else None
+    if lacking:
+        row.update(outcome="optional-dependency", needs=lacking, missing_kind="interpreter")
+    elif extra is not None:
         row.update(outcome="optional-dependency", needs=[extra[0]], missing_kind="extra", extras=extra[1])
     elif row["outcome"] == "import-error" and row["scope"] == "submodule" and provided is not None:
         needs, missing_kind = needed_modules(row["error"], provided)

@@ -163,6 +163,8 @@ def _needs_summary(module, needs, missing_kind, distribution=None, extras=None):
         return "%r needs %s, which only an optional extra installs (%s)" % (module, names, asks)
     if missing_kind == "not-in-distribution":
         return "%r needs %s, which this distribution does not ship on this lane" % (module, names)
+    if missing_kind == "interpreter":
+        return "%r needs %s, a standard-library module this interpreter was built without" % (module, names)
     return "%r needs %s, which %s not installed" % (module, names, "is" if len(needs) == 1 else "are")
 
 
