@@ -93,3 +93,14 @@ def test_closure_follows_via():
     lock = Lock(pins=pins, text="", index_url="", python_version="3.14")
     assert {p.name for p in closure(lock, "a")} == {"a", "b", "c"}
     assert {p.name for p in closure(lock, "d")} == {"d"}
+
+
+def test_an_index_page_without_the_locked_release_is_asked_for_again():
+    from ftlab.deps.lock import Pin
+    from ftlab.lanes.envs import _index_lost_pin
+
+    stale = ("error: No solution found when resolving dependencies\n  cause: Because there is no version of "
+             "pandas==3.1.2 and you require pandas==3.1.2, we can conclude that your requirements are unsatisfiable.")
+    assert _index_lost_pin(stale, Pin(name="pandas", version="3.1.2"))
+    assert not _index_lost_pin(stale, Pin(name="pandas", version="3.1.1"))
+    assert not _index_lost_pin("error: Failed to build `pandas==3.1.2`", Pin(name="pandas", version="3.1.2"))

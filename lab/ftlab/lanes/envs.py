@@ -277,6 +277,12 @@ def _install_pin(pin: Pin, lane: Lane, venv: Path, logs: Path, settings, *, whee
     t0 = time.monotonic()
     p, outcome = run_uv_sandboxed(cmd, workdir=logs / sandbox.folder_name(pin.name), timeout_s=timeout_s,
                                   writable=(venv,), settings=settings)
+    if p is not None and p.returncode != 0 and not pin.url and _index_lost_pin(p.stderr, pin):
+        # The lock resolved this exact release moments ago, so an index page without it is a stale copy
+        # (a CDN or cache in between): ask for the page afresh once before calling the pin uninstallable.
+        p, outcome = run_uv_sandboxed([*cmd[:-1], "--refresh-package", pin.name, cmd[-1]],
+                                      workdir=logs / (sandbox.folder_name(pin.name) + "-refresh"),
+                                      timeout_s=timeout_s, writable=(venv,), settings=settings)
     timed_out = p is None
     if timed_out:  # what uv had printed tells whether it was building from source
         p = subprocess.CompletedProcess(cmd, -1, _read(outcome.stdout_path), _read(outcome.stderr_path))
@@ -288,6 +294,11 @@ def _install_pin(pin: Pin, lane: Lane, venv: Path, logs: Path, settings, *, whee
         if state:
             dist = replace(dist, tsan=state, not_instrumented=without)
     return dist
+
+
+def _index_lost_pin(stderr: str, pin: Pin) -> bool:
+    """uv's words for an index page that does not list the pinned release at all."""
+    return f"there is no version of {pin.name}=={pin.version}" in (stderr or "").lower().replace("_", "-")
 
 
 def finish_env(env: LaneEnv, lane: Lane, lock: Lock, root: Path, *, wheels_only: bool = False,
