@@ -25,6 +25,7 @@ every input", "not deterministic", "slow"...; see ``reason_class``). The host ad
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -183,10 +184,29 @@ def run(job):
 
 
 def submodules(discovery, budget):
-    """Public modules one level under the distribution's top-level packages, at most ``budget``."""
-    names = [n for n in discovery.get("submodules") or () if n.count(".") == 1
-             and not any(part.startswith("_") for part in n.split("."))]
-    return sorted(names)[:budget]
+    """Public modules one level under the distribution's top-level packages, at most ``budget``: the
+    files it installs, and the submodules its type stubs declare (``cramjam/snappy.pyi``: a Rust
+    extension's submodules are attributes of one shared object, with no file of their own)."""
+    names = set(n for n in discovery.get("submodules") or () if n.count(".") == 1)
+    for top in discovery.get("top_level") or ():
+        names.update("%s.%s" % (top, stub) for stub in _stub_modules(top))
+    return sorted(n for n in names if not any(part.startswith("_") for part in n.split(".")))[:budget]
+
+
+def _stub_modules(package):
+    """Stem of each ``.pyi`` file beside a package's ``__init__`` (without importing it)."""
+    try:
+        found = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return []
+    stems = []
+    for folder in (found.submodule_search_locations or ()) if found else ():
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        stems += [e[:-4] for e in entries if e.endswith(".pyi") and e != "__init__.pyi"]
+    return stems
 
 
 def _screen_all(modules, data, timeout_s, job_deadline, workdir):

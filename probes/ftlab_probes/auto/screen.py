@@ -47,7 +47,6 @@ flushed, so a crash or hang in the middle still leaves what was found.
 """
 
 import faulthandler
-import importlib
 import inspect
 import itertools
 import json
@@ -65,6 +64,7 @@ from ftlab_probes.auto.spec import (
     OpSpec,
     Spec,
     literal,
+    load_module,
     protocol_call,
     state_of,
 )
@@ -174,10 +174,13 @@ def public_names(module):
     return list(dict.fromkeys(n for n in names if isinstance(n, str) and not n.startswith("_")))
 
 
-def _owned(obj, package):
-    """Defined by the package under test (not a re-export of the stdlib or another package)."""
+def _owned(obj, owners):
+    """Defined by the package under test (not a re-export of the stdlib or another package); ``owners``:
+    its top-level name, and the name a submodule made by an extension gives itself (cramjam's
+    ``snappy``, whose functions say ``__module__ == "snappy"``)."""
     module = getattr(obj, "__module__", None) or ""
-    return module == package or module.startswith(package + ".") or module.lstrip("_").split(".")[0] == package.lstrip("_")
+    return any(module == owner or module.startswith(owner + ".") or module.lstrip("_").split(".")[0] == owner.lstrip("_")
+               for owner in owners)
 
 
 def _timed(func, args):
@@ -389,7 +392,7 @@ def _attr(owner, name):
         raise SubjectBroke("reading it raised %s: %s" % (type(exc).__name__, str(exc)[:120])) from None
 
 
-def screen_functions(module, package, names, report, exclude=()):
+def screen_functions(module, owners, names, report, exclude=()):
     """(ops, first): the functions kept so far, and for each its call and outcome keys, read again
     after the module's time step (``finish_functions``)."""
     ops = []
@@ -405,7 +408,7 @@ def screen_functions(module, package, names, report, exclude=()):
             continue
         if not (inspect.isfunction(func) or inspect.isbuiltin(func)):
             continue
-        if not _owned(func, package):
+        if not _owned(func, owners):
             continue
         word = policy.denied_name(name)
         if word:
@@ -989,14 +992,15 @@ def screen_module(module_name, report, exclude=()):
     if policy.denied_module(module_name):
         report(module_name, None, "policy: module denied")
         return []
-    module = importlib.import_module(module_name)
+    module = load_module(module_name)
+    owners = (package,) if module.__name__ == module_name else (package, module.__name__)
     names = public_names(module)
-    fn_ops, first = screen_functions(module, package, names, report, exclude)
+    fn_ops, first = screen_functions(module, owners, names, report, exclude)
     pending = []  # (name, Screened, readings): rechecked across the time step
     for name in names:
         try:
             cls = _attr(module, name)
-            if not inspect.isclass(cls) or not _owned(cls, package) or cls.__name__ != name:
+            if not inspect.isclass(cls) or not _owned(cls, owners) or cls.__name__ != name:
                 continue
             if issubclass(cls, BaseException) or inspect.isabstract(cls):
                 continue

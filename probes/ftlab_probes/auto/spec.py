@@ -396,10 +396,23 @@ def op_name(name):
     return name + ("_" if name in _RESERVED else "")
 
 
+def load_module(name):
+    """The module ``name``, imported; a submodule that an extension creates as an attribute of its
+    package (PyO3's ``cramjam.snappy``, which ``import`` cannot find) is read from the package."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        parent, _, child = name.rpartition(".")
+        found = getattr(importlib.import_module(parent), child, None) if parent else None
+        if type(found) is not type(importlib):
+            raise
+        return found
+
+
 def build(text):
     """The Probe class for a spec string (imports the module under test)."""
     spec = parse(text)
-    module = importlib.import_module(spec.module)
+    module = load_module(spec.module)
     namespace = {
         "subject": spec.module.split(".")[0],
         # Any exception is a legitimate result when a sequential run raises it too: the linearizability
