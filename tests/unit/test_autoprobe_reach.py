@@ -213,3 +213,25 @@ def test_results_that_move_with_the_clock_are_dropped_across_a_time_step(tmp_pat
     (stamp,) = [s for s in specs if s.startswith("cls:ftlab_reach_clocked:Stamp")]
     assert "add(int)" in stamp and "age" not in stamp
     assert "across a time step" in decisions["Stamp.age"][1]
+
+
+def test_submodules_a_package_declares_only_in_its_stubs_are_screened(tmp_path, monkeypatch):
+    # cramjam's shape: one Rust extension whose submodules (cramjam.snappy...) exist only as attributes,
+    # declared to type checkers by cramjam/snappy.pyi.
+    import types
+
+    from ftlab_probes.auto.__main__ import submodules
+    from ftlab_probes.auto.screen import _owned
+    from ftlab_probes.auto.spec import load_module
+
+    pkg = tmp_path / "stubbedpkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("import types\nsnappy = types.ModuleType('snappy')\n"
+                                     "exec('def compress(data):\\n    return bytes(data)', snappy.__dict__)\n")
+    for stub in ("__init__", "snappy", "_private"):
+        (pkg / f"{stub}.pyi").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert submodules({"top_level": ["stubbedpkg"], "submodules": []}, 8) == ["stubbedpkg.snappy"]
+    module = load_module("stubbedpkg.snappy")
+    assert isinstance(module, types.ModuleType) and module.__name__ == "snappy"
+    assert _owned(module.compress, ("stubbedpkg", module.__name__)) and not _owned(module.compress, ("stubbedpkg",))
