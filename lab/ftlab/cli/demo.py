@@ -276,7 +276,8 @@ def summary_lines(outcome: RunOutcome, written: Mapping[str, Path], *, seconds: 
         lines.append("NOT SEEN (the demo knows these exist; report it with the run's files): "
                      + ", ".join(f"{s.what} on {s.lane}" for s in not_seen))
     decision = outcome.decision
-    lines.append(f"decision: {decision.decision.upper()} ({len(decision.triggers)} gating finding(s)): the fixtures "
+    reasons = outcome.counts()["reasons"]["total"]  # the count every report gives (per package and lane)
+    lines.append(f"decision: {decision.decision.upper()} ({reasons} gating reason(s)): the fixtures "
                  "are broken on purpose, so no-go is the right answer")
     html = written.get("html")
     if html:
