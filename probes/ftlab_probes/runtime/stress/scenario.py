@@ -141,17 +141,9 @@ class Scenario:
 
     def to_source(self):
         """Python source that rebuilds this scenario: a literal when every argument round-trips, else a pickle."""
-        literal = (
-            [(c.name, c.args) for c in self.init],
-            [[(c.name, c.args) for c in t] for t in self.threads],
-            [(c.name, c.args) for c in self.post],
-        )
-        text = repr(literal)
-        try:
-            if ast.literal_eval(text) == literal:
-                return "scenario_from_literal(%s)" % text
-        except (ValueError, SyntaxError):
-            pass
+        text = self._literal_text()
+        if text is not None:
+            return "scenario_from_literal(%s)" % text
         blob = base64.b64encode(pickle.dumps(self, protocol=4)).decode("ascii")
         return "pickle.loads(base64.b64decode(%r))" % blob
 
