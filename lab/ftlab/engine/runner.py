@@ -136,13 +136,13 @@ def run_overlapped(ctx: Any, stored_results: Callable[[str], Iterable[Result]], 
     the end while a build still runs."""
     from ftlab.engine.checks import CHECKS
     from ftlab.engine.plan import build_key, waits_for
+    from ftlab.engine.session import skipped
     from ftlab.lanes.envs import finish_env, pin_timeout
 
     jobs = [j for stage in stages for j in stage if j.job_id not in done]
     for job in jobs:
         if not job.lane.available:
-            record(Result(job_id=job.job_id, run_id=job.run_id, subject=job.subject.name, lane=job.lane.name,
-                          check=job.check, status="skipped", reason=f"lane unavailable: {job.lane.reason}"))
+            record(skipped(job, f"lane unavailable: {job.lane.reason}"))
     runnable = [j for j in jobs if j.lane.available]
     names = [name for name in CHECKS if any(j.check == name for j in runnable)]
     for name in names:
