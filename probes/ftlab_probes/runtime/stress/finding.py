@@ -351,6 +351,8 @@ def pinned(failure):
 
 def death_summary(result):
     """One line for a worker that crashed or hung (a launch.BatchResult)."""
+    if result.status == launch.HANG and result.deadlocked:
+        return "an invocation deadlocked: every thread waited on a lock held by another (all thread stacks in trace)"
     if result.status == launch.HANG:
         return "an invocation did not finish within the hang timeout (all thread stacks in trace)"
     number = -result.returncode

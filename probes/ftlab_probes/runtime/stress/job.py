@@ -61,7 +61,7 @@ from ftlab_probes.runtime.stress.draw import Shape, draw_scenarios
 from ftlab_probes.runtime.stress.execute import SCHEDULES
 from ftlab_probes.runtime.stress.finding import IN_PROCESS_KINDS, death_summary
 from ftlab_probes.runtime.stress.oracle import NONDETERMINISTIC, UNKNOWN
-from ftlab_probes.runtime.stress.scenario import same_op_first as _same_op_first
+from ftlab_probes.runtime.stress.scenario import pairs_in_turn
 from ftlab_probes.runtime.stress.target import load_probe_class
 
 #: Scenarios drawn at a time; a worker takes them all and stops when the budget is spent.
@@ -307,9 +307,9 @@ class Search:
                 drawn = draw_scenarios(operations, shape, chunk, self.seed + draws)
                 draws += 1
                 if chunk == SMALL_CHUNK:
-                    # The same op in both threads first (register|register, transfer|transfer): the
-                    # commonest race, a read-modify-write against itself, then the same op on other args.
-                    drawn.sort(key=_same_op_first)
+                    # Every combination of ops once before any twice, the same op in both threads
+                    # first (register|register: the commonest race, a read-modify-write against itself).
+                    drawn = pairs_in_turn(drawn)
                 pending = [s for s in drawn if s.describe() not in seen]
                 seen.update((s.describe(), s) for s in pending)
                 if not pending and not shapes:  # a small op space, every scenario drawn: run them all again

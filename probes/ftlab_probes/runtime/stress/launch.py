@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 
 from ftlab_probes.runtime.children import wait_or_kill
-from ftlab_probes.runtime.stress import tsan
+from ftlab_probes.runtime.stress import deadlock, tsan
 from ftlab_probes.runtime.stress.worker import BOOT
 
 #: Time for a worker to start and import the probe (hypothesis alone takes ~0.4 s) before the
@@ -60,6 +60,7 @@ class BatchResult:
     switch_interval: object
     schedule_in_flight: str = "random"  # the schedule of the invocation running when the worker died
     stderr: str = ""  # the worker's stderr (capped), for ThreadSanitizer reports
+    deadlocked: bool = False  # a HANG seen as a deadlock before the hang timeout (deadlock.py)
 
     def failure(self):
         """(index, summary) of the first finished scenario with a failure, else None."""
@@ -175,7 +176,8 @@ def run_batch(batch, workdir):
         + 2 * batch.hang_s
     )
     worker.hand(paths["batch"])
-    killed = wait_or_kill(proc, limit, lambda p: os.killpg(p.pid, signal.SIGKILL))
+    ended, dump_at = _wait(proc, limit, paths["err"])
+    killed = ended == "killed"
     returncode = proc.returncode
     summaries, in_flight, interval = _read_events(paths["events"])
     with open(paths["counter"], "rb") as f:
@@ -184,8 +186,12 @@ def run_batch(batch, workdir):
     in_flight_schedule = names[schedule_index] if 0 <= schedule_index < len(names) else names[0]
     stderr_tail = _tail(paths["err"])
     stderr_text = _head(paths["err"]) if tsan.MARKER_BYTES in _sniff(paths["err"]) else ""
+    trace = DEADLOCK_HEADER + _stacks_after(paths["err"], dump_at) if ended == "deadlocked" else ""
     worker.remove_files()
     extra = {"schedule_in_flight": in_flight_schedule, "stderr": stderr_text}
+    if ended == "deadlocked":
+        return BatchResult(HANG, summaries, in_flight, runs_in_flight, trace, returncode, interval,
+                           deadlocked=True, **extra)
     if (returncode == 0 or (returncode == tsan.EXIT_STATUS and stderr_text)) and not killed:
         return BatchResult(DONE, summaries, None, 0, "", 0, interval, **extra)
     if killed or (returncode == 1 and "Timeout (" in stderr_tail):
@@ -199,6 +205,63 @@ def run_batch(batch, workdir):
         trace = _from_marker(stderr_tail, "Fatal Python error")
         return BatchResult(CRASH, summaries, in_flight, runs_in_flight, trace, returncode, interval, **extra)
     raise WorkerError("stress worker exited with status %d:\n%s" % (returncode, stderr_tail[-4000:]))
+
+
+#: The first line of a deadlock's evidence, above the stacks faulthandler dumps.
+DEADLOCK_HEADER = (
+    "Deadlock: every thread of the worker waited on a lock, using no CPU, for %.2f s"
+    " (ftlab asked the worker for these stacks, then stopped it)\n" % deadlock.CONFIRM_S
+)
+
+
+def _wait(proc, limit, err_path):
+    """Wait for the worker: ("exited", None), ("killed", None) when it gave no answer within ``limit``
+    seconds, or ("deadlocked", offset) when deadlock.Watcher saw it deadlocked: it was then asked for
+    every thread's stack (written to its stderr from ``offset``) and killed."""
+    def kill(p):
+        os.killpg(p.pid, signal.SIGKILL)
+
+    watcher = deadlock.Watcher(proc.pid, time.monotonic)
+    if not watcher.enabled:
+        return ("killed" if wait_or_kill(proc, limit, kill) else "exited"), None
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            proc.wait(timeout=min(deadlock.POLL_S, max(0.0, deadline - time.monotonic())))
+            return "exited", None
+        except subprocess.TimeoutExpired:
+            pass
+        if time.monotonic() >= deadline:
+            kill(proc)
+            proc.wait()
+            return "killed", None
+        if watcher.deadlocked():
+            offset = os.path.getsize(err_path)
+            os.kill(proc.pid, deadlock.STACKS_SIGNAL)
+            _until_still(err_path, offset)
+            kill(proc)
+            proc.wait()
+            return "deadlocked", offset
+
+
+def _until_still(path, offset):
+    """Wait (at most deadlock.DUMP_S) until the file has grown past ``offset`` and stopped growing."""
+    give_up = time.monotonic() + deadlock.DUMP_S
+    size, still_since = offset, time.monotonic()
+    while time.monotonic() < give_up:
+        time.sleep(deadlock.STILL_S / 4)
+        now_size = os.path.getsize(path)
+        if now_size != size:
+            size, still_since = now_size, time.monotonic()
+        elif size > offset and time.monotonic() - still_since >= deadlock.STILL_S:
+            return
+
+
+def _stacks_after(path, offset):
+    """The stacks the worker wrote to its stderr from ``offset``."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(TRACE_CHARS).decode("utf-8", "replace")
 
 
 def _read_events(path):

@@ -163,6 +163,25 @@ def same_op_first(scenario):
     return (len(names), 1 if equal else (0 if shared else 2), len(values))
 
 
+def pairs_in_turn(scenarios):
+    """``scenarios`` reordered so that every combination of op names gets its turn before any gets a
+    second one: the best of each combination (``same_op_first``) first, in ``same_op_first`` order,
+    then the second best of each, and so on.
+
+    Sorting alone put every same-op pair ahead of the first pair of two different ops: with an op
+    whose integer argument takes ten values, a lock-order inversion (move_right | move_left) waited
+    behind dozens of move_right | move_right pairs, about 2 s of a search on 3.14t.
+    """
+    groups = {}
+    for scenario in sorted(scenarios, key=same_op_first):
+        names = tuple(sorted(c.name for thread in scenario.threads for c in thread))
+        groups.setdefault(names, []).append(scenario)
+    ordered = []
+    for turn in range(max((len(g) for g in groups.values()), default=0)):
+        ordered += [group[turn] for group in groups.values() if turn < len(group)]
+    return ordered
+
+
 def flat_args(args):
     for value in args:
         if isinstance(value, (tuple, list)):
@@ -173,7 +192,7 @@ def flat_args(args):
 
 def pairs(scenario):
     """Two-op scenarios of ``scenario``: one op of one thread against one op of another, no init or
-    post part, in ``same_op_first`` order, each once."""
+    post part, in ``pairs_in_turn`` order, each once."""
     out = {}
     threads = scenario.threads
     for i, first in enumerate(threads):
@@ -182,7 +201,7 @@ def pairs(scenario):
                 for b in second:
                     pair = Scenario((), ((a,), (b,)), ())
                     out.setdefault(pair.describe(), pair)
-    return sorted(out.values(), key=same_op_first)
+    return pairs_in_turn(out.values())
 
 
 def scenario_from_literal(literal):

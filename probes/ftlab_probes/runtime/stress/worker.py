@@ -20,7 +20,7 @@ import struct
 import sys
 import time
 
-from ftlab_probes.runtime.stress import tsan
+from ftlab_probes.runtime.stress import deadlock, tsan
 from ftlab_probes.runtime.stress.execute import Invoker, set_switch_interval
 from ftlab_probes.runtime.stress.oracle import NONDETERMINISTIC, Judge
 from ftlab_probes.runtime.stress.scenario import table
@@ -159,6 +159,9 @@ def run_scenario(target, scenario, batch, rng, watchdog, counter, chooser=None):
 def main(batch_path):
     with open(batch_path, "rb") as f:
         batch = pickle.load(f)
+    # The coordinator's deadlock watcher asks for every thread's stack with this signal (deadlock.py);
+    # unlike the fatal-signal handler, a registered one dumps all threads on a free-threaded build.
+    faulthandler.register(deadlock.STACKS_SIGNAL, all_threads=True, chain=False)
     interval = set_switch_interval()
     target = Target(batch["probe"])
     counter = Counter(batch["counter"])
