@@ -1,7 +1,8 @@
 """Stored runs built directly through ftlab.store.db, for report and diff tests that need every kind of
 evidence without network or free-threaded interpreters: a crash with faulthandler text, a corruption
 finding with a minimal scenario table and a repro script, an import that re-enables the GIL, thread
-scaling data, an install failure with a log tail, and an unavailable 3.14t lane.
+scaling data, an install failure with a log tail, stress coverage (a hand-written probe, an auto-probe
+that raced protocol ops, and a screening that left nothing to race), and an unavailable 3.14t lane.
 
 Hostile strings (HTML, script tags, control characters) are planted in names, summaries and evidence,
 as a tested package could print them.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ftlab.coverage import of_stress
 from ftlab.judgement.verdict import decide, verdicts
 from ftlab.records import LANE_SUBJECT, Lane, Result, Signal, Subject
 from ftlab.store.db import Store
@@ -46,6 +48,29 @@ SCENARIO_TABLE = [
     ["parallel", "value(): 1  <-", ""],
     ["post", "value(): 1  <-", ""],
 ]
+
+
+#: yamlish's public API as the auto-probe screened it: 41 callables found, 24 kept, the rest dropped by reason.
+YAMLISH_SCREENING = {"modules": [{"module": "yamlish", "coverage": {
+    "found": 41, "screened": 33, "kept": 24,
+    "dropped": {"policy": 8, "raises on every": 6, "not constructible": 2, "slow": 1}}}]}
+#: The auto-probes raced on yamlish: a container class through its protocol ops, and its functions.
+YAMLISH_PROBES = [
+    {"probe": "ftlab_probes.auto:cls:yamlish:Node:add(str);get(str);__setitem__(str,int);__delitem__(str);"
+              "__contains__(str);__len__();__iter__()!;__iadd__(list)|len,iter",
+     "kind": "auto", "status": "ok", "invocations": 4000,
+     "ops": ["add", "get", "setitem", "delitem", "contains", "len", "iter", "iadd"]},
+    {"probe": "ftlab_probes.auto:fn:yamlish:safe_load(str);dump(int)", "kind": "auto", "status": "ok",
+     "invocations": 3000, "ops": ["safe_load", "dump"]},
+]
+#: A screening that left nothing to race (every callable dropped).
+NOTHING_SCREENED = {"modules": [{"module": "yamlish", "coverage": {
+    "found": 9, "screened": 9, "kept": 0, "dropped": {"raises on every": 6, "not constructible": 2, "slow": 1}}}]}
+
+
+def _stress_data(data: dict) -> dict:
+    """A stress result's data with its coverage, counted as the stress check counts it (ftlab.coverage)."""
+    return {**data, "coverage": of_stress(data).to_json()}
 
 
 def _result(run_id: str, subject: str, lane: Lane, check: str, status: str, *, signals=(), data=None, reason="",
@@ -87,8 +112,11 @@ def rich_results(run_id: str, artifacts: Path, *, buggy: bool = True) -> list[Re
     out.append(_result(run_id, "counter", GIL, "import", "ok", data={"modules": [
         {"module": "counter", "kind": "package", "outcome": "ok", "seconds": 0.004, "offenders": [], "chains": {}}]}))
     out.append(_result(run_id, "counter", GIL, "stress", "ok", duration=3.1,
-                       data={"probe": "counter.probe:Counter", "seed": 1234, "scenarios_run": 200, "invocations": 9000,
-                             "unknown": 0, "stopped": "budget", "ops_per_s": 2_000_000.0}))
+                       data=_stress_data({"probe": "counter.probe:Counter", "seed": 1234, "scenarios_run": 200,
+                                          "invocations": 9000, "unknown": 0, "stopped": "budget",
+                                          "ops_per_s": 2_000_000.0, "probes": [
+                                              {"probe": "counter.probe:Counter", "kind": "hand-written",
+                                               "status": "ok", "invocations": 9000, "ops": ["incr", "value"]}]})))
     out.append(_result(run_id, "counter", FT, "import", "ok", data={"modules": [
         {"module": "counter", "kind": "package", "outcome": "ok", "seconds": 0.005, "offenders": [], "chains": {}}]}))
     stress_signals = []
@@ -105,9 +133,12 @@ def rich_results(run_id: str, artifacts: Path, *, buggy: bool = True) -> list[Re
         ]
     out.append(_result(run_id, "counter", FT, "stress", "findings" if buggy else "ok", signals=stress_signals,
                        duration=12.5 if buggy else 9.0,
-                       data={"probe": "counter.probe:Counter", "seed": 99, "scenarios_run": 180, "invocations": 8000,
-                             "unknown": 1, "stopped": "budget", "ops_per_s": 1_100_000.0 if buggy else 2_400_000.0,
-                             "scaling": scaling}))
+                       data=_stress_data({"probe": "counter.probe:Counter", "seed": 99, "scenarios_run": 180,
+                                          "invocations": 8000, "unknown": 1, "stopped": "budget",
+                                          "ops_per_s": 1_100_000.0 if buggy else 2_400_000.0, "scaling": scaling,
+                                          "probes": [{"probe": "counter.probe:Counter", "kind": "hand-written",
+                                                      "status": "findings" if buggy else "ok", "invocations": 8000,
+                                                      "ops": ["incr", "value"]}]})))
     # yamlish: importing its C accelerator re-enables the GIL on the free-threaded lane.
     modules = [
         {"module": "yamlish", "kind": "package", "outcome": "gil-reenabled", "seconds": 0.012, "gil_before": False,
@@ -127,6 +158,15 @@ def rich_results(run_id: str, artifacts: Path, *, buggy: bool = True) -> list[Re
                                                                                   for m in modules[:2]]}))
     out.append(_result(run_id, "yamlish", FT, "import", "findings", signals=[gil_sig],
                        data={"modules": modules, "summary": {"ok": 0, "gil-reenabled": 2, "import-error": 1}}))
+    # yamlish's stress: on the free-threaded lane the auto-probe raced a container's protocol ops and the
+    # functions; on the GIL lane (an older build of its API, say) screening dropped every callable, so
+    # stress raced nothing there and its verdict rests on install and import.
+    out.append(_result(run_id, "yamlish", FT, "stress", "ok", duration=7.0,
+                       data=_stress_data({"budget_s": 30.0, "auto": YAMLISH_SCREENING, "probes": YAMLISH_PROBES})))
+    out.append(_result(run_id, "yamlish", GIL, "stress", "ok", duration=1.2,
+                       reason="auto-probe: nothing in the public API passed screening",
+                       data=_stress_data({"budget_s": 30.0, "auto": NOTHING_SCREENED, "probes": [],
+                                          "nothing_tested": True})))
     # the hostile subject: its install failed on the free-threaded lane, with a log tail full of markup.
     bad = {"name": XSS_SUBJECT, "version": "0.1", "outcome": "failed", "failure": "missing-compiler-or-headers",
            "key_line": f"fatal error: Python.h: No such file {XSS}", "log_tail": f"gcc -c x.c\n{XSS}\x1b[31merror\x1b[0m",

@@ -25,8 +25,45 @@ def test_coverage_counts_screening_and_the_ops_each_probe_raced():
     cov = of_stress(data)
     assert (cov.found, cov.screened, cov.kept, cov.raced) == (11, 9, 5, 2)
     assert cov.dropped == (("raises on every", 3), ("policy", 2), ("not deterministic", 1))
-    assert [(p.probe, p.ops) for p in cov.probes] == [("pkg.Stack", ("push", "len")), ("pkg functions", ())]
+    # the probe lists its attribute names (len); coverage names an op as the spec does (__len__)
+    assert [(p.probe, p.ops) for p in cov.probes] == [("pkg.Stack", ("push", "__len__")), ("pkg functions", ())]
     assert StressCoverage.from_json(cov.to_json()) == cov
+
+
+def test_the_words_reports_print_beside_the_verdict():
+    spec = ("ftlab_probes.auto:cls:pkg:Box:put(int);get();__setitem__(str,int);__delitem__(str);__contains__(str);"
+            "__len__();__iter__()!;__iadd__(list)|len,iter")
+    cov = of_stress({"auto": SCREENING, "probes": [
+        {"probe": spec, "kind": "auto", "status": "ok", "invocations": 40,
+         "ops": ["put", "get", "setitem", "delitem", "contains", "len", "iter", "iadd"]},
+        {"probe": "ftlab_probes.auto:fn:pkg:f(int)", "kind": "auto", "status": "ok", "invocations": 9, "ops": ["f"]}]})
+    assert cov.summary() == ("11 found · 9 screened · 5 kept · 9 ops raced · dropped: 3 raises on every input, "
+                             "2 denied by policy, 1 not deterministic")
+    assert cov.summary(1).endswith("dropped: 3 raises on every input, 3 more")
+    # protocol ops first: what a shared container is used through, named as the methods they call
+    assert cov.op_names() == ["__setitem__", "__delitem__", "__contains__", "__len__", "__iter__", "__iadd__",
+                              "put", "get", "f"]
+    assert cov.unraced == ""
+    hand = of_stress({"probes": [{"probe": "pkg.probes:P", "kind": "hand-written", "status": "ok",
+                                  "invocations": 5, "ops": ["push", "pop"]}]})
+    assert hand.summary() == "1 hand-written probe · 2 ops raced" and hand.op_names() == ["push", "pop"]
+
+
+def test_a_stress_check_that_raced_nothing_says_why():
+    nothing_kept = {"modules": [{"module": "pkg", "coverage": {
+        "found": 9, "screened": 9, "kept": 0, "dropped": {"raises on every": 6, "not constructible": 3}}}]}
+    screened_out = of_stress({"auto": nothing_kept, "probes": [], "nothing_tested": True})
+    assert screened_out.unraced == "none of 9 public callables passed screening (6 raises on every input, 3 more)"
+    assert of_stress({"auto": {"modules": []}, "nothing_tested": True}).unraced == "screening found no public callable"
+    failed = of_stress({"probes": [{"probe": "pkg.probes:P", "kind": "hand-written", "status": "error",
+                                    "reason": "the probe module failed to import\nTraceback ...", "invocations": 0}]})
+    assert failed.unraced == "its probe failed: the probe module failed to import"
+    assert StressCoverage.from_json(failed.to_json()).unraced == failed.unraced
+    left_out = of_stress({"probes": [{"probe": SPEC, "kind": "auto", "status": "ok", "invocations": 9,
+                                      "ops": ["push", "pop", "len"], "excluded_ops": ["push", "pop", "len"]}]})
+    assert left_out.unraced == "every op was left out (engine errors, not races)"
+    spent = of_stress({"auto": SCREENING, "probes": [], "skipped_probes": [{"probe": SPEC, "reason": "budget"}]})
+    assert spent.unraced.startswith("the subject's budget was spent")
 
 
 def test_older_results_without_an_op_list_read_the_spec():

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import re
 from dataclasses import replace
 
 import pytest
 
 from ftlab import report
+from ftlab.coverage import StressCoverage
 from ftlab.judgement.judge import SIGNAL_VERDICT
 from ftlab.records import Signal
 from ftlab.report import html as html_report
@@ -90,3 +92,26 @@ def test_one_run_rendered_four_ways_gives_the_same_counts(outcome, capsys, monke
     assert page.count('class="lane-chips"') == len(doc["lanes"])
     untested = doc["untested"][0]
     assert f"{untested['subject']} on {untested['lane']}" in page
+
+
+def test_stress_coverage_is_worded_the_same_in_markdown_and_html(outcome):
+    """Per package and lane, the stress coverage the JSON carries (each stress result's data) reads the same
+    beside the verdict in the Markdown and HTML reports; one that raced nothing says so, and why, in both."""
+    doc = json.loads(jsonreport.dumps(outcome))
+    raw = html_report.render(outcome)
+    page = html_lib.unescape(re.sub(r"<[^>]+>", "", raw))  # the page as read
+    md = markdown.render(outcome)
+    stress = [r for r in doc["results"] if r["check"] == "stress" and "coverage" in r["data"]]
+    assert len(stress) == 4
+    unraced = 0
+    for r in stress:
+        cov = StressCoverage.from_json(r["data"]["coverage"])
+        assert cov.counts_phrase() in page and markdown.text(cov.counts_phrase()) in md, (r["subject"], r["lane"])
+        if not cov.covered:
+            unraced += 1
+            assert f"stress raced nothing: {cov.unraced}" in page
+            assert f"**stress raced nothing**: {markdown.text(cov.unraced)}" in md
+        for op in cov.op_names()[:markdown.TOP_OPS]:
+            assert f"<code>{op}</code>" in raw and markdown.code(op) in md
+    assert unraced == 1
+    assert "<code>__setitem__</code>" in raw and "`__setitem__`" in md

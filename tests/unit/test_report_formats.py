@@ -155,6 +155,30 @@ def test_markdown_content(outcome):
     assert not re.search(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", md)  # text labels, no emoji
 
 
+def test_markdown_shows_stress_coverage_beside_the_verdict(outcome):
+    md = markdown.render(outcome)
+    section = md[md.index("### Stress coverage"):md.index("### Top findings")]
+    # what the auto-probe found, screened, kept and raced, what screening dropped, the protocol ops raced
+    assert ("| yamlish | 3.13t | gil-fallback (install, import, stress) | 41 found · 33 screened · 24 kept · "
+            "10 ops raced · dropped: 8 denied by policy, 6 raises on every input, 2 not constructible, 1 more | "
+            "`__setitem__`, `__delitem__`, `__contains__`, `__len__`, `__iter__`, `__iadd__`, +4 more (2 probes) |"
+            ) in section
+    assert "| counter | 3.13 | ready (install, import, stress) | 1 hand-written probe · 2 ops raced | `incr`, `value` |" in section
+    # a stress check that raced nothing says so beside its verdict (first), with why
+    first = section.splitlines()[4]
+    assert first.startswith("| yamlish | 3.13 | ready (install, import) | **stress raced nothing**: none of 9 public "
+                            "callables passed screening (6 raises on every input, 3 more)<br><sub>9 found"), first
+    assert "| yamlish | ready<br><sub>install, import · stress raced nothing</sub> | **GIL-FALLBACK**" in md
+
+
+def test_markdown_coverage_is_capped(outcome, monkeypatch):
+    monkeypatch.setattr(markdown, "TOP_COVERAGE", 2)
+    md = markdown.render(outcome)
+    section = md[md.index("### Stress coverage"):md.index("### Top findings")]
+    assert section.count("\n| yamlish |") + section.count("\n| counter |") == 2
+    assert "stress raced nothing" in section and "... and 2 more; see the HTML report." in section
+
+
 def test_markdown_is_capped(outcome):
     r = next(r for r in outcome.results if r.check == "stress" and r.lane == FT.name)
     many = tuple(Signal(kind="corruption", summary=f"corruption #{i}", evidence={"trace": "x" * 5000, "rate": [1, 2]})
@@ -188,6 +212,35 @@ def test_html_sections_and_evidence(outcome, tmp_path):
     assert targets and targets <= ids, targets - ids
     # the repro link is relative to the report when they share a tree
     assert 'href="../store/runs/20260101-120000-aaaa/stress/stress-Counter-corruption-1.py"' in doc
+
+
+def test_html_shows_stress_coverage_beside_the_verdict(outcome):
+    doc = html_report.render(outcome)
+
+    def cell(subject, lane):
+        start = doc.index(f'id="{html_report.anchor(subject, lane.name)}"')
+        return doc[start:doc.index('<ul class="reasons">', start)]
+
+    raced = cell("yamlish", FT)
+    assert ('<span class="label">stress</span> 41 found · 33 screened · 24 kept · 10 ops raced · dropped: '
+            "8 denied by policy, 6 raises on every input, 2 not constructible, 1 slow") in raced
+    # a count and the first few ops (protocol ops first) in the summary, every probe's ops in the <details>
+    summary = re.search(r'<details class="ops"><summary>(.*?)</summary>(.*?)</details>', raced, re.S)
+    assert summary.group(1).startswith("10 ops raced by 2 probes: <code>__setitem__</code>, <code>__delitem__</code>")
+    assert summary.group(1).endswith("+2 more")
+    assert ("<code>yamlish functions</code> <span class=\"muted\">auto · 3000 invocations</span>: "
+            "<code>safe_load</code>, <code>dump</code>") in summary.group(2)
+    assert "<code>__iter__</code>, <code>__iadd__</code></li>" in summary.group(2)
+    nothing = cell("yamlish", GIL)
+    assert ('<div class="coverage raced-nothing"><b>stress raced nothing</b>: none of 9 public callables passed '
+            "screening (6 raises on every input, 3 more)") in nothing
+    assert "9 found · 9 screened · 0 kept · 0 ops raced" in nothing
+    # and in the matrix, under the verdict it rests on install and import alone
+    matrix = doc[doc.index('id="matrix-table"'):doc.index('id="findings-table"')]
+    assert re.search(r'<small class="rests-on">install, import</small><small class="unraced" title="none of 9 '
+                     r'public callables[^"]*">stress raced nothing</small>', matrix)
+    assert matrix.count("stress raced nothing") == 1
+    assert "stress raced nothing" not in cell("counter", GIL) and "1 hand-written probe · 2 ops raced" in cell("counter", GIL)
 
 
 def test_html_lane_kinds_never_call_gil_free_threaded(outcome):

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ftlab.coverage import StressCoverage
 from ftlab.judgement.judge import BASELINE, Finding, condensed, judge, ordered
 from ftlab.judgement.verdict import decide, verdicts
 from ftlab.records import VERDICTS, Decision, Lane, Result, Subject, Verdict
@@ -69,6 +70,13 @@ class RunOutcome:
         for v in self.verdicts:
             out.setdefault(v.lane, dict.fromkeys(VERDICTS, 0))[v.verdict] += 1
         return out
+
+    @cached_property
+    def coverage(self) -> dict[tuple[str, str], StressCoverage]:
+        """(subject, lane) -> what its stress check found, screened, dropped and raced (ftlab.coverage), for
+        every stress result that recorded it: what the reports show beside the verdict."""
+        return {(r.subject, r.lane): StressCoverage.from_json(r.data["coverage"]) for r in self.results
+                if r.check == "stress" and isinstance(r.data.get("coverage"), dict)}
 
     @cached_property
     def untested(self) -> list[Verdict]:

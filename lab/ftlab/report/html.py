@@ -1,7 +1,8 @@
 """The HTML report: one self-contained file (inline CSS, JS and SVG) that works offline from disk.
 
 Read top to bottom it answers, in order: go or no-go and why; which lanes (GIL or free-threaded) were
-tested; the subjects x lanes verdict matrix; every finding; then per subject the evidence (install
+tested; the subjects x lanes verdict matrix; every finding; then per subject and lane what stress
+covered beside the verdict (found, screened, dropped, the ops raced) and the evidence (install
 record, per-module import table, stress findings with their minimal scenario, rate and repro, crash
 traces). Everything a tested package could have printed is escaped, and a Content-Security-Policy
 allows only the report's own script (by hash), so nothing in the evidence can run.
@@ -48,6 +49,8 @@ MODULE_ROWS = 400
 PLOTS_OPEN = 4
 #: Triggers listed in the banner before the rest fold into a <details>.
 BANNER_TRIGGERS = 8
+#: Op names in the summary line of a cell's stress coverage (protocol ops first); its <details> lists every probe's.
+SUMMARY_OPS = 8
 
 #: Evidence keys shown as preformatted traces, with their label.
 TRACE_KEYS = {
@@ -99,6 +102,7 @@ class _Renderer:
         self.subject_names = report.subjects(outcome)
         self.cells = report.verdict_cells(outcome)
         self.results = report.cell_results(outcome)
+        self.coverage = outcome.coverage
         self.findings = list(outcome.findings)
         self.groups = outcome.headline
         self.finding_ids = {id(f.signal): f"f{i + 1}" for i, f in enumerate(self.findings)}
@@ -237,10 +241,14 @@ class _Renderer:
                 n = sum(len(r.signals) for r in self.results.get((s, lane.name), []))
                 reasons = "; ".join(v.reasons) if v else "no verdict recorded"
                 count = f'<small>{wording.count(n, "signal")}</small>' if n else ""
+                cov = self.coverage.get((s, lane.name))
+                unraced = ""
+                if cov is not None and not cov.covered:
+                    unraced = f'<small class="unraced" title="{e(cov.unraced)}">stress raced nothing</small>'
                 cells.append(
                     f'<td class="cell v-{verdict}" data-col-lane="{e(lane.name)}" data-verdict="{verdict}" '
                     f'data-sort="{VERDICTS.index(verdict)}" title="{e(reasons)}">'
-                    f'<a href="#{anchor(s, lane.name)}">{e(verdict)}{count}</a>{_rests_on(v)}</td>')
+                    f'<a href="#{anchor(s, lane.name)}">{e(verdict)}{count}</a>{_rests_on(v)}{unraced}</td>')
             rows.append(f'<tr data-verdict="{" ".join(dict.fromkeys(verdicts))}" data-search="{e(s.lower())}">'
                         f'<th scope="row" data-sort="{e(s.lower())}"><a href="#{anchor("subject", s)}">{e(s)}</a>'
                         f'</th>{"".join(cells)}</tr>')
@@ -359,7 +367,30 @@ class _Renderer:
         return (f'<div class="cell-detail v-{verdict}" id="{anchor(subject, lane.name)}">'
                 f'<div class="cell-head"><span class="v v-{verdict}">{e(verdict)}</span> '
                 f'<b>{e(subject)}</b> on <b>{e(lane.name)}</b> <span class="kind-inline">{e(report.lane_kind(lane))}</span></div>'
-                f'<ul class="reasons">{reasons}</ul>{shown}</div>')
+                f'{self.stress_coverage(subject, lane)}<ul class="reasons">{reasons}</ul>{shown}</div>')
+
+    def stress_coverage(self, subject: str, lane: Lane) -> str:
+        """Beside a cell's verdict, what its stress check covered (ftlab.coverage): the counts and what
+        screening dropped, then the ops raced (protocol ops first), every probe's in a <details>; or,
+        plainly, that it raced nothing and why."""
+        cov = self.coverage.get((subject, lane.name))
+        if cov is None:
+            return ""
+        if not cov.covered:
+            return (f'<div class="coverage raced-nothing"><b>stress raced nothing</b>: {e(cov.unraced)}'
+                    f'<span class="muted"> · {e(cov.summary())}</span></div>')
+        names = cov.op_names()
+        shown = ", ".join(f"<code>{e(n)}</code>" for n in names[:SUMMARY_OPS])
+        more = f", +{len(names) - SUMMARY_OPS} more" if len(names) > SUMMARY_OPS else ""
+        probes = "".join(
+            f'<li><code>{e(p.probe)}</code> <span class="muted">{e(p.kind or "probe")}'
+            f'{" · " + e(wording.count(p.invocations, "invocation")) if p.invocations else ""}</span>: '
+            + (", ".join(f"<code>{e(op)}</code>" for op in p.ops) or '<span class="muted">raced nothing</span>')
+            + "</li>" for p in cov.probes)
+        return (f'<div class="coverage"><span class="label">stress</span> {e(cov.summary())}'
+                f'<details class="ops"><summary>{e(wording.count(cov.raced, "op"))} raced'
+                f'{" by " + e(wording.count(len(cov.probes), "probe")) if len(cov.probes) > 1 else ""}: '
+                f'{shown}{more}</summary><ul>{probes}</ul></details></div>')
 
     def result(self, r: Result) -> str:
         head = (f'<div class="check-head"><span class="check-name">{e(r.check)}</span>'

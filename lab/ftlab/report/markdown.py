@@ -1,8 +1,9 @@
 """The Markdown report: GitHub-flavoured, for a PR comment or a CI job summary.
 
-The decision line first, then lanes, the verdict matrix (text labels, no emoji), the top findings with
-their observed rate and repro path, long traces folded into <details>. Capped below GitHub's comment
-limit; what does not fit is counted and left to the HTML report.
+The decision line first, then lanes, the verdict matrix (text labels, no emoji), what each stress check
+covered beside its verdict, the top findings with their observed rate and repro path, long traces folded
+into <details>. Capped below GitHub's comment limit; what does not fit is counted and left to the HTML
+report.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ TOP_FINDINGS = 15
 TOP_TRIGGERS = 10
 #: Characters of one trace in a <details> block.
 TRACE_CHARS = 3_000
+#: Stress coverage rows (package and lane) listed, those that raced nothing first; the HTML report has every one.
+TOP_COVERAGE = 30
+#: Op names shown per package and lane (protocol ops first); the rest are counted.
+TOP_OPS = 6
+#: Screening's drop reasons shown per package and lane; the rest are counted.
+TOP_DROPPED = 3
 
 TRACE_KEYS = ("faulthandler", "stacks", "trace", "traceback", "log_tail")
 
@@ -48,9 +55,9 @@ def block(value: str) -> str:
 
 
 def render(outcome, *, report_path: Path | None = None) -> str:
-    """The Markdown report: the decision and the counts, lanes, the verdict matrix, payoff and perf gates,
-    then as many findings as fit under MAX_CHARS."""
-    out = "\n".join(_head(outcome, report_path) + _lanes(outcome) + _matrix(outcome)
+    """The Markdown report: the decision and the counts, lanes, the verdict matrix, stress coverage, payoff
+    and perf gates, then as many findings as fit under MAX_CHARS."""
+    out = "\n".join(_head(outcome, report_path) + _lanes(outcome) + _matrix(outcome) + _coverage(outcome)
                      + _payoff(outcome) + _perf_gates(report.perf_gates(outcome)))
     return out + "\n" + "\n".join(_top_findings(list(outcome.findings), MAX_CHARS - len(out) - 400)) + "\n"
 
@@ -107,6 +114,7 @@ def _matrix(outcome) -> list[str]:
     if not subjects:
         return []
     cells = report.verdict_cells(outcome)
+    coverage = outcome.coverage
     matrix = ["", "### Verdicts", "",
               "| subject | " + " | ".join(f"{text(lane.name)}<br>{text(report.lane_kind(lane))}" for lane in outcome.lanes) + " |",
               "|---" * (len(outcome.lanes) + 1) + "|"]
@@ -116,9 +124,39 @@ def _matrix(outcome) -> list[str]:
             v = cells.get((s, lane.name))
             label = v.verdict if v else "untested"
             cell = f"**{label.upper()}**" if label not in ("ready", "untested") else label
-            row.append(cell + (f"<br><sub>{text(', '.join(v.checks))}</sub>" if v and v.checks and label != "untested" else ""))
+            notes = [", ".join(v.checks)] if v and v.checks and label != "untested" else []
+            cov = coverage.get((s, lane.name))
+            if cov is not None and not cov.covered:
+                notes.append("stress raced nothing")
+            row.append(cell + (f"<br><sub>{text(' · '.join(notes))}</sub>" if notes else ""))
         matrix.append(f"| {text(s)} | " + " | ".join(row) + " |")
     return [*matrix, "", "Legend: " + "; ".join(f"**{v}**: {text(m)}" for v, m in VERDICT_MEANING.items()) + "."]
+
+
+def _coverage(outcome) -> list[str]:
+    """What each stress check covered, per package and lane, beside its verdict (ftlab.coverage): found,
+    screened, kept and raced, what screening dropped, the ops raced (protocol ops first). Those that
+    raced nothing come first and say why."""
+    cells = report.verdict_cells(outcome)
+    rows = [(s, lane, cov) for s in report.subjects(outcome) for lane in outcome.lanes
+            for cov in [outcome.coverage.get((s, lane.name))] if cov is not None]
+    if not rows:
+        return []
+    rows.sort(key=lambda row: row[2].covered)
+    out = ["", "### Stress coverage", "", "| subject | lane | verdict | stress | ops raced |", "|---|---|---|---|---|"]
+    for s, lane, cov in rows[:TOP_COVERAGE]:
+        v = cells.get((s, lane.name))
+        stress = text(cov.summary(TOP_DROPPED))
+        if not cov.covered:
+            stress = f"**stress raced nothing**: {text(cov.unraced)}<br><sub>{stress}</sub>"
+        names = cov.op_names()
+        ops = ", ".join(code(n) for n in names[:TOP_OPS]) + (f", +{len(names) - TOP_OPS} more" if len(names) > TOP_OPS else "")
+        if names and len(cov.probes) > 1:
+            ops += f" ({wording.count(len(cov.probes), 'probe')})"
+        out.append(f"| {text(s)} | {text(lane.name)} | {text(v.label if v else 'untested')} | {stress} | {ops or '-'} |")
+    if len(rows) > TOP_COVERAGE:
+        out.append(f"\n... and {len(rows) - TOP_COVERAGE} more; see the HTML report.")
+    return out
 
 
 def _top_findings(found: list, budget: int) -> list[str]:
