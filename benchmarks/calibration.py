@@ -446,7 +446,7 @@ def main() -> int:
     parser.add_argument("--auto", action="store_true", help="calibrate the auto-probe (AUTO_FIXTURES) instead")
     parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=STRATEGIES)
     parser.add_argument("--auto-budget", type=float, default=AUTO_BUDGET_S)
-    parser.add_argument("--twin-runs", type=int, default=20)
+    parser.add_argument("--twin-runs", type=int, default=20, help="runs of each correct twin (default 20)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2, help="stress jobs run at once")
     parser.add_argument("--fixtures", nargs="*", default=list(FIXTURES))
@@ -483,8 +483,8 @@ def main() -> int:
     jobs = []
     for fixture in [] if args.peer_only else args.fixtures:
         buggy, _, twin = FIXTURES[fixture]
-        for probe in (buggy, twin):
-            jobs += [(fixture, probe, i) for i in range(args.runs)]
+        jobs += [(fixture, buggy, i) for i in range(args.runs)]
+        jobs += [(fixture, twin, i) for i in range(args.twin_runs)]
     results: dict[tuple[str, str], list[dict]] = {}
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = {
@@ -526,21 +526,22 @@ def print_engine_table(results, fixtures, lane_name):
     print("|---" * (header.count("|") - 1) + "|")
     for fixture in fixtures:
         buggy, kind, twin = FIXTURES[fixture]
-        rows = [detection(r, kind) for r in results[(fixture, buggy)]]
+        rows = [detection(r, kind) for r in results.get((fixture, buggy), [])]
         found = [r for r in rows if r[0]]
         seconds = [r[2] for r in found]
         runs = [r[3] for r in found]
         kinds = sorted({k for r in rows for k in r[1]})
         findings = [
-            f for r in results[(fixture, buggy)] for f in r["data"].get("findings", []) if f["kind"] == kind
+            f for r in results.get((fixture, buggy), []) for f in r["data"].get("findings", []) if f["kind"] == kind
         ]
         sizes = sorted({f["minimization"]["ops_after"] for f in findings})
         rates = [f["rate"][0] / f["rate"][1] for f in findings if f["rate"][1]]
-        false_positives = sum(1 for r in results[(fixture, twin)] if r.get("signals"))
+        twins = results.get((fixture, twin), [])
+        false_positives = sum(1 for r in twins if r.get("signals"))
         print(
             f"| {fixture} | {lane_name} | {kind} | {len(found)}/{len(rows)} | {', '.join(kinds) or '-'} | "
             f"{_median(seconds)}, {max(seconds, default=0):.1f} | {_median(runs, '%.0f')} | {sizes} | "
-            f"{_median(rates, '%.2f')} | {false_positives}/{len(results[(fixture, twin)])} |"
+            f"{_median(rates, '%.2f')} | {false_positives}/{len(twins)} |"
         )
 
 

@@ -76,7 +76,7 @@ SMALL_SHAPES = (Shape(2, 1, 0, 0, 2), Shape(2, 2, 1, 1, 6))
 #: Scenarios drawn per small shape (two-op scenarios are few: duplicates are dropped).
 SMALL_CHUNK = 60
 #: Seconds per scenario of a small shape: short, to cover every pair early.
-SMALL_SCENARIO_S = 0.1
+SMALL_SCENARIO_S = 0.05
 
 #: A strategy's prior weight counts as this many invocations without a failure (adaptive choice).
 SCHEDULE_PRIOR_RUNS = 50
