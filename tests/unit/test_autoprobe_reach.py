@@ -235,3 +235,51 @@ def test_submodules_a_package_declares_only_in_its_stubs_are_screened(tmp_path, 
     module = load_module("stubbedpkg.snappy")
     assert isinstance(module, types.ModuleType) and module.__name__ == "snappy"
     assert _owned(module.compress, ("stubbedpkg", module.__name__)) and not _owned(module.compress, ("stubbedpkg",))
+
+
+UNDOCUMENTED = '''
+def _edit(a, b):
+    return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
+
+
+def distance(*args, **kwargs):
+    """An alias, as editdistance's ``distance`` wraps its Cython ``eval``."""
+    return _edit(*args, **kwargs)
+
+
+class Bounded:
+    """Bounded(size, callback=None) -> a dict of at most size items (lru-dict's ``LRU`` says only this)."""
+
+    def __init__(self, *args, **kwargs):
+        (self._size,) = args
+        self._data = {}
+
+    def __setitem__(self, key, value):
+        self._data[key] = value
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __len__(self):
+        return len(self._data)
+
+
+class Encoder:
+    def encode(self, data: bytes) -> bytes:
+        return bytes(reversed(data))
+
+
+__all__ = (distance, Bounded, Encoder)  # the objects, not their names, as pybcj's __init__ lists them
+'''
+
+
+def test_what_a_module_lists_or_a_docstring_says_is_reached(tmp_path, monkeypatch):
+    specs, decisions = screened(tmp_path, monkeypatch, "undocumented", UNDOCUMENTED)
+    parsed = {"fn" if spec.startswith("fn:") else spec.split(":")[2].split("(")[0].split("[")[0]: spec for spec in specs}
+    # __all__ of objects: each found under the name the module keeps it by.
+    assert {"Bounded", "Encoder", "fn"} <= set(parsed), (specs, decisions)
+    # A constructor known only from the class docstring: built with a small size, by position.
+    assert parsed["Bounded"].startswith("cls:undocumented:Bounded(2)"), parsed["Bounded"]
+    assert "__setitem__(" in parsed["Bounded"]
+    # (*args, **kwargs) says nothing: arities are tried, as for a C function with no signature.
+    assert "distance(" in parsed["fn"], decisions.get("distance")

@@ -171,6 +171,10 @@ def public_names(module):
     names = getattr(module, "__all__", None)
     if names is None or not isinstance(names, (list, tuple)):
         names = [n for n in dir(module) if not n.startswith("_")]
+    elif not all(isinstance(n, str) for n in names):
+        # pybcj's ``__all__`` holds the classes themselves: each is named by where the module keeps it.
+        by_id = {id(v): k for k, v in vars(module).items() if not k.startswith("_")}
+        names = [n if isinstance(n, str) else by_id.get(id(n)) for n in names]
     return list(dict.fromkeys(n for n in names if isinstance(n, str) and not n.startswith("_")))
 
 
@@ -222,6 +226,8 @@ def _positional(func):
         sig = inspect.signature(func)
     except (TypeError, ValueError):
         return None
+    if sig.parameters and all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
+        return None  # a wrapper's (*args, **kwargs) (editdistance's ``distance``): as unknown as no signature
     params = []
     for p in sig.parameters.values():
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty:
@@ -383,6 +389,12 @@ def _report_op(report, target, op_spec, reason):
         report(target, op_spec.kinds, None)
 
 
+def _is_function(obj):
+    """A module-level function: Python's, a C builtin, or a Cython ``cyfunction`` (Cython 3 compiles
+    every ``def`` to one, and it is neither of the first two: editdistance's ``eval`` went unseen)."""
+    return inspect.isroutine(obj) and not inspect.isclass(obj)
+
+
 def _attr(owner, name):
     """getattr for screening: a lazy attribute whose loading raises reads as absent (SubjectBroke
     for the caller that wants the reason)."""
@@ -406,7 +418,7 @@ def screen_functions(module, owners, names, report, exclude=()):
         except SubjectBroke as exc:
             report(name, None, str(exc))
             continue
-        if not (inspect.isfunction(func) or inspect.isbuiltin(func)):
+        if not _is_function(func):
             continue
         if not _owned(func, owners):
             continue
@@ -698,15 +710,31 @@ def _size_name(name):
     return name.lower() in SIZE_NAMES or any(w in SIZE_NAMES for w in policy.words(name) if w != "n")
 
 
-def constructions(cls):
-    """Ctor candidates for ``cls``, best first: None (``cls()``) when nothing is required, else
-    literals for the required parameters (see the module docstring)."""
+def _ctor_params(cls, module_names=()):
+    """(parameters of ``cls(...)``, told): its signature (told False), else, for a C type without one
+    or an ``__init__`` of ``*args, **kwargs``, what its stub or its docstring's first line says (told
+    True: lru-dict's ``LRU(size, callback=None) -> ...``); (None, False) when nothing says."""
     try:
-        sig = inspect.signature(cls)
+        params = list(inspect.signature(cls).parameters.values())
+        if not params or not all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            return params, False
     except (TypeError, ValueError):
+        params = None
+    name = cls.__name__
+    described = signatures.stub_params(cls, name + ".__init__", module_names)
+    if described is None:
+        described = signatures.docstring_params(cls, name)
+    return (described, True) if described is not None else (params, False)
+
+
+def constructions(cls, module_names=()):
+    """Ctor candidates for ``cls``, best first: None (``cls()``) when nothing is required, else
+    literals for the required parameters (see the module docstring). Parameters a docstring or stub
+    names are passed by position: the C function behind them may take no keywords."""
+    params, told = _ctor_params(cls, module_names)
+    if params is None:
         return [None]
-    required = [p for p in sig.parameters.values()
-                if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    required = [p for p in params if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if not required:
         return [None]
     per_param = []
@@ -721,8 +749,9 @@ def constructions(cls):
         per_param.append(seen[:4])
     ctors = []
     for values in itertools.islice(itertools.product(*per_param), MAX_CTORS):
-        args = tuple(v for p, v in zip(required, values, strict=True) if p.kind == p.POSITIONAL_ONLY)
-        kwargs = tuple((p.name, v) for p, v in zip(required, values, strict=True) if p.kind != p.POSITIONAL_ONLY)
+        by_position = [told or p.kind == p.POSITIONAL_ONLY for p in required]
+        args = tuple(v for v, pos in zip(values, by_position, strict=True) if pos)
+        kwargs = tuple((p.name, v) for p, v, pos in zip(required, values, by_position, strict=True) if not pos)
         ctors.append(Ctor(args, kwargs))
     return ctors
 
@@ -742,7 +771,7 @@ def screen_class(cls, report, qualname, exclude=(), module_names=()):
     """(Screened, None) for a class, or (None, reason)."""
     # The first construction that constructs is tried; when its methods all fail, the next one.
     last_reason = None
-    for ctor in constructions(cls):
+    for ctor in constructions(cls, module_names):
         made, reason = _construction_of(cls, ctor)
         if made is None:
             last_reason = last_reason or reason
