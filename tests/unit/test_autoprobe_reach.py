@@ -283,3 +283,17 @@ def test_what_a_module_lists_or_a_docstring_says_is_reached(tmp_path, monkeypatc
     assert "__setitem__(" in parsed["Bounded"]
     # (*args, **kwargs) says nothing: arities are tried, as for a C function with no signature.
     assert "distance(" in parsed["fn"], decisions.get("distance")
+
+
+def test_compiled_submodules_are_screened_beside_the_top_level_once_each():
+    from ftlab_probes.auto import __main__ as auto
+
+    discovery = {"compiled_submodules": ["pkg.mrmr", "pkg._private", "pkg.deep.inner", "pkg.other"]}
+    assert auto.compiled_submodules(discovery, 8) == ["pkg.mrmr", "pkg.other"]
+    assert auto.compiled_submodules(discovery, 1) == ["pkg.mrmr"]
+    assert auto.compiled_submodules(discovery, 0) == []
+    top = ["fn:pkg:get_include();hash(str);hash_bytes(bytes)"]
+    # The submodule's functions re-exported at the top are raced there already: not twice.
+    assert auto._raced_already("fn:pkg.mrmr:hash(str);hash_bytes(bytes)", top)
+    assert not auto._raced_already("fn:pkg.mrmr:hash(str);seeded(str,int)", top)
+    assert not auto._raced_already("cls:pkg.mrmr:Hasher:update(bytes)|digest()", top)

@@ -53,12 +53,14 @@ def top_level_modules(distribution):
     from ftlab_probes.runtime.imports.discovery import discover_distribution
 
     info = discover_distribution(distribution, list(machinery.EXTENSION_SUFFIXES))
-    info_modules = list(info["modules"])
+    kinds = dict(info["modules"])
+    info_modules = list(kinds)
     names = sorted(n for n in info_modules if "." not in n)
     public = [n for n in names if not n.startswith("_")]
     info = {k: v for k, v in info.items() if k != "modules"}
     info["top_level"] = names
     info["submodules"] = sorted(n for n in info_modules if "." in n)
+    info["compiled_submodules"] = sorted(n for n in info_modules if "." in n and kinds[n] == "extension")
     return public or names, info
 
 
@@ -176,11 +178,26 @@ def run(job):
     job_deadline = time.monotonic() + float(job["timeout_s"]) - 5.0 if job.get("timeout_s") else None
     with tempfile.TemporaryDirectory(prefix="ftlab-autoprobe-") as workdir:
         _screen_all(modules[:budget], data, timeout_s, job_deadline, workdir)
-        if not data["specs"] and data.get("discovery"):
-            # Nothing at the top (packaging, dateutil keep their API in submodules): the public
-            # submodules one level down, within the same budget.
-            _screen_all(submodules(data["discovery"], budget), data, timeout_s, job_deadline, workdir)
+        if data.get("discovery"):
+            screened = {row["module"] for row in data["modules"]}
+            if not data["specs"]:
+                # Nothing at the top (packaging, dateutil keep their API in submodules): the public
+                # submodules one level down, within the same budget.
+                more = submodules(data["discovery"], budget)
+            else:
+                # The top gave something, but the C code that free-threading puts at risk may sit in
+                # a compiled submodule the top never re-exports (murmurhash's ``mrmr``: only
+                # ``get_include`` was raced): those too, in what is left of the budget.
+                more = compiled_submodules(data["discovery"], budget - len(screened))
+            _screen_all([m for m in more if m not in screened], data, timeout_s, job_deadline, workdir)
     return {"status": "ok", "data": data, "signals": []}
+
+
+def compiled_submodules(discovery, budget):
+    """Public extension modules one level under the distribution's top-level packages, at most ``budget``."""
+    names = [n for n in discovery.get("compiled_submodules") or ()
+             if n.count(".") == 1 and not any(part.startswith("_") for part in n.split("."))]
+    return names[:max(0, budget)]
 
 
 def submodules(discovery, budget):
@@ -217,7 +234,24 @@ def _screen_all(modules, data, timeout_s, job_deadline, workdir):
             continue
         row = screen(module, left, workdir)
         data["modules"].append(row)
-        data["specs"].extend(s for s in row["specs"] if s not in data["specs"])
+        data["specs"].extend(s for s in row["specs"] if s not in data["specs"] and not _raced_already(s, data["specs"]))
+
+
+def _function_ops(spec):
+    """The op texts of a module-functions spec (``fn:module:op;op|...``), else None."""
+    if not spec.startswith("fn:"):
+        return None
+    return set(spec.split(":", 2)[2].split("|")[0].split(";"))
+
+
+def _raced_already(spec, specs):
+    """A submodule's functions that an earlier spec already races under the same names and kinds (a
+    package's top level re-exporting its compiled submodule's functions: murmurhash and ``mrmr``)."""
+    ops = _function_ops(spec)
+    if not ops:
+        return False
+    before = set().union(*(o for o in map(_function_ops, specs) if o))
+    return ops <= before
 
 
 def main(argv=None):
