@@ -346,6 +346,13 @@ def run_peer(lane: Path, fixture: str, workdir: Path, budget_s: float) -> str:
     return f"passed ({rounds} rounds)"
 
 
+def lane_version(lane: Path) -> str:
+    """``3.14.7t`` for a free-threaded build, ``3.14.10`` for a GIL one."""
+    return subprocess.run([str(lane), "-c", "import sys, sysconfig; print(sys.version.split()[0] + "
+                           "('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))"],
+                          capture_output=True, text=True).stdout.strip()
+
+
 def detection(result: dict, kind: str) -> tuple[bool, list[str], float | None, int | None]:
     kinds = [s["kind"] for s in result.get("signals", [])]
     findings = result.get("data", {}).get("findings", [])
@@ -461,19 +468,14 @@ def main() -> int:
         lanes = []
         for python in args.python or default_auto_lanes():
             lane = build_venv(python, args.cache)
-            version = subprocess.run([str(lane), "-c", "import sys, sysconfig; print(sys.version.split()[0] + "
-                                      "('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))"],
-                                     capture_output=True, text=True).stdout.strip()
-            lanes.append((version, lane))
+            lanes.append((lane_version(lane), lane))
         print(f"calibration (auto-probe): lanes {', '.join(n for n, _ in lanes)}, {args.runs} runs per strategy, "
               f"{args.twin_runs} per twin, {args.jobs} at once", file=sys.stderr)
         run_auto(args, lanes, Path(tempfile.mkdtemp(prefix="auto-", dir=args.cache)))
         return 0
     python = (args.python or [find_lane()])[0]
     lane = build_venv(python, args.cache)
-    lane_name = subprocess.run(
-        [str(lane), "-c", "import sys; print(sys.version.split()[0])"], capture_output=True, text=True
-    ).stdout.strip()
+    lane_name = lane_version(lane)
     print(
         f"calibration: lane CPython {lane_name} ({python}), {args.runs} runs per probe, {args.jobs} at once",
         file=sys.stderr,
