@@ -434,6 +434,8 @@ def run(job):
             schedule=f["schedule"],
             hang_s=options.hang_s,
             check_budget=options.check_budget,
+            # Whether the scenario is minimal: ops before and after, rounds, complete or out of budget.
+            minimization=f["minimization"],
         )
         for f in search.findings
     ]
