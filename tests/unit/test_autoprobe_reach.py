@@ -297,3 +297,6 @@ def test_compiled_submodules_are_screened_beside_the_top_level_once_each():
     assert auto._raced_already("fn:pkg.mrmr:hash(str);hash_bytes(bytes)", top)
     assert not auto._raced_already("fn:pkg.mrmr:hash(str);seeded(str,int)", top)
     assert not auto._raced_already("cls:pkg.mrmr:Hasher:update(bytes)|digest()", top)
+    # Another module with functions of the same names (a codec and its safe twin) is its own.
+    assert not auto._raced_already("fn:pkg_safe:hash(str);hash_bytes(bytes)", top)
+    assert not auto._raced_already("fn:other.mrmr:hash(str)", top)

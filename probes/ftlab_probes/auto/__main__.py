@@ -238,19 +238,25 @@ def _screen_all(modules, data, timeout_s, job_deadline, workdir):
 
 
 def _function_ops(spec):
-    """The op texts of a module-functions spec (``fn:module:op;op|...``), else None."""
+    """(module, op texts) of a module-functions spec (``fn:module:op;op|...``), else (None, None)."""
     if not spec.startswith("fn:"):
-        return None
-    return set(spec.split(":", 2)[2].split("|")[0].split(";"))
+        return None, None
+    _, module, rest = spec.split(":", 2)
+    return module, set(rest.split("|")[0].split(";"))
 
 
 def _raced_already(spec, specs):
-    """A submodule's functions that an earlier spec already races under the same names and kinds (a
-    package's top level re-exporting its compiled submodule's functions: murmurhash and ``mrmr``)."""
-    ops = _function_ops(spec)
+    """A submodule's functions that a spec of a package above it already races under the same names
+    and kinds (a package's top level re-exporting its compiled submodule's functions: murmurhash and
+    ``mrmr``). Another module's functions of the same names are never this (a safe twin of a codec)."""
+    module, ops = _function_ops(spec)
     if not ops:
         return False
-    before = set().union(*(o for o in map(_function_ops, specs) if o))
+    before = set()
+    for other in specs:
+        parent, other_ops = _function_ops(other)
+        if other_ops and module.startswith(parent + "."):
+            before |= other_ops
     return ops <= before
 
 
