@@ -33,7 +33,7 @@ def releases(tmp_path_factory, py312, py313) -> dict[str, Path]:
     control, slowed, shared = root / "control", root / "slowed", root / "shared"
     for d in (control, slowed, shared):
         d.mkdir()
-    common = [build_project_wheel(FIXTURE, py312, shared), *runtime_wheels(shared)]
+    common = [build_project_wheel(FIXTURE, py312, shared), *runtime_wheels(shared, [py312, py313])]
     build_project_wheel(FIXTURE, py313, control)
     build_project_wheel(FIXTURE, py313, slowed, cflags=f"-DFTPERF_DELAY_US={DELAY_US}")
     for wheel in common:

@@ -30,7 +30,7 @@ def slowed_index(tmp_path_factory, py314, ft_python) -> Path:
     folder = tmp_path_factory.mktemp("payoff-index")
     build_project_wheel(FIXTURE, py314, folder)
     build_project_wheel(FIXTURE, ft_python, folder, cflags=f"-DFTPERF_DELAY_US={DELAY_US}")
-    runtime_wheels(folder)
+    runtime_wheels(folder, [py314, ft_python])
     return folder
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -66,6 +68,36 @@ def repack_installed(name: str, dest: Path) -> Path:
     return target
 
 
-def runtime_wheels(dest: Path) -> list[Path]:
-    """Wheels of what the lab's runtime needs in a lane, from the host's own installs."""
-    return [repack_installed(name, dest) for name in RUNTIME_DISTRIBUTIONS]
+def runtime_wheels(dest: Path, pythons: Sequence[str] = ()) -> list[Path]:
+    """Wheels of what the lab's runtime needs in a lane: the host's own installs, repacked when pure
+    Python; a distribution the host installed with a compiled module (hypothesis from 6.156 on ships
+    ``hypothesis._native``) is fetched as the wheel each of ``pythons`` needs, from the configured index."""
+    wheels = []
+    for name in RUNTIME_DISTRIBUTIONS:
+        if _is_pure(name):
+            wheels.append(repack_installed(name, dest))
+        else:
+            wheels += [download_wheel(name, metadata.version(name), python, dest) for python in pythons]
+    return wheels
+
+
+def _is_pure(name: str) -> bool:
+    return not any(str(f).endswith((".so", ".pyd")) for f in metadata.distribution(name).files or ())
+
+
+def download_wheel(name: str, version: str, python: str, dest: Path) -> Path:
+    """The wheel of ``name==version`` for the interpreter ``python``, by the host's pip (a lane may have
+    none), told that interpreter's version, ABI and platform."""
+    probe = ("import platform, sys, sysconfig; t = 't' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''; "
+             "print('%d.%d' % sys.version_info[:2], 'cp%d%d%s' % (*sys.version_info[:2], t), platform.machine())")
+    version_xy, abi, machine = subprocess.run([python, "-c", probe], capture_output=True, text=True,
+                                              check=True).stdout.split()
+    before = set(dest.glob("*.whl"))
+    proc = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                           "--python-version", version_xy, "--implementation", "cp", "--abi", abi,
+                           "--platform", f"manylinux2014_{machine}", "--dest", str(dest), f"{name}=={version}"],
+                          capture_output=True, text=True, timeout=VENV_TIMEOUT_S)
+    if proc.returncode != 0:
+        raise RuntimeError(f"no {name}=={version} wheel for {python} ({abi}):\n{proc.stderr[-2000:]}")
+    fetched = sorted(set(dest.glob("*.whl")) - before) or sorted(dest.glob(f"{dist_name(name)}-{version}-*{abi}*.whl"))
+    return fetched[0]

@@ -66,8 +66,8 @@ def test_summaries_shorten_long_arguments_and_keep_the_scenario_whole():
 
 
 def test_two_op_scenarios_whose_args_share_a_value_come_before_disjoint_ones():
-    from ftlab_probes.runtime.stress.job import _same_op_first
     from ftlab_probes.runtime.stress.scenario import Call, Scenario
+    from ftlab_probes.runtime.stress.scenario import same_op_first as _same_op_first
 
     def two(a, b, name2="put"):
         return Scenario((), ((Call("put", a),), (Call(name2, b),)), ())

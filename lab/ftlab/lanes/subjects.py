@@ -43,12 +43,18 @@ class SubjectSet:
     hashes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+#: A version operator with nothing after it ('foo===', 'bar>=1,<'), before a comma, a marker or the end.
+_BARE_OPERATOR = re.compile(r"(===|==|!=|~=|<=|>=|<|>)\s*(?:,|;|$)")
+
+
 def parse_requirement(text: str, where: str = "") -> Subject:
     """One PEP 508 requirement; ``where`` ("reqs.txt line 3") goes into the error message."""
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
-        reason = str(exc).splitlines()[0]
+        # packaging 26.4 rejects 'foo===' itself, with "Expected semicolon ... or end": say what is wrong.
+        bare = _BARE_OPERATOR.search(text)
+        reason = f"'{bare.group(1)}' is followed by no version" if bare else str(exc).splitlines()[0]
     else:
         # packaging reads 'foo===' as arbitrary equality with nothing; no installer will.
         empty = next((spec.operator for spec in req.specifier if not spec.version), None)
