@@ -413,6 +413,8 @@ def run_auto(args, lanes: list[tuple[str, Path]], work: Path) -> None:
         for fixture in args.fixtures:
             twin_runs = results.get((lane_name, fixture, "adaptive", "twin"), [])
             false_positives = sum(1 for r in twin_runs if r.get("signals"))
+            if twin_runs and not any(results.get((lane_name, fixture, s, "buggy")) for s in args.strategies):
+                print(f"| {fixture} | {lane_name} | - | - | - | - | - | - | {false_positives}/{len(twin_runs)} |")
             for strategy in args.strategies:
                 runs = results.get((lane_name, fixture, strategy, "buggy"), [])
                 if not runs:
