@@ -43,8 +43,8 @@ class SubjectSet:
     hashes: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
-#: A version operator with nothing after it ('foo===', 'bar>=1,<'), before a comma, a marker or the end.
-_BARE_OPERATOR = re.compile(r"(===|==|!=|~=|<=|>=|<|>)\s*(?:,|;|$)")
+#: Arbitrary equality with nothing after it ('foo===', 'foo===,<2'), in the part before any marker.
+_BARE_ARBITRARY = re.compile(r"===\s*(?:,|$)")
 
 
 def parse_requirement(text: str, where: str = "") -> Subject:
@@ -52,9 +52,10 @@ def parse_requirement(text: str, where: str = "") -> Subject:
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
-        # packaging 26.4 rejects 'foo===' itself, with "Expected semicolon ... or end": say what is wrong.
-        bare = _BARE_OPERATOR.search(text)
-        reason = f"'{bare.group(1)}' is followed by no version" if bare else str(exc).splitlines()[0]
+        # packaging 26.4 rejects 'foo===' itself ("Expected semicolon ... or end"), where earlier releases
+        # read it as arbitrary equality with nothing: the same reason on every release.
+        bare = _BARE_ARBITRARY.search(text.split(";", 1)[0])
+        reason = "'===' is followed by no version" if bare else str(exc).splitlines()[0]
     else:
         # packaging reads 'foo===' as arbitrary equality with nothing; no installer will.
         empty = next((spec.operator for spec in req.specifier if not spec.version), None)
