@@ -193,21 +193,25 @@ def run(job):
     return {"status": "ok", "data": data, "signals": []}
 
 
+def _public_one_level(names):
+    """The names of ``names`` one level under a top-level package, none of whose parts is private, sorted."""
+    return sorted(n for n in set(names)
+                  if n.count(".") == 1 and not any(part.startswith("_") for part in n.split(".")))
+
+
 def compiled_submodules(discovery, budget):
     """Public extension modules one level under the distribution's top-level packages, at most ``budget``."""
-    names = [n for n in discovery.get("compiled_submodules") or ()
-             if n.count(".") == 1 and not any(part.startswith("_") for part in n.split("."))]
-    return names[:max(0, budget)]
+    return _public_one_level(discovery.get("compiled_submodules") or ())[:max(0, budget)]
 
 
 def submodules(discovery, budget):
     """Public modules one level under the distribution's top-level packages, at most ``budget``: the
     files it installs, and the submodules its type stubs declare (``cramjam/snappy.pyi``: a Rust
     extension's submodules are attributes of one shared object, with no file of their own)."""
-    names = set(n for n in discovery.get("submodules") or () if n.count(".") == 1)
+    names = list(discovery.get("submodules") or ())
     for top in discovery.get("top_level") or ():
-        names.update("%s.%s" % (top, stub) for stub in _stub_modules(top))
-    return sorted(n for n in names if not any(part.startswith("_") for part in n.split(".")))[:budget]
+        names += ["%s.%s" % (top, stub) for stub in _stub_modules(top)]
+    return _public_one_level(names)[:budget]
 
 
 def _stub_modules(package):

@@ -226,7 +226,7 @@ def _positional(func):
         sig = inspect.signature(func)
     except (TypeError, ValueError):
         return None
-    if sig.parameters and all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
+    if _only_varargs(sig.parameters.values()):
         return None  # a wrapper's (*args, **kwargs) (editdistance's ``distance``): as unknown as no signature
     params = []
     for p in sig.parameters.values():
@@ -235,6 +235,13 @@ def _positional(func):
         elif p.kind == p.KEYWORD_ONLY and p.default is p.empty:
             raise ValueError("keyword-only parameter %r without a default" % p.name)
     return params
+
+
+def _only_varargs(params):
+    """Whether a signature's parameters are ``*args`` and ``**kwargs`` alone: they say nothing of the
+    arguments (an empty signature says there are none)."""
+    params = list(params)
+    return bool(params) and all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
 
 
 def _combos(params):
@@ -716,7 +723,7 @@ def _ctor_params(cls, module_names=()):
     True: lru-dict's ``LRU(size, callback=None) -> ...``); (None, False) when nothing says."""
     try:
         params = list(inspect.signature(cls).parameters.values())
-        if not params or not all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        if not _only_varargs(params):
             return params, False
     except (TypeError, ValueError):
         params = None
@@ -747,9 +754,9 @@ def constructions(cls, module_names=()):
             if not any(v == w and type(v) is type(w) for w in seen):
                 seen.append(v)
         per_param.append(seen[:4])
+    by_position = [told or p.kind == p.POSITIONAL_ONLY for p in required]
     ctors = []
     for values in itertools.islice(itertools.product(*per_param), MAX_CTORS):
-        by_position = [told or p.kind == p.POSITIONAL_ONLY for p in required]
         args = tuple(v for v, pos in zip(values, by_position, strict=True) if pos)
         kwargs = tuple((p.name, v) for p, v, pos in zip(required, values, by_position, strict=True) if not pos)
         ctors.append(Ctor(args, kwargs))

@@ -104,11 +104,8 @@ class Watcher:
         if seen is None:
             self._first = None
             return False
-        if self._first is None or set(self._first[1]) != set(seen):
+        if self._first is None or self._first[1] != seen:
+            # A first look, or a thread came, went, used CPU or changed its wait: something moves.
             self._first = (now, seen)
             return False
-        then, before = self._first
-        if before != seen:  # a thread used CPU or changed its wait: something moves
-            self._first = (now, seen)
-            return False
-        return now - then >= CONFIRM_S
+        return now - self._first[0] >= CONFIRM_S
