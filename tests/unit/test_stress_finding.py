@@ -160,6 +160,12 @@ def test_a_thread_dependent_result_is_not_flagged():
     assert got.failures == 20 and got.nondeterministic == 0
 
 
+def test_first_only_stops_at_the_first_failure():
+    scen = two(c("ident", 0), c("ident", 0))
+    got = rate.in_process(Target(f"{HERE}:WhichThread"), scen, "corruption", 20, 10_000, first_only=True)
+    assert (got.failures, got.runs) == (1, 1)
+
+
 def test_the_oracle_summary_names_the_cause():
     scen = two(c("now"), c("now"))
     got = rate.in_process(Target(f"{HERE}:Clock"), scen, "corruption", 1, 10_000)

@@ -27,9 +27,9 @@ class Rate:
     nondeterministic: int = 0
 
 
-def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
+def in_workers(batch_settings, scenario, kind, runs, time_s, workdir, first_only=False):
     """Run ``scenario`` ``runs`` times (or for ``time_s``) in workers; failures of ``kind`` only
-    (a kind, or a tuple of kinds counted together).
+    (a kind, or a tuple of kinds counted together). ``first_only`` stops at the first failure.
 
     ``batch_settings`` is a launch.Batch whose scenario list, caps and watch are replaced here.
     """
@@ -42,7 +42,7 @@ def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        batch = _with(batch_settings, scenario, runs - done, left, kinds, seed)
+        batch = _with(batch_settings, scenario, runs - done, left, kinds, seed, first_only)
         seed += 1
         result = launch.run_batch(batch, workdir)
         if result.status == launch.DONE:
@@ -56,10 +56,12 @@ def in_workers(batch_settings, scenario, kind, runs, time_s, workdir):
         if result.status in kinds:
             failures += 1
             trace = trace or result.trace
+            if first_only:
+                break
     return Rate(failures, done, first, trace, nondeterministic)
 
 
-def _with(settings, scenario, runs, time_s, kinds, seed):
+def _with(settings, scenario, runs, time_s, kinds, seed, stop=False):
     return launch.Batch(
         probe=settings.probe,
         scenarios=(scenario,),
@@ -67,7 +69,7 @@ def _with(settings, scenario, runs, time_s, kinds, seed):
         scenario_s=time_s,
         batch_s=time_s,
         watch=kinds,
-        stop_at_failure=False,
+        stop_at_failure=stop,
         hang_s=settings.hang_s,
         seed=seed,
         check_budget=settings.check_budget,
@@ -76,16 +78,17 @@ def _with(settings, scenario, runs, time_s, kinds, seed):
     )
 
 
-def in_process(target, scenario, kind, runs, check_budget, seed=0, schedule="random"):
+def in_process(target, scenario, kind, runs, check_budget, seed=0, schedule="random", first_only=False):
     """Run ``scenario`` ``runs`` times in this process under ``schedule``; failures of ``kind`` (an
-    in-process kind)."""
+    in-process kind). ``first_only`` stops at the first failure."""
     set_switch_interval()
     rng = random.Random(seed)
     judge = Judge(target, scenario, check_budget)
     invoker = Invoker(target, scenario)
-    failures, nondeterministic, first = 0, 0, None
+    failures, nondeterministic, first, done = 0, 0, None, 0
     try:
-        for _ in range(runs):
+        while done < runs and not (first_only and failures):
+            done += 1
             invocation = invoker.invoke(rng, schedule)
             judgement = judge.judge(invocation)
             if judgement is not None and judgement.kind == kind:
@@ -99,4 +102,4 @@ def in_process(target, scenario, kind, runs, check_budget, seed=0, schedule="ran
                     }
     finally:
         invoker.close()
-    return Rate(failures, runs, first, "", nondeterministic)
+    return Rate(failures, done, first, "", nondeterministic)

@@ -34,8 +34,9 @@ Found with {lane}; seen in {failures} of {runs} runs of this minimal scenario:
 
 {summary}
 
-Run it with the same interpreter, ``{python} {name} [--runs N]``:
+Run it with the same interpreter, ``{python} {name} [--runs N] [--first]``:
 it prints how often the failure showed up and exits 1 when it did, 0 when it did not.
+``--first`` stops at the first failure (``git bisect run`` takes the exit status as it is).
 """
 
 import base64
@@ -84,15 +85,19 @@ def main(probe, scenario, kind, *, hang_s, check_budget, schedule="random", argv
     """The body of a repro script."""
     parser = argparse.ArgumentParser(description="Replay an ftlab stress finding (%s in %s)." % (kind, probe))
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="replays (default %(default)s)")
+    parser.add_argument("--first", action="store_true",
+                        help="stop at the first failure: a yes/no answer, e.g. for git bisect run")
     args = parser.parse_args(argv)
     if kind in rate.DEATHS:
         settings = launch.Batch(probe, (), 0, 0.0, 0.0, (kind,), False, hang_s, 0, check_budget, ((schedule, 1.0),))
         with tempfile.TemporaryDirectory(prefix="ftlab-repro-") as workdir:
-            measured = rate.in_workers(settings, scenario, kind, args.runs, DEATH_TIME_S, workdir)
+            measured = rate.in_workers(settings, scenario, kind, args.runs, DEATH_TIME_S, workdir,
+                                       first_only=args.first)
         if measured.trace:
             print(measured.trace, file=sys.stderr)
     else:
-        measured = rate.in_process(Target(probe), scenario, kind, args.runs, check_budget, schedule=schedule)
+        measured = rate.in_process(Target(probe), scenario, kind, args.runs, check_budget, schedule=schedule,
+                                   first_only=args.first)
         if measured.first:
             print(render_table(measured.first["table"], len(scenario.threads)))
             print(measured.first["summary"])
