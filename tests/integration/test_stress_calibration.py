@@ -96,7 +96,7 @@ def test_buggy_fixture_is_found_minimised_and_reproduced(lane_python, probe, tmp
         cwd=tmp_path,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f"reproduced 1 of " in proc.stdout and f"({kind})" in proc.stdout, proc.stdout
+    assert "reproduced 1 of " in proc.stdout and f"({kind})" in proc.stdout, proc.stdout
 
 
 @pytest.mark.slow
