@@ -48,6 +48,12 @@ REASON_WORDS = {
 }
 
 
+#: Stress reach is thin when ops raced * THIN_SHARE < public callables found (under a quarter), and the
+#: package has at least THIN_MIN_FOUND of them (tomli's two functions, one raced, are not thin).
+THIN_SHARE = 4
+THIN_MIN_FOUND = 4
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProbeCoverage:
     probe: str
@@ -74,6 +80,12 @@ class StressCoverage:
     def covered(self) -> bool:
         """Whether any op was raced: what lets a verdict rest on stress."""
         return self.raced > 0
+
+    @property
+    def thin(self) -> bool:
+        """Whether the auto-probe raced under a quarter of what screening found (simsimd: 1 of 33): the
+        stress check ran, but a "ready" rests on little of the package. Hand-written probes are never thin."""
+        return self.covered and self.screening and self.found >= THIN_MIN_FOUND and self.raced * THIN_SHARE < self.found
 
     @property
     def screening(self) -> bool:

@@ -92,3 +92,17 @@ def test_a_stress_check_that_raced_nothing_is_not_what_ready_rests_on():
     assert v.label == "ready (install)"
     (v,) = verdicts([Subject(name="pkg")], [FT], [install(), stress(raced)])
     assert v.label == "ready (install, stress)"
+
+
+def test_thin_reach_is_under_a_quarter_of_what_screening_found():
+    def auto(found, raced):
+        return StressCoverage(found=found, screened=found, kept=raced, raced=raced,
+                              probes=(), dropped=(("raises on every", found - raced),) if found > raced else ())
+
+    assert auto(33, 1).thin and auto(149, 10).thin  # simsimd, tornado on the fourth real set
+    assert not auto(26, 8).thin and not auto(152, 41).thin  # matplotlib, lupa
+    assert not auto(2, 1).thin  # tomli: two functions, one raced
+    assert not auto(33, 0).thin  # raced nothing: not_stress_tested says so instead
+    hand = of_stress({"probes": [{"probe": "pkg.probes:P", "kind": "hand-written", "status": "ok",
+                                  "invocations": 5, "ops": ["push"]}]})
+    assert not hand.thin

@@ -99,6 +99,23 @@ def not_stress_tested(outcome) -> list[str]:
     return [s for s, t in tested.items() if not t]
 
 
+def thin_reach(outcome) -> list[tuple[str, str, Any]]:
+    """(subject, lane, coverage) of subjects stress reached only thinly (ftlab.coverage.StressCoverage.thin)
+    on the lane that reached most: their "stress" in a verdict means that much. Subjects that raced
+    nothing are not_stress_tested's."""
+    best: dict[str, tuple[str, Any]] = {}
+    for (subject, lane), cov in outcome.coverage.items():
+        if cov.covered and (subject not in best or cov.raced > best[subject][1].raced):
+            best[subject] = (lane, cov)
+    return [(subject, lane, cov) for subject, (lane, cov) in best.items() if cov.thin]
+
+
+def thinly_stress_tested(outcome) -> list[str]:
+    """thin_reach in words: "simsimd (1 of 33 public callables raced)"."""
+    return [f"{subject} ({cov.raced} of {wording.count(cov.found, 'public callable')} raced)"
+            for subject, _lane, cov in thin_reach(outcome)]
+
+
 def subjects(outcome) -> list[str]:
     """Package subjects in a stable order: as verdicts list them, then any that only have results."""
     names = dict.fromkeys(v.subject for v in outcome.verdicts)

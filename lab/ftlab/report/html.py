@@ -141,6 +141,11 @@ class _Renderer:
             items = "".join(f"<li>{e(line)}</li>" for line in untested)
             untested_html = (f'<details class="more untested"><summary>Untested ({len(untested)})</summary>'
                              f'<ul class="triggers">{items}</ul></details>')
+        thin = report.thinly_stress_tested(self.o)
+        if thin:
+            items = "".join(f"<li>{e(line)}</li>" for line in thin)
+            untested_html += (f'<details class="more untested"><summary>Stress reached under a quarter of the '
+                              f'public API ({len(thin)})</summary><ul class="triggers">{items}</ul></details>')
         triggers = ""
         # The section below lists every trigger when all of them are new on 3.14t: no need to say it twice.
         if d.triggers and not (d.decision == "no-go" and new == gating):

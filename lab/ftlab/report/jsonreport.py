@@ -24,6 +24,8 @@ Shape (format "ftlab-report/5")::
      "verdicts": [{"subject", "lane", "verdict", "reasons": [str],
                    "checks": [str]}],                # the checks the verdict rests on
      "untested": [{"subject", "lane", "reasons": [str]}],   # every package left untested, and why
+     "thin_stress": [{"subject", "lane", "found", "raced"}],  # stress raced under a quarter of the public
+                                                 # callables screening found (ftlab.coverage.StressCoverage.thin)
      "findings": [{"subject", "lane", "check", "job_id", "kind", "summary",
                    "severity": verdict | "",         # the verdict it pushes its subject to ("" = not counted)
                    "gating": bool,                   # it makes the run no-go
@@ -84,6 +86,8 @@ def render(outcome: RunOutcome, reports: Mapping[str, Any] | None = None) -> dic
         "subjects": subjects,
         "verdicts": [v.to_json() for v in outcome.verdicts],
         "untested": [{"subject": v.subject, "lane": v.lane, "reasons": list(v.reasons)} for v in outcome.untested],
+        "thin_stress": [{"subject": subject, "lane": lane, "found": cov.found, "raced": cov.raced}
+                        for subject, lane, cov in report.thin_reach(outcome)],
         "findings": [f.to_json() for f in outcome.findings],
         "payoff": _payoff(outcome),
         "results": [r.to_json() for r in outcome.results],

@@ -87,6 +87,10 @@ def _head(outcome, report_path: Path | None) -> list[str]:
     if not_stressed:
         head += ["", f"Not stress-tested (no hand-written probe; the auto-probe found nothing it could call): "
                      f"{text(', '.join(not_stressed))}. Their verdicts rest on install and import."]
+    thin = report.thinly_stress_tested(outcome)
+    if thin:
+        head += ["", f"Stress reached under a quarter of the public API: {text(', '.join(thin))}. Their \"stress\" "
+                     "covers that much; the coverage beside each verdict says what was dropped and why."]
     notes = outcome.headline["notes"]
     if notes:
         head += ["", "Worth knowing on the free-threaded lane (not gating):"]

@@ -156,6 +156,10 @@ def _print_findings(con, outcome, groups) -> None:
     if untested:
         con.print(f"[dim]not stress-tested (no hand-written probe; the auto-probe found nothing it could call): "
                   f"{escape(', '.join(untested))}: their verdicts rest on install and import[/]", overflow="fold")
+    thin = report.thinly_stress_tested(outcome)
+    if thin:
+        con.print(f"[dim]stress reached under a quarter of the public API: {escape(', '.join(thin))}: "
+                  f"their \"stress\" covers that much (the reports say what was dropped and why)[/]", overflow="fold")
 
 
 #: Payoff rows that missed the SLO listed by name in the terminal (the reports have every one).
