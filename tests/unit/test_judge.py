@@ -234,3 +234,32 @@ def test_a_check_with_nothing_to_test_is_not_what_a_verdict_rests_on():
     assert vs["3.14t"].verdict == "ready" and vs["3.14t"].checks == ("install",)
     assert any("nothing in the public API" in r for r in vs["3.14t"].reasons)
     assert "not checked: import, stress" in d.triggers[0]
+
+
+def test_packages_that_turn_the_gil_back_on_through_one_dependency_are_one_reason():
+    """brotli's _brotli, imported by urllib3 and httpx when installed: one thing to fix, one line."""
+    from ftlab.judgement.judge import condensed
+
+    def through(subject, owner):
+        f = sig("gil-reenabled", "_brotli", chain=[subject, "_brotli"])
+        f.evidence.update(distribution=subject, offender_distribution=owner)
+        return subject, f
+
+    results = []
+    for subject in ("brotli", "urllib3", "httpx", "tqdm"):
+        _, f = through(subject, "brotli")
+        results += [Result(job_id=f"r/{subject}/{lane.name}/import", run_id="r", subject=subject, lane=lane.name,
+                           check="import", status="findings" if lane is FT else "ok",
+                           signals=(f,) if lane is FT else (),
+                           data={"modules": [row("_brotli", "gil-reenabled" if lane is FT else "ok")]})
+                    for lane in (GIL, FT)]
+    found = judge((GIL, FT), results)
+    lines = condensed(ordered(found, (GIL, FT)))
+    assert [(f.subject, f.kind) for f, _ in lines] == [("brotli", "gil-reenabled")]
+    assert lines[0][1].endswith("; the same in httpx, tqdm, urllib3, which import it")
+    _, _, d = judged(results)
+    assert len(d.triggers) == 1
+    # Without brotli among the subjects, the first package that pulls it in speaks for the others.
+    rest = [r for r in results if r.subject != "brotli"]
+    lines = condensed(ordered(judge((GIL, FT), rest), (GIL, FT)))
+    assert [f.subject for f, _ in lines] == ["httpx"] and lines[0][1].endswith("the same in tqdm, urllib3, which import it")

@@ -96,3 +96,21 @@ def test_the_pytest_plugin_does_not_fail_a_test_on_unconfirmed_findings_only():
     assert failure_message({"status": "findings", "data": {"findings": [unconfirmed]}}, options) is None
     message = failure_message({"status": "findings", "data": {"findings": [unconfirmed, confirmed]}}, options)
     assert message is not None and "corruption in 3 of 1000 runs" in message
+
+
+def test_a_replay_reads_as_shared_only_when_the_baseline_failed_alike():
+    from ftlab.engine.checks.stress import replay_reading
+
+    def reading(failures, nondeterministic, confirmed=True):
+        return replay_reading("race", {"failures": failures, "runs": 1000, "nondeterministic": nondeterministic},
+                              "3.14", confirmed=confirmed)
+
+    assert reading(12, 0) == ("shared", "race; also reproduced on 3.14 (12 of 1000 replays on 3.14)")
+    assert reading(0, 0) == ("new", "race; not reproduced on 3.14 (0 of 1000 replays on 3.14)")
+    # cachetools' RRCache evicts at random: 33 replays failed on 3.14 too, all traced to that.
+    relation, text = reading(33, 566, confirmed=False)
+    assert relation == "shared" and "not reproduced" not in text
+    assert text.endswith("on 3.14 alike in 33 of 1000 replays on 3.14, which the oracle traced to results that "
+                         "differ from run to run, not to concurrency")
+    # A confirmed race stays new when the baseline only shows failures traced to nondeterminism.
+    assert reading(33, 566, confirmed=True)[0] == "new"

@@ -382,26 +382,69 @@ def _with_owner(f: Finding) -> str:
 def condensed(found: Iterable[Finding]) -> list[tuple[Finding, str]]:
     """(finding, one-line summary) for headlines: the GIL findings of one package on one lane become
     one line naming every extension module that turns the GIL back on (lxml has seven; a line each
-    buried everything after them), in the order first seen. Every other finding keeps its own line;
-    the reports' findings tables keep every one."""
+    buried everything after them), in the order first seen. Packages that turn it back on only through
+    the same dependency's modules (requests, httpx and urllib3 through brotli's ``_brotli``) join that
+    dependency's line (``_through_dependency``): one thing to fix is one reason. Every other finding
+    keeps its own line; the reports' findings tables keep every one."""
     found = list(found)
     gil: dict[tuple[str, str], list[Finding]] = {}
     for f in found:
         if f.kind == "gil-reenabled":
             gil.setdefault((f.subject, f.lane), []).append(f)
+    joined = _through_dependency(gil)
     out, done = [], set()
     for f in found:
         group = gil.get((f.subject, f.lane)) if f.kind == "gil-reenabled" else None
+        if group and (f.subject, f.lane) in done:
+            continue
+        if group:
+            done.add((f.subject, f.lane))
+            if (f.subject, f.lane) in joined and joined[(f.subject, f.lane)] is None:
+                continue  # said on the line of the dependency it turns the GIL back on through
         if not group or len(group) == 1:
-            out.append((f, f.summary))
-            continue
-        if (f.subject, f.lane) in done:
-            continue
-        done.add((f.subject, f.lane))
-        modules = list(dict.fromkeys(_with_owner(g) for g in group))
-        # Each finding's chain starts at the import that pulled its module in.
-        importers = list(dict.fromkeys(str((g.evidence.get("chain") or [g.evidence.get("module")])[0]) for g in group))
-        out.append((f, f"{len(modules)} extension modules turn the GIL back on (none declares it can run without "
-                       f"it): {', '.join(modules)}; first seen importing {', '.join(importers[:5])}"
-                       + (f" and {len(importers) - 5} more" if len(importers) > 5 else "")))
+            text = f.summary
+        else:
+            modules = list(dict.fromkeys(_with_owner(g) for g in group))
+            # Each finding's chain starts at the import that pulled its module in.
+            importers = list(dict.fromkeys(str((g.evidence.get("chain") or [g.evidence.get("module")])[0])
+                                           for g in group))
+            text = (f"{len(modules)} extension modules turn the GIL back on (none declares it can run without "
+                    f"it): {', '.join(modules)}; first seen importing {', '.join(importers[:5])}"
+                    + (f" and {len(importers) - 5} more" if len(importers) > 5 else ""))
+        also = joined.get((f.subject, f.lane)) if group else None
+        if also:
+            text += f"; the same in {', '.join(also)}, which import it"
+        out.append((f, text))
     return out
+
+
+def _owner(f: Finding) -> str:
+    """The distribution whose extension module a GIL finding names ("" when the subject's own)."""
+    owner = canonicalize_name(str(f.evidence.get("offender_distribution") or ""))
+    return owner if owner and owner != canonicalize_name(str(f.evidence.get("distribution") or f.subject)) else ""
+
+
+def _offenders(group: Sequence[Finding]) -> frozenset[str]:
+    return frozenset(str(g.evidence.get("module") or "?") for g in group)
+
+
+def _through_dependency(gil: dict[tuple[str, str], list[Finding]]) -> dict[tuple[str, str], list[str] | None]:
+    """Packages whose GIL findings all name one other distribution's modules, joined to one line per
+    lane and set of modules: {(subject, lane): None} for each package said elsewhere, and {(host, lane):
+    [the packages it speaks for]} for the line that says them: the dependency's own line when it is a
+    subject of the run with those modules among its findings, else the first such package's."""
+    joined: dict[tuple[str, str], list[str] | None] = {}
+    by_cause: dict[tuple[str, str, frozenset[str]], list[tuple[str, str]]] = {}
+    for key, group in gil.items():
+        owners = {_owner(g) for g in group}
+        if len(owners) == 1 and "" not in owners:
+            by_cause.setdefault((key[1], owners.pop(), _offenders(group)), []).append(key)
+    for (lane, owner, modules), keys in by_cause.items():
+        host = next((k for k, group in gil.items() if k[1] == lane and canonicalize_name(k[0]) == owner
+                     and modules <= _offenders(group)), None)
+        if host is None and len(keys) == 1:
+            continue
+        host = host or keys[0]
+        joined[host] = [k[0] for k in keys if k != host]
+        joined.update((k, None) for k in keys if k != host)
+    return joined

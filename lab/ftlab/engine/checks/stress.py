@@ -253,13 +253,9 @@ class StressCheck(Check):
             record["reason"] = f"not replayed: the environment of {base_lane.name} is not usable on this machine"
         else:
             record.update(self._replay(r, s, base_lane, ctx, number))
+        summary = s.summary
         if record["runs"]:
-            replays = f"{record['failures']} of {record['runs']} replays on {base_lane.name}"
-            real = record["failures"] - record.get("nondeterministic", 0)
-            record["relation"] = "shared" if real > 0 else "new"
-            summary = f"{s.summary}; {'also' if real > 0 else 'not'} reproduced on {base_lane.name} ({replays})"
-        else:
-            summary = s.summary
+            record["relation"], summary = replay_reading(s.summary, record, base_lane.name, confirmed=ev.get("confirmed"))
         return Signal(kind=s.kind, summary=summary, evidence={**ev, "baseline_replay": record})
 
     def _replay(self, r: Result, s: Signal, base_lane: Lane, ctx: RunContext, number: int) -> dict[str, Any]:
@@ -339,3 +335,19 @@ class StressCheck(Check):
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def replay_reading(summary: str, record: dict[str, Any], base_name: str, *, confirmed: object) -> tuple[str, str]:
+    """(relation, summary) of a free-threaded finding after its replay on the baseline lane: ``shared``
+    when the baseline failed alike (replays the oracle did not trace to nondeterminism; or any, when
+    the finding itself is unconfirmed for that reason: like is compared with like), else ``new``."""
+    replays = f"{record['failures']} of {record['runs']} replays on {base_name}"
+    real = record["failures"] - record.get("nondeterministic", 0)
+    if real > 0:
+        return "shared", f"{summary}; also reproduced on {base_name} ({replays})"
+    if record["failures"]:
+        relation = "shared" if confirmed is False else "new"
+        return relation, (f"{summary}; on {base_name} alike in {replays}, which the oracle traced to results "
+                          "that differ from run to run, not to concurrency")
+    return "new", f"{summary}; not reproduced on {base_name} ({replays})"
+
