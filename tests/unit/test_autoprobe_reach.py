@@ -300,3 +300,36 @@ def test_compiled_submodules_are_screened_beside_the_top_level_once_each():
     # Another module with functions of the same names (a codec and its safe twin) is its own.
     assert not auto._raced_already("fn:pkg_safe:hash(str);hash_bytes(bytes)", top)
     assert not auto._raced_already("fn:other.mrmr:hash(str)", top)
+
+
+def test_doctest_calls_are_read_across_continuation_lines_and_assignments():
+    def parse(xml_input):
+        pass
+
+    # xmltodict.parse's docstring, shortened: its only call is an assignment spread over five lines.
+    parse.__doc__ = """Parse XML.
+
+        >>> import xmltodict
+        >>> doc = xmltodict.parse(\'\'\'
+        ... <a prop="x">
+        ...   <b>1</b>
+        ... </a>
+        ... \'\'\')
+        >>> doc['a']['@prop']
+        'x'
+        >>> parse(open('f.xml'))
+    """
+    examples = signatures.doctest_examples(parse, "parse")
+    assert examples == [('\n<a prop="x">\n  <b>1</b>\n</a>\n',)]  # open() is not a literal: not kept
+    assert signatures.doctest_examples(len, "parse") == []
+
+
+def test_example_strings_of_any_character_round_trip_through_a_spec():
+    from ftlab_probes.auto.spec import OpSpec, carried, parse
+
+    xml, raw = '<a prop="x">1, 2; 3</a>\n', b"\x00<b>|{}"
+    op = OpSpec("parse", (), ((xml, raw),))
+    text = "fn:pkg:" + op.text()
+    assert carried("2003-09-25") == "'2003-09-25'"  # what literal() carries stays as it was
+    assert parse(text).ops[0].examples == ((xml, raw),)
+    assert carried("<" * 300) is None  # too long to carry

@@ -38,12 +38,14 @@ no sequential order raises is a finding.
 object: ``cls:m:Stack[push(1);push(0)]:pop();push(int)``), so methods that raise on an empty object
 are raced on one that holds something. ``NAME{...}`` ops draw whole argument tuples from the
 examples the package gives of itself (a doctest's ``>>> f(b'ab', 3)``, values of a stub's type):
-``compress{b'ab',3/b'',1}``.
+``compress{b'ab',3/b'',1}``. An example string or bytes with other characters (a doctest's XML
+document) is carried percent-encoded behind ``%`` (``parse{%'%3Ca%3E1%3C%2Fa%3E'}``, see ``carried``).
 """
 
 import ast
 import importlib
 import re
+import urllib.parse
 from dataclasses import dataclass
 
 from ftlab_probes.api import Probe, op
@@ -93,11 +95,30 @@ def literal(value):
     return None
 
 
+#: Longest example string a spec carries percent-encoded (an XML document from a doctest).
+MAX_QUOTED = 256
+
+
+def carried(value):
+    """The spec text of an op's example argument: ``literal`` where it can, else a short string or
+    bytes percent-encoded behind ``%`` (``%'%3Ca%3E'`` for ``'<a>'``: only characters ``literal``
+    allows), or None."""
+    text = literal(value)
+    if text is not None or not isinstance(value, (str, bytes)) or len(value) > MAX_QUOTED:
+        return text
+    if isinstance(value, str):
+        return "%" + repr(urllib.parse.quote(value, safe=""))
+    return "%" + repr(urllib.parse.quote_from_bytes(value, safe="").encode("ascii"))
+
+
 def _literal_value(text, where):
+    quoted = text.startswith("%")
     try:
-        value = ast.literal_eval(text)
+        value = ast.literal_eval(text[1:] if quoted else text)
     except (ValueError, SyntaxError):
         raise SpecError("auto-probe spec: bad literal %r in %s" % (text, where)) from None
+    if quoted and isinstance(value, (str, bytes)) and literal(value) is not None:
+        return urllib.parse.unquote(value) if isinstance(value, str) else urllib.parse.unquote_to_bytes(value)
     if literal(value) is None:
         raise SpecError("auto-probe spec: %r in %s is not a literal a spec can carry" % (text, where))
     return value
@@ -142,7 +163,7 @@ class OpSpec:
 
     def text(self):
         if self.examples is not None:
-            return "%s{%s}" % (self.name, "/".join(",".join(literal(v) for v in ex) for ex in self.examples))
+            return "%s{%s}" % (self.name, "/".join(",".join(carried(v) for v in ex) for ex in self.examples))
         return "%s(%s)%s" % (self.name, ",".join(self.kinds), "!" if self.lenient else "")
 
     def arity(self):
