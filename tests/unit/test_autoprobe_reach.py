@@ -151,8 +151,8 @@ def test_typed_docstring_signatures_are_read():
     params = signatures.docstring_params(Builtin, "crc")
     assert [(p.name, p.annotation) for p in params] == [("data", "bytes"), ("value", "int")]
     assert signatures.docstring_params(Builtin, "other") is None
-    assert signatures._call_args("zlib.crc32(b'ab', 3)", "crc32") == (b"ab", 3)
-    assert signatures._call_args("crc32(data)", "crc32") is None  # not a literal
+    assert signatures._calls_of("zlib.crc32(b'ab', 3)", "crc32") == [(b"ab", 3)]
+    assert signatures._calls_of("crc32(data)", "crc32") == []  # not a literal
 
 
 BROKEN = '''

@@ -374,9 +374,8 @@ def ordered(found: Iterable[Finding], lanes: Sequence[Lane]) -> list[Finding]:
 
 def _with_owner(f: Finding) -> str:
     """``fontTools.varLib.iup (fonttools)`` when the extension is a dependency's, else the module."""
-    module, owner = str(f.evidence.get("module") or "?"), str(f.evidence.get("offender_distribution") or "")
-    dist = str(f.evidence.get("distribution") or f.subject)
-    return f"{module} ({owner})" if owner and canonicalize_name(owner) != canonicalize_name(dist) else module
+    module = str(f.evidence.get("module") or "?")
+    return f"{module} ({f.evidence['offender_distribution']})" if _owner(f) else module
 
 
 def condensed(found: Iterable[Finding]) -> list[tuple[Finding, str]]:

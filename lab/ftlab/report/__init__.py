@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ftlab import wording
-from ftlab.coverage import covered
+from ftlab.coverage import StressCoverage, covered
 from ftlab.judgement.judge import SIGNAL_VERDICT, Finding, severity_rank
 from ftlab.judgement.outcome import RunOutcome, from_record, headline
 from ftlab.records import CHECK_ORDER, LANE_SUBJECT, VERDICTS, Lane, Result, Verdict
@@ -99,11 +99,11 @@ def not_stress_tested(outcome) -> list[str]:
     return [s for s, t in tested.items() if not t]
 
 
-def thin_reach(outcome) -> list[tuple[str, str, Any]]:
+def thin_reach(outcome) -> list[tuple[str, str, StressCoverage]]:
     """(subject, lane, coverage) of subjects stress reached only thinly (ftlab.coverage.StressCoverage.thin)
     on the lane that reached most: their "stress" in a verdict means that much. Subjects that raced
     nothing are not_stress_tested's."""
-    best: dict[str, tuple[str, Any]] = {}
+    best: dict[str, tuple[str, StressCoverage]] = {}
     for (subject, lane), cov in outcome.coverage.items():
         if cov.covered and (subject not in best or cov.raced > best[subject][1].raced):
             best[subject] = (lane, cov)

@@ -211,15 +211,6 @@ def _calls_of(source, name):
     return [args for args in calls if args is not None]
 
 
-def _call_args(expr, name):
-    """The literal arguments of ``expr`` when it is one call to ``name``, else None."""
-    try:
-        tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError:
-        return None
-    return _literal_args(tree.body, name) if isinstance(tree.body, ast.Call) else None
-
-
 def _literal_args(call, name):
     if call.keywords:
         return None
